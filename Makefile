@@ -1,0 +1,54 @@
+# thuladmin — two commands: `make run` starts everything, `make test` runs every test.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run install test test-sqlite test-postgres lint format bench clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Local settings: DEBUG on, a random secret key and a random demo password, written once.
+.env:
+	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEMO_PASSWORD=' + secrets.token_urlsafe(9))" > $@
+	@echo "wrote .env (edit it to point at a real Thulium, see README)"
+
+run: install .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py sandbox_seed
+	$(PY) manage.py demo_setup --port $(PORT)
+	@echo "starting the task worker and the web server on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
+	@export SANDBOX_URL=http://127.0.0.1:$(PORT)/sandbox/api/; \
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Every test, on SQLite (the embedded default) and then on PostgreSQL with Redis as the cache.
+test: install lint test-sqlite test-postgres
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-sqlite: install
+	$(PY) -m pytest
+
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

@@ -1,0 +1,585 @@
+"""A small client for the parts of Thulium's REST API that thuladmin uses.
+
+One method per endpoint of the contract (`../shared/thulium-api.md`). The client owns everything
+about talking HTTP to Thulium — authentication, timeouts, retries, error parsing, path quoting —
+so the rest of the project deals only in typed results and typed errors.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
+
+from thuladmin.thulium import errors
+from thuladmin.thulium.types import (
+    Agent,
+    CampaignRecord,
+    CampaignStatus,
+    CampaignSummary,
+    Customer,
+    CustomerDeletionOutcome,
+    CustomerDeletionReport,
+    PhoneDeletionReport,
+    PhoneRecordOutcome,
+    RecordsPage,
+)
+
+logger = logging.getLogger(__name__)
+
+CAMPAIGN_ID_PATTERN = re.compile(r"[A-Za-z0-9]{5}")
+MAX_IDENTIFIER_LENGTH = 200
+MAX_RECORDS_PAGE_SIZE = 100
+
+# Statuses retried with backoff. 503 and 429 mean "not processed"; 500, 502 and 504 may hide a
+# request that was applied behind a failing proxy, which matters for deletions (see
+# `PhoneDeletionReport.maybe_applied_earlier`).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+NOT_APPLIED_STATUSES = frozenset({429, 503})
+MAX_MESSAGE_LENGTH = 500
+
+
+def build_session(*, pool_size: int = 8) -> requests.Session:
+    """One pooled `Session` per process: batch jobs send several requests at once.
+
+    urllib3's own retries are off: `ThuliumClient` retries with its own rules, which know which
+    failures are safe to repeat.
+    """
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def validate_campaign_id(campaign_id: str) -> str:
+    """Campaign ids are five letters or digits; anything else never reaches a URL."""
+    if not isinstance(campaign_id, str) or not CAMPAIGN_ID_PATTERN.fullmatch(campaign_id):
+        raise errors.InvalidArgument(
+            f"A campaign id is five letters or digits, such as 00001; got {campaign_id!r:.40}."
+        )
+    return campaign_id
+
+
+def validate_identifier(identifier: str) -> str:
+    """Record identifiers are free-form in the contract, so they are quoted, and the few values
+    that could still climb out of their path segment once a server decodes them are refused."""
+    if not isinstance(identifier, str):
+        raise errors.InvalidArgument("A record identifier must be text.")
+    text = identifier.strip()
+    if not text:
+        raise errors.InvalidArgument("A record identifier cannot be empty.")
+    if len(text) > MAX_IDENTIFIER_LENGTH:
+        raise errors.InvalidArgument(
+            f"A record identifier is at most {MAX_IDENTIFIER_LENGTH} characters long."
+        )
+    if text in {".", ".."} or any(c in text for c in "/\\") or not text.isprintable():
+        raise errors.InvalidArgument(
+            "A record identifier cannot contain slashes, control characters or be '.' or '..'."
+        )
+    return text
+
+
+def validate_customer_id(customer_id: int | str) -> str:
+    text = str(customer_id).strip()
+    if not text.isascii() or not text.isdigit() or int(text) <= 0:
+        raise errors.InvalidArgument(f"A customer id is a positive whole number; got {text!r:.40}.")
+    return str(int(text))
+
+
+def query_item(name: str, value: str) -> str:
+    """One `name[]=value` pair of a batch query string, as sent.
+
+    The brackets stay literal, exactly as Thulium documents them; the value is fully quoted.
+    Exposed so the bulk engine can size chunks by the bytes they add to the URL.
+    """
+    return f"{name}[]={quote(value, safe='')}"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_retries: int = 4
+    budget_seconds: float = 60.0
+    backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 10.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with "equal jitter": never zero, never in lock-step with peers."""
+        ceiling = min(self.max_backoff_seconds, self.backoff_seconds * 2**attempt)
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    response: requests.Response
+    maybe_applied_earlier: bool
+
+
+class ThuliumClient:
+    """Talks to one Thulium system as one API user.
+
+    Build it with `thuladmin.thulium.get_client()`, which shares one pooled session per process.
+    The client is cheap; `with_language()` gives a copy whose error messages come back in another
+    language, sharing the same session.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        username: str,
+        password: str,
+        session: requests.Session | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        verify: bool | str = True,
+        retry: RetryPolicy | None = None,
+        language: str = "en",
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not base_url:
+            raise errors.InvalidArgument("The Thulium base URL is not configured.")
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self._auth = (username, password)
+        self.session = session or build_session()
+        self.timeout = (connect_timeout, read_timeout)
+        self.verify = verify
+        self.retry = retry or RetryPolicy()
+        self.language = language
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()  # jitter, not security
+
+    def __repr__(self) -> str:
+        # Never the password: reprs end up in logs and tracebacks.
+        return f"<ThuliumClient {self.base_url} user={self._auth[0]!r} language={self.language}>"
+
+    def with_language(self, language: str) -> ThuliumClient:
+        """A copy asking Thulium for messages in `language` (e.g. the supervisor's `pl`)."""
+        clone = object.__new__(ThuliumClient)
+        clone.__dict__.update(self.__dict__)
+        clone.language = language
+        return clone
+
+    # --- endpoints --------------------------------------------------------------------------
+
+    def campaign_stats(self) -> list[CampaignSummary]:
+        """Active campaigns with their size and progress: what the campaign picker offers."""
+        data = self._json(self._send("GET", ("outbounds", "stats")))
+        return [CampaignSummary.from_api(item) for item in _expect_list_of_dicts(data)]
+
+    def campaign_statuses(self, campaign_id: str) -> list[CampaignStatus]:
+        """Every status of a campaign; the edit form's choices and its rules come from these."""
+        path = ("outbounds", validate_campaign_id(campaign_id), "statuses")
+        data = self._json(self._send("GET", path))
+        return [CampaignStatus.from_api(item) for item in _expect_list_of_dicts(data)]
+
+    def campaign_agents(self, campaign_id: str) -> list[Agent]:
+        """The campaign's agents, for the agent picker of MY_RECORD."""
+        path = ("outbounds", validate_campaign_id(campaign_id), "agents")
+        data = self._json(self._send("GET", path))
+        return [Agent.from_api(item) for item in _expect_list_of_dicts(data)]
+
+    def campaign_records(
+        self, campaign_id: str, *, limit: int = MAX_RECORDS_PAGE_SIZE, offset: int = 0
+    ) -> RecordsPage:
+        """One page of a campaign's records (Thulium serves at most 100 a page)."""
+        if not 1 <= limit <= MAX_RECORDS_PAGE_SIZE or offset < 0:
+            raise errors.InvalidArgument(
+                f"limit must be 1 to {MAX_RECORDS_PAGE_SIZE} and offset at least 0."
+            )
+        path = ("outbounds", validate_campaign_id(campaign_id), "records")
+        answer = self._send("GET", path, query=[f"limit={limit}", f"offset={offset}"])
+        data = self._json(answer)
+        if not isinstance(data, Mapping) or not isinstance(data.get("result", []), list):
+            raise _bad_shape(answer.response, "a records page")
+        try:
+            records = tuple(CampaignRecord.from_api(item) for item in data.get("result", []))
+            count = int(data.get("count", len(records)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _bad_shape(answer.response, "a records page") from exc
+        return RecordsPage(count=count, records=records)
+
+    def record_update(
+        self, campaign_id: str, identifier: str, *, changes: Mapping[str, Any]
+    ) -> None:
+        """Edit one record. `changes` is sent as the JSON body exactly as given.
+
+        The caller (a form) decides what goes in; Thulium's rules for MY_RECORD and
+        CALL_NO_SOONER_THAN are checked there too, before anything is sent.
+        """
+        path = (
+            "outbounds",
+            validate_campaign_id(campaign_id),
+            "records_by_identifier",
+            validate_identifier(identifier),
+        )
+        self._send("PUT", path, body=dict(changes))
+
+    def record_delete(self, campaign_id: str, identifier: str) -> None:
+        """Delete one record. Thulium refuses a record that is in a call (a `Rejected`)."""
+        path = (
+            "outbounds",
+            validate_campaign_id(campaign_id),
+            "records_by_identifier",
+            validate_identifier(identifier),
+        )
+        self._send("DELETE", path)
+
+    def phone_deletion_path(self, campaign_id: str) -> tuple[str, ...]:
+        return ("batch", "outbounds", validate_campaign_id(campaign_id), "records")
+
+    def phone_deletion_url(
+        self,
+        campaign_id: str,
+        phone_numbers: Sequence[str],
+        *,
+        search_in_additional_numbers: bool = False,
+    ) -> str:
+        """The exact URL `records_delete_by_phone` sends: chunks are sized against its length."""
+        return self._url(
+            self.phone_deletion_path(campaign_id),
+            _phone_query(phone_numbers, search_in_additional_numbers),
+        )
+
+    def records_delete_by_phone(
+        self,
+        campaign_id: str,
+        phone_numbers: Sequence[str],
+        *,
+        search_in_additional_numbers: bool = False,
+    ) -> PhoneDeletionReport:
+        """Remove every record with these numbers from a campaign, in one request.
+
+        Every record of a duplicated number is removed; a record in a call is not (its outcome
+        is CALL_IN_PROGRESS). Numbers travel in the query string, so callers keep the list short
+        enough for the URL (see `phone_deletion_url`).
+        """
+        answer = self._send(
+            "DELETE",
+            self.phone_deletion_path(campaign_id),
+            query=_phone_query(phone_numbers, search_in_additional_numbers),
+        )
+        data = self._json(answer)
+        if not isinstance(data, Mapping):
+            raise _bad_shape(answer.response, "an object of numbers")
+        results: dict[str, tuple[PhoneRecordOutcome, ...]] = {}
+        for number, outcomes in data.items():
+            entries = outcomes if isinstance(outcomes, list) else [outcomes]
+            if not all(isinstance(entry, Mapping) for entry in entries):
+                raise _bad_shape(answer.response, "an object of numbers")
+            results[str(number)] = tuple(
+                PhoneRecordOutcome(
+                    status=str(entry.get("status") or ""),
+                    http_status=_int_or_none(entry.get("http_status")),
+                    record_id=_text_or_none(entry.get("record_id")),
+                    message=_text_or_none(entry.get("message")),
+                )
+                for entry in entries
+            )
+        return PhoneDeletionReport(
+            results=results, maybe_applied_earlier=answer.maybe_applied_earlier
+        )
+
+    def customer_deletion_url(self, customer_ids: Sequence[int | str]) -> str:
+        return self._url(("batch", "customers"), _customer_query(customer_ids))
+
+    def customers_delete(self, customer_ids: Sequence[int | str]) -> CustomerDeletionReport:
+        """Delete customers and everything depending on them. This cannot be undone."""
+        answer = self._send("DELETE", ("batch", "customers"), query=_customer_query(customer_ids))
+        data = self._json(answer)
+        if not isinstance(data, Mapping):
+            raise _bad_shape(answer.response, "an object of customer ids")
+        results = {}
+        for customer_id, outcome in data.items():
+            if isinstance(outcome, Mapping):
+                results[str(customer_id)] = CustomerDeletionOutcome(
+                    http_status=_int_or_none(outcome.get("http_status")),
+                    message=_text_or_none(outcome.get("message")),
+                )
+            else:
+                results[str(customer_id)] = CustomerDeletionOutcome(
+                    http_status=_int_or_none(outcome), message=None
+                )
+        return CustomerDeletionReport(
+            results=results, maybe_applied_earlier=answer.maybe_applied_earlier
+        )
+
+    def customer(self, customer_id: int | str) -> Customer:
+        """One customer: the bulk deletion preview shows who is about to be deleted."""
+        answer = self._send("GET", ("customers", validate_customer_id(customer_id)))
+        data = self._json(answer)
+        if not isinstance(data, Mapping):
+            raise _bad_shape(answer.response, "a customer")
+        try:
+            return Customer.from_api(data)
+        except KeyError as exc:
+            raise _bad_shape(answer.response, "a customer") from exc
+
+    # --- transport --------------------------------------------------------------------------
+
+    def _url(self, path: Iterable[str], query: Sequence[str] = ()) -> str:
+        url = self.base_url + "/".join(quote(part, safe="") for part in path)
+        return f"{url}?{'&'.join(query)}" if query else url
+
+    def _send(
+        self,
+        method: str,
+        path: Sequence[str],
+        *,
+        query: Sequence[str] = (),
+        body: Mapping[str, Any] | None = None,
+    ) -> _Answer:
+        """Send one request, retrying what is safe to retry, and raise a typed error otherwise.
+
+        Retried: failures to connect, resets, 429 (after `Retry-After`) and 500/502/503/504, with
+        exponential backoff, at most `retry.max_retries` times and within `retry.budget_seconds`.
+        A read timeout is not retried here: whether the request was applied is unknown, and
+        only the caller knows whether sending it again is safe.
+        """
+        url = self._url(path, query)
+        log_path = "/".join(path)
+        headers = {"Accept": "application/json", "Accept-Language": self.language}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        started = self._clock()
+        maybe_applied = False
+        attempt = 0
+        while True:
+            attempt_started = self._clock()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    auth=self._auth,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    allow_redirects=False,
+                )
+            except requests.exceptions.ReadTimeout as exc:
+                self._log(method, log_path, attempt, attempt_started, "timeout")
+                raise errors.Timeout(
+                    f"Thulium did not answer within {self.timeout[1]:g} s."
+                ) from exc
+            except requests.exceptions.ConnectionError as exc:
+                self._log(method, log_path, attempt, attempt_started, "no-connection")
+                maybe_applied = maybe_applied or _may_have_been_sent(exc)
+                wait = self.retry.backoff(attempt, self._rng)
+                if not self._can_retry(attempt, started, wait):
+                    raise errors.Unavailable(
+                        "Could not connect to Thulium. Check the address and the network."
+                    ) from exc
+            except requests.exceptions.RequestException as exc:
+                self._log(method, log_path, attempt, attempt_started, type(exc).__name__)
+                raise errors.Unavailable(
+                    f"The request to Thulium failed ({type(exc).__name__})."
+                ) from exc
+            else:
+                status = response.status_code
+                self._log(method, log_path, attempt, attempt_started, str(status))
+                if status < 300:
+                    return _Answer(response=response, maybe_applied_earlier=maybe_applied)
+                if status not in RETRY_STATUSES:
+                    raise _error_from_response(response)
+                retry_after = _retry_after_seconds(response) if status == 429 else None
+                wait = (
+                    self.retry.backoff(attempt, self._rng) if retry_after is None else retry_after
+                )
+                if not self._can_retry(attempt, started, wait):
+                    raise _error_from_response(response, retry_after=retry_after)
+                maybe_applied = maybe_applied or status not in NOT_APPLIED_STATUSES
+            self._sleep(wait)
+            attempt += 1
+
+    def _log(self, method: str, path: str, attempt: int, started: float, outcome: str) -> None:
+        # The path only: no query string (phone numbers), never the Authorization header.
+        logger.info(
+            "thulium %s %s attempt=%d outcome=%s duration_ms=%.0f",
+            method,
+            path,
+            attempt,
+            outcome,
+            (self._clock() - started) * 1000,
+        )
+
+    def _can_retry(self, attempt: int, started: float, wait: float) -> bool:
+        elapsed = self._clock() - started
+        return attempt < self.retry.max_retries and elapsed + wait <= self.retry.budget_seconds
+
+    def _json(self, answer: _Answer) -> Any:
+        response = answer.response
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise errors.BadResponse(
+                f"Thulium answered {response.status_code} with a body that is not JSON: "
+                f"{_body_excerpt(response)!r}",
+                status=response.status_code,
+            ) from exc
+
+
+def _phone_query(phone_numbers: Sequence[str], search_in_additional_numbers: bool) -> list[str]:
+    if isinstance(phone_numbers, str) or not phone_numbers:
+        raise errors.InvalidArgument("Give at least one phone number, as a list.")
+    numbers = [str(number).strip() for number in phone_numbers]
+    if not all(numbers):
+        raise errors.InvalidArgument("A phone number cannot be empty.")
+    query = [query_item("phone_number", number) for number in numbers]
+    if search_in_additional_numbers:
+        query.append("search_in_additional_numbers=true")
+    return query
+
+
+def _customer_query(customer_ids: Sequence[int | str]) -> list[str]:
+    if isinstance(customer_ids, str) or not customer_ids:
+        raise errors.InvalidArgument("Give at least one customer id, as a list.")
+    return [query_item("customer_id", validate_customer_id(item)) for item in customer_ids]
+
+
+def _may_have_been_sent(exc: requests.exceptions.ConnectionError) -> bool:
+    """False only when no connection was ever made, so the request cannot have arrived."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    # requests wraps urllib3's MaxRetryError, whose `reason` is the underlying failure.
+    reason: object = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return not isinstance(reason, NewConnectionError)
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _error_from_response(
+    response: requests.Response, *, retry_after: float | None = None
+) -> errors.ThuliumError:
+    """Map an error answer to a typed error carrying the API's own words, whatever the body."""
+    messages, codes, request_id = _parse_error_body(response)
+    status = response.status_code
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "messages": messages,
+        "codes": codes,
+        "request_id": request_id,
+    }
+    if status in (401, 403):
+        return errors.AuthenticationFailed("; ".join(messages), **kwargs)
+    if status == 404:
+        return errors.NotFound("; ".join(messages), **kwargs)
+    if status == 429:
+        return errors.RateLimited("; ".join(messages), retry_after=retry_after, **kwargs)
+    if 400 <= status < 500:
+        return errors.Rejected("; ".join(messages), **kwargs)
+    if status >= 500:
+        return errors.Unavailable("; ".join(messages), **kwargs)
+    return errors.BadResponse(
+        "; ".join(messages) or f"Thulium answered with an unexpected HTTP {status}.", **kwargs
+    )
+
+
+def _parse_error_body(response: requests.Response) -> tuple[tuple[str, ...], tuple, str | None]:
+    try:
+        data = response.json()
+    except ValueError:
+        text = _body_excerpt(response)
+        return ((text,) if text else ()), (), None
+    messages: list[str] = []
+    codes: list[int | str] = []
+    request_id = None
+    if isinstance(data, Mapping):
+        request_id = _text_or_none(data.get("request_id"))
+        items = data.get("errors")
+        if isinstance(items, Mapping):
+            items = [items]
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, Mapping):
+                    if item.get("message") not in (None, ""):
+                        messages.append(_clip(str(item["message"])))
+                    if item.get("code") not in (None, ""):
+                        codes.append(item["code"])
+                elif item not in (None, ""):
+                    messages.append(_clip(str(item)))
+        for key in ("message", "error", "detail"):
+            if not messages and isinstance(data.get(key), str) and data[key].strip():
+                messages.append(_clip(data[key].strip()))
+    elif isinstance(data, str) and data.strip():
+        messages.append(_clip(data.strip()))
+    elif isinstance(data, list):
+        messages.extend(_clip(str(item)) for item in data if isinstance(item, str) and item)
+    return tuple(messages), tuple(codes), request_id
+
+
+_TAG = re.compile(r"<[^>]+>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)[^>]*>.*?</\1>", re.IGNORECASE | re.DOTALL)
+
+
+def _body_excerpt(response: requests.Response) -> str:
+    """A readable line from any body: an HTML page's title or text, or plain text, shortened."""
+    try:
+        text = response.text or ""
+    except (UnicodeDecodeError, LookupError):
+        text = response.content.decode("utf-8", errors="replace")
+    if "<" in text and ">" in text:
+        title = _TITLE.search(text)
+        text = title.group(1) if title else _TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", text))
+        text = unescape(text)
+    return _clip(" ".join(text.split()))
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_LENGTH else text[: MAX_MESSAGE_LENGTH - 1] + "…"
+
+
+def _bad_shape(response: requests.Response, expected: str) -> errors.BadResponse:
+    return errors.BadResponse(
+        f"Thulium's answer is not {expected}: {_body_excerpt(response)!r:.200}",
+        status=response.status_code,
+    )
+
+
+def _expect_list_of_dicts(data: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+        raise errors.BadResponse("Thulium's answer is not a list of objects.")
+    return data
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
