@@ -4,6 +4,7 @@ Every setting is documented in `.env.example`. The defaults give the embedded se
 tries first: SQLite, a local-memory cache and the built-in Thulium sandbox.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    # Before django_tasks_db: its `db_worker` command is extended by thuladmin.bulk's.
+    "thuladmin.bulk",
     "django_tasks",
     "django_tasks_db",
     "thuladmin.accounts",
@@ -93,6 +96,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    )
+    # Tests run runners in threads and a live server: an in-memory database with a shared cache
+    # would fail them with "table is locked", so the test database is a file too.
+    # One file per test process, so parallel runs do not share it.
+    DATABASES["default"].setdefault(
+        "TEST", {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -173,6 +182,25 @@ SANDBOX_RATE_LIMIT_RATE = env.float("SANDBOX_RATE_LIMIT_RATE", default=0.0)
 SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=1)
 SANDBOX_SLOW_RATE = env.float("SANDBOX_SLOW_RATE", default=0.0)
 SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=2000)
+
+# --- Bulk deletions -----------------------------------------------------------------------------
+BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=100_000)
+# Longest request URL sent to Thulium; batch endpoints carry their items in the query string.
+BULK_URL_BUDGET_BYTES = env.int("BULK_URL_BUDGET_BYTES", default=7000)
+BULK_PARALLEL_REQUESTS = env.int("BULK_PARALLEL_REQUESTS", default=4)
+# Requests a second to Thulium from all bulk jobs (shared across processes with a Redis cache).
+BULK_REQUESTS_PER_SECOND = env.float("BULK_REQUESTS_PER_SECOND", default=10.0)
+BULK_CHUNK_MAX_ATTEMPTS = env.int("BULK_CHUNK_MAX_ATTEMPTS", default=3)
+BULK_CHUNK_BACKOFF_SECONDS = env.float("BULK_CHUNK_BACKOFF_SECONDS", default=2.0)
+BULK_HEARTBEAT_SECONDS = env.float("BULK_HEARTBEAT_SECONDS", default=2.0)
+# A runner silent for this long is taken for dead and its chunks are taken over.
+BULK_RUNNER_STALE_SECONDS = env.float("BULK_RUNNER_STALE_SECONDS", default=15.0)
+BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=10.0)
+# From this many items on, the supervisor types the campaign id to confirm.
+BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD", default=1000)
+# How phone numbers are stored in Thulium: "national" drops a +48/0048 prefix, "as_typed" keeps it.
+PHONE_NUMBER_FORMAT = env.str("PHONE_NUMBER_FORMAT", default="national")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -48,6 +48,15 @@ class AuditEntry(models.Model):
     api_message = models.TextField(_("Thulium's message"), blank=True)
     response = models.JSONField(_("what came back"), default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    # Entries about a bulk job link to it, so a search for one item finds the job.
+    bulk_job = models.ForeignKey(
+        "bulk.BulkJob",
+        verbose_name=_("bulk job"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 

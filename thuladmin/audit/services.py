@@ -36,6 +36,7 @@ def audit_entry_create(
     http_status: int | None = None,
     api_message: str = "",
     duration_ms: int | None = None,
+    bulk_job=None,
 ) -> AuditEntry:
     """Record one attempted change. Services call this themselves, right after the API call,
     so the entry states what was really sent and what really came back.
@@ -56,6 +57,7 @@ def audit_entry_create(
         http_status=http_status,
         api_message=api_message,
         duration_ms=duration_ms,
+        bulk_job=bulk_job,
     )
 
 

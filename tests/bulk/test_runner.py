@@ -1,0 +1,359 @@
+"""The job engine against a faked Thulium (`responses`): outcomes, faults, crashes, cancel."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from campaigns.bulk import PHONE_NUMBERS
+from customers.bulk import CUSTOMERS
+from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, BulkRunner, Outcome
+from thuladmin.bulk.runner import JobRunner, bulk_jobs_resume_stale
+from thuladmin.bulk.services import (
+    bulk_job_cancel,
+    bulk_job_draft_create,
+    bulk_job_progress,
+    bulk_job_retry_create,
+    bulk_job_start,
+)
+
+API = "https://acme.thulium.com/api/"
+PHONES_URL = API + "batch/outbounds/00001/records"
+CUSTOMERS_URL = API + "batch/customers"
+
+
+@pytest.fixture(autouse=True)
+def _fast_engine(settings):
+    settings.THULIUM_URL = API
+    settings.THULIUM_BACKOFF_SECONDS = 0.001
+    settings.BULK_CHUNK_BACKOFF_SECONDS = 0
+    settings.BULK_REQUESTS_PER_SECOND = 0
+    settings.BULK_URL_BUDGET_BYTES = 400  # ~14 numbers a chunk: many chunks from few numbers
+    settings.BULK_PARALLEL_REQUESTS = 3
+
+
+def _numbers(count: int, start: int = 0) -> list[str]:
+    return [f"6{index:08d}" for index in range(start, start + count)]
+
+
+def _job(user, numbers: list[str], kind=PHONE_NUMBERS, **options) -> BulkJob:
+    parsed = kind.parse("\n".join(numbers), options=options)
+    job = bulk_job_draft_create(
+        user=user,
+        kind_name=kind.name,
+        parsed=parsed,
+        campaign_id="00001" if kind is PHONE_NUMBERS else "",
+        options=options,
+    )
+    assert bulk_job_start(job=job, user=user)
+    return job
+
+
+def _sent_numbers(request) -> list[str]:
+    return parse_qs(urlsplit(request.url).query).get("phone_number[]", [])
+
+
+class FakeThulium:
+    """Answers batch deletions from a set of existing numbers, like the sandbox would."""
+
+    def __init__(self, existing: set[str], in_call: frozenset[str] = frozenset()) -> None:
+        self.existing = set(existing)
+        self.in_call = in_call
+        self.lock = threading.Lock()
+        self.requests = 0
+
+    def __call__(self, request):
+        with self.lock:
+            self.requests += 1
+            body = {}
+            for number in _sent_numbers(request):
+                if number in self.in_call:
+                    body[number] = [
+                        {"http_status": 409, "record_id": 1, "status": "CALL_IN_PROGRESS"}
+                    ]
+                elif number in self.existing:
+                    self.existing.discard(number)
+                    body[number] = [
+                        {"http_status": 200, "record_id": int(number), "status": "REMOVED"}
+                    ]
+                else:
+                    body[number] = [{"http_status": 404, "status": "NOT_EXIST"}]
+            return 200, {}, json.dumps(body)
+
+
+def _assert_each_item_has_one_final_outcome(job: BulkJob) -> None:
+    assert not job.items.filter(outcome=Outcome.PENDING).exists()
+    assert job.items.count() == job.item_count + job.invalid_count
+    assert not BulkChunk.objects.filter(job=job, state__in=["pending", "sending"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_job_removes_existing_numbers_and_reports_the_rest(supervisor):
+    numbers = _numbers(100)
+    fake = FakeThulium(existing=set(numbers[:60]), in_call=frozenset(numbers[60:65]))
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=fake)
+    job = _job(supervisor, numbers)
+
+    JobRunner(job.pk).run()
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    _assert_each_item_has_one_final_outcome(job)
+    progress = bulk_job_progress(job)
+    assert progress.counts == {"REMOVED": 60, "CALL_IN_PROGRESS": 5, "NOT_EXIST": 35}
+    assert progress.done == progress.total == 100
+    removed = job.items.get(value=numbers[0])
+    assert (removed.record_ids, removed.removed_count) == ([numbers[0]], 1)
+    assert fake.requests == job.chunks.count() > 5
+    finish = AuditEntry.objects.get(action="bulk.phone_numbers.finish")
+    assert finish.bulk_job == job
+    assert finish.response["outcomes"] == progress.counts
+    assert finish.outcome == AuditEntry.Outcome.SUCCESS
+    assert AuditEntry.objects.filter(action="bulk.phone_numbers.start", bulk_job=job).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_5xx_and_429_bursts_are_retried_to_the_end(supervisor):
+    numbers = _numbers(60)
+    fake = FakeThulium(existing=set(numbers))
+    calls = {"count": 0}
+
+    def flaky(request):
+        calls["count"] += 1
+        if calls["count"] % 3 == 1:
+            return 503, {}, "<html><title>Service Unavailable</title></html>"
+        if calls["count"] % 3 == 2:
+            return 429, {"Retry-After": "0"}, ""
+        return fake(request)
+
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=flaky)
+    job = _job(supervisor, numbers)
+    JobRunner(job.pk).run()
+
+    job.refresh_from_db()
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"REMOVED": 60}
+    assert fake.existing == set()
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_retry_after_a_timeout_reports_not_exist_as_uncertain(supervisor):
+    numbers = _numbers(10)
+    fake = FakeThulium(existing=set(numbers))
+    first = {"done": False}
+
+    def times_out_once_after_applying(request):
+        answer = fake(request)
+        if not first["done"]:
+            first["done"] = True
+            raise requests.exceptions.ReadTimeout("read timed out")
+        return answer
+
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=times_out_once_after_applying)
+    job = _job(supervisor, numbers)
+    JobRunner(job.pk, parallel=1).run()
+
+    job.refresh_from_db()
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"UNCERTAIN": 10}
+    assert "may have been removed" in job.items.first().detail
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_answer_missing_numbers_or_naming_others_is_handled(supervisor):
+    numbers = _numbers(4)
+
+    def partial(request):
+        sent = _sent_numbers(request)
+        body = {sent[0]: [{"http_status": 200, "record_id": 7, "status": "REMOVED"}]}
+        body["999999999"] = [{"http_status": 200, "record_id": 8, "status": "REMOVED"}]
+        return 200, {}, json.dumps(body)
+
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=partial)
+    job = _job(supervisor, numbers)
+    JobRunner(job.pk).run()
+
+    job.refresh_from_db()
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"REMOVED": 1, "ERROR": 3}
+    assert "did not mention" in job.items.filter(outcome=Outcome.ERROR).first().detail
+    assert not job.items.filter(value="999999999").exists()
+    assert "not sent" in job.chunks.get().last_error
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_wrong_credentials_fail_every_item_without_sending_every_chunk(supervisor):
+    responses.add(
+        responses.DELETE,
+        PHONES_URL,
+        status=401,
+        json={"request_id": "r1", "errors": [{"message": "Invalid credentials.", "code": 1}]},
+    )
+    job = _job(supervisor, _numbers(100))
+    JobRunner(job.pk, parallel=1).run()
+
+    job.refresh_from_db()
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"ERROR": 100}
+    assert job.items.first().detail == "Invalid credentials."
+    assert len(responses.calls) == 1
+    assert AuditEntry.objects.get(action="bulk.phone_numbers.finish").outcome == "partial"
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_a_runner_that_died_mid_chunk_is_taken_over_without_double_counting(supervisor):
+    numbers = _numbers(40)
+    fake = FakeThulium(existing=set(numbers))
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=fake)
+    job = _job(supervisor, numbers)
+    # A worker claimed the first chunk, sent it (Thulium removed its numbers), then died.
+    dead = BulkRunner.objects.create(
+        id="dead-worker", job=job, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
+    first = job.chunks.get(number=0)
+    BulkChunk.objects.filter(pk=first.pk).update(state="sending", claimed_by=dead.id, attempts=1)
+    for value in first.items.values_list("value", flat=True):
+        fake.existing.discard(value)
+    BulkJob.objects.filter(pk=job.pk).update(
+        state="running", confirmed_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    assert bulk_jobs_resume_stale() == [job.pk]  # what a restarted worker's watchdog does
+    JobRunner(job.pk).run()
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    _assert_each_item_has_one_final_outcome(job)
+    first.refresh_from_db()
+    assert first.uncertain and first.attempts == 2
+    assert set(first.items.values_list("outcome", flat=True)) == {Outcome.UNCERTAIN}
+    counts = bulk_job_progress(job).counts
+    assert counts == {"UNCERTAIN": first.item_count, "REMOVED": 40 - first.item_count}
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_a_chunk_whose_runner_dies_every_time_is_given_up(supervisor, settings):
+    settings.BULK_CHUNK_MAX_ATTEMPTS = 2
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=FakeThulium(existing=set()))
+    job = _job(supervisor, _numbers(5))
+    BulkRunner.objects.create(id="dead", job=job, heartbeat_at=timezone.now() - timedelta(hours=1))
+    BulkChunk.objects.filter(job=job).update(state="sending", claimed_by="dead", attempts=2)
+
+    JobRunner(job.pk).run()
+
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"UNCERTAIN": 5}
+    assert len(responses.calls) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_before_running_marks_every_unsent_item_cancelled(supervisor):
+    job = _job(supervisor, _numbers(50))
+    assert bulk_job_cancel(job=job, user=supervisor) == 50
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.CANCELLED
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"CANCELLED": 50}
+    finish = AuditEntry.objects.get(action="bulk.phone_numbers.finish")
+    assert finish.response["state"] == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_cancel_while_running_keeps_what_was_sent(supervisor):
+    numbers = _numbers(100)
+    fake = FakeThulium(existing=set(numbers))
+    job = _job(supervisor, numbers)
+
+    def cancel_on_first_request(request):
+        if fake.requests == 0:
+            bulk_job_cancel(job=job, user=supervisor)
+        return fake(request)
+
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=cancel_on_first_request)
+    JobRunner(job.pk, parallel=1).run()
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.CANCELLED
+    _assert_each_item_has_one_final_outcome(job)
+    counts = bulk_job_progress(job).counts
+    assert counts["REMOVED"] == fake.requests == 1 or counts["REMOVED"] > 0
+    assert counts["REMOVED"] + counts["CANCELLED"] == 100
+    assert counts["REMOVED"] == 100 - len(fake.existing)
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_retry_job_takes_the_failed_and_in_call_numbers(supervisor):
+    numbers = _numbers(20)
+    fake = FakeThulium(existing=set(numbers[:15]), in_call=frozenset(numbers[15:18]))
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=fake)
+    job = _job(supervisor, numbers)
+    JobRunner(job.pk).run()
+
+    retry = bulk_job_retry_create(job=job, user=supervisor)
+
+    assert retry.state == BulkJob.State.DRAFT
+    assert retry.retry_of == job
+    assert list(retry.items.values_list("value", flat=True)) == numbers[15:18]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_confirmation_starts_once(supervisor):
+    parsed = PHONE_NUMBERS.parse("600100200", options={})
+    job = bulk_job_draft_create(
+        user=supervisor, kind_name="phone_numbers", parsed=parsed, campaign_id="00001"
+    )
+    assert bulk_job_start(job=job, user=supervisor)
+    assert not bulk_job_start(job=job, user=supervisor)
+    assert AuditEntry.objects.filter(action="bulk.phone_numbers.start").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invalid_tokens_are_stored_with_their_outcome(supervisor):
+    parsed = PHONE_NUMBERS.parse("600100200\nabc\n12", options={})
+    job = bulk_job_draft_create(
+        user=supervisor, kind_name="phone_numbers", parsed=parsed, campaign_id="00001"
+    )
+    invalid = list(job.items.filter(outcome=Outcome.INVALID).values_list("raw", "line", "detail"))
+    assert invalid == [("abc", 2, "contains letters or symbols"), ("12", 3, "too short")]
+    assert BulkItem.objects.filter(job=job, chunk__isnull=True).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_customer_job(admin_member):
+    def answer(request):
+        ids = parse_qs(urlsplit(request.url).query)["customer_id[]"]
+        body = {
+            customer_id: {"http_status": 204}
+            if int(customer_id) % 2
+            else {"http_status": 404, "message": "Customer not found."}
+            for customer_id in ids
+        }
+        return 200, {}, json.dumps(body)
+
+    responses.add_callback(responses.DELETE, CUSTOMERS_URL, callback=answer)
+    job = _job(admin_member, [str(index) for index in range(1, 31)], kind=CUSTOMERS)
+    JobRunner(job.pk).run()
+
+    job.refresh_from_db()
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"DELETED": 15, "NOT_FOUND": 15}
+    assert job.items.get(value="2").detail == "Customer not found."

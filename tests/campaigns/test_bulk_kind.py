@@ -1,0 +1,69 @@
+import pytest
+
+from campaigns.bulk import NumberFormat, normalise_phone_number, phone_number_result
+from thuladmin.bulk.models import Outcome
+from thuladmin.bulk.parsing import InvalidItem
+from thuladmin.thulium.types import PhoneRecordOutcome
+
+
+@pytest.mark.parametrize(
+    ("typed", "national", "as_typed"),
+    [
+        ("600100200", "600100200", "600100200"),
+        ("+48600100200", "600100200", "+48600100200"),
+        ("0048 600 100 200", "600100200", "0048600100200"),
+        ("+44 20 7946 0958", "+442079460958", "+442079460958"),
+        ("48600100200", "48600100200", "48600100200"),
+    ],
+)
+def test_number_formats(typed, national, as_typed):
+    assert normalise_phone_number(typed, number_format=NumberFormat.NATIONAL) == national
+    assert normalise_phone_number(typed, number_format=NumberFormat.AS_TYPED) == as_typed
+
+
+@pytest.mark.parametrize(
+    "token", ["abc", "60010020x", "+", "12345", "1" * 16, "６００１００２００"]
+)
+def test_invalid_numbers(token):
+    with pytest.raises(InvalidItem):
+        normalise_phone_number(token)
+
+
+def _outcome(status, record_id=None, http_status=200):
+    return PhoneRecordOutcome(status=status, http_status=http_status, record_id=record_id)
+
+
+def test_duplicated_number_with_every_record_removed():
+    result = phone_number_result(
+        [_outcome("REMOVED", "5235"), _outcome("REMOVED", "5226")], uncertain=False
+    )
+    assert result.outcome == Outcome.REMOVED
+    assert result.record_ids == ("5235", "5226")
+    assert result.removed_count == 2
+
+
+def test_one_record_in_a_call_makes_the_number_in_a_call():
+    result = phone_number_result(
+        [_outcome("REMOVED", "1"), _outcome("CALL_IN_PROGRESS", "2", 409)], uncertain=False
+    )
+    assert result.outcome == Outcome.CALL_IN_PROGRESS
+    assert result.removed_count == 1
+    assert "1 other record(s) removed" in result.detail
+
+
+def test_not_exist_is_plain_unless_an_earlier_attempt_may_have_applied():
+    entries = [_outcome("NOT_EXIST", http_status=404)]
+    assert phone_number_result(entries, uncertain=False).outcome == Outcome.NOT_EXIST
+    assert phone_number_result(entries, uncertain=True).outcome == Outcome.UNCERTAIN
+
+
+def test_removed_stays_removed_even_when_uncertain():
+    assert (
+        phone_number_result([_outcome("REMOVED", "1")], uncertain=True).outcome == Outcome.REMOVED
+    )
+
+
+def test_undocumented_status_is_an_error_naming_it():
+    result = phone_number_result([_outcome("LOCKED", "1")], uncertain=False)
+    assert result.outcome == Outcome.ERROR
+    assert "LOCKED" in result.detail

@@ -1,0 +1,184 @@
+"""The bulk job engine's state: jobs, their chunks (one API request each) and their items.
+
+Everything a job will do is written here before the first request goes out, and every state
+change is a conditional UPDATE, so any number of runners (threads, worker processes, a worker
+restarted after a crash) can share a job without losing an item or sending a chunk twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Outcome(models.TextChoices):
+    """What happened to one pasted item. Exactly one per item, once the job is over."""
+
+    PENDING = "PENDING", _("waiting")
+    REMOVED = "REMOVED", _("removed")
+    NOT_EXIST = "NOT_EXIST", _("did not exist")
+    CALL_IN_PROGRESS = "CALL_IN_PROGRESS", _("in a call")
+    DELETED = "DELETED", _("deleted")
+    NOT_FOUND = "NOT_FOUND", _("not found")
+    UNCERTAIN = "UNCERTAIN", _("uncertain")
+    ERROR = "ERROR", _("error")
+    CANCELLED = "CANCELLED", _("cancelled")
+    INVALID = "INVALID", _("invalid, not sent")
+
+
+# Outcomes worth sending again in a follow-up job.
+RETRYABLE_OUTCOMES = (Outcome.ERROR, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS)
+
+
+class BulkJobQuerySet(models.QuerySet):
+    def unfinished(self) -> BulkJobQuerySet:
+        """Jobs a runner may still have work to do on."""
+        return self.filter(state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING])
+
+
+class BulkJob(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("preview")
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.CharField(_("kind"), max_length=32)
+    campaign_id = models.CharField(_("campaign"), max_length=5, blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bulk_jobs"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    resume_enqueued_at = models.DateTimeField(null=True, blank=True)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    # Counted once, when the pasted text is parsed.
+    item_count = models.PositiveIntegerField(_("items to send"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates merged"), default=0)
+    invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
+
+    objects = BulkJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state"], name="bulk_job_state")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def is_over(self) -> bool:
+        return self.state in (self.State.FINISHED, self.State.CANCELLED)
+
+
+class BulkChunk(models.Model):
+    """One API request's worth of items.
+
+    SENDING chunks belong to a runner; if that runner stops beating, another takes the chunk over
+    and sends it again with `uncertain` set, because the first attempt may have been applied.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        DONE = "done"
+        CANCELLED = "cancelled"
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    item_count = models.PositiveIntegerField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    uncertain = models.BooleanField(default=False)
+    not_before = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Outcome -> number of items, written with the items, so progress never scans items.
+    outcome_counts = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="bulk_chunk_unique_number")
+        ]
+        indexes = [models.Index(fields=["job", "state"], name="bulk_chunk_job_state")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of job {self.job_id} ({self.state})"
+
+
+class BulkItemQuerySet(models.QuerySet):
+    def with_outcome(self, outcome: str | None) -> BulkItemQuerySet:
+        """Items of one outcome, or all of them; the results page filters by this."""
+        return self.filter(outcome=outcome) if outcome else self
+
+    def retryable(self) -> BulkItemQuerySet:
+        return self.filter(outcome__in=RETRYABLE_OUTCOMES)
+
+
+class BulkItem(models.Model):
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    chunk = models.ForeignKey(
+        BulkChunk, null=True, blank=True, on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveIntegerField()
+    line = models.PositiveIntegerField(_("line"), null=True, blank=True)
+    raw = models.CharField(_("as pasted"), max_length=200)
+    value = models.CharField(_("as sent"), max_length=64, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    detail = models.TextField(_("detail"), blank=True)
+    record_ids = models.JSONField(_("record ids"), default=list, blank=True)
+    removed_count = models.PositiveIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # What the preview learnt about the item (e.g. the customer's name), if anything.
+    preview = models.JSONField(default=dict, blank=True)
+
+    objects = BulkItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="bulk_item_unique_position")
+        ]
+        indexes = [
+            models.Index(fields=["job", "outcome", "position"], name="bulk_item_job_outcome"),
+            models.Index(fields=["chunk"], name="bulk_item_chunk"),
+            models.Index(fields=["value"], name="bulk_item_value", condition=~Q(value="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.raw} → {self.outcome}"
+
+
+class BulkRunner(models.Model):
+    """A thread pool working on a job, alive while its heartbeat is fresh."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="runners")
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "heartbeat_at"], name="bulk_runner_job_beat")]
+
+    def __str__(self) -> str:
+        return self.id

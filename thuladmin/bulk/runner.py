@@ -1,0 +1,343 @@
+"""Running a bulk job: claim a chunk, send it, record every item's outcome, repeat.
+
+A runner is a small thread pool inside a `db_worker` process. Chunks are claimed with conditional
+UPDATEs and outcomes are written in the same transaction that closes the chunk, so:
+
+- two runners (threads, processes, machines) never send the same chunk twice at once;
+- a runner that dies leaves its chunk SENDING with a heartbeat that goes stale; another runner
+  then takes the chunk over and sends it again marked `uncertain` (the first attempt may have
+  been applied), and every item still ends with exactly one outcome;
+- a chunk that keeps failing is given up after `BULK_CHUNK_MAX_ATTEMPTS`, with its items marked
+  ERROR (or UNCERTAIN when an attempt may have reached Thulium): nothing stays pending forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from thuladmin.bulk.kinds import ItemResult, kind_for
+from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, BulkRunner, Outcome
+from thuladmin.bulk.services import bulk_job_finish_if_complete
+from thuladmin.thulium import errors, get_client
+from thuladmin.thulium.client import ThuliumClient
+
+logger = logging.getLogger(__name__)
+
+ITEM_FIELDS = ["outcome", "detail", "record_ids", "removed_count", "finished_at"]
+# Errors after which no other chunk of the job can succeed either.
+FATAL_ERRORS = (errors.AuthenticationFailed, errors.NotFound)
+# Errors worth another attempt of the chunk, after the client's own retries gave up.
+TRANSIENT_ERRORS = (errors.Unavailable, errors.RateLimited, errors.BadResponse)
+
+
+class RateLimiter:
+    """At most `per_second` requests a second, counted in the cache.
+
+    With a shared cache (Redis) the limit holds across every worker process and machine; with
+    the local-memory cache, within one process.
+    """
+
+    def __init__(self, per_second: float, *, key: str = "thulium-requests") -> None:
+        self.per_second = per_second
+        self.key = key
+
+    def acquire(self) -> None:
+        if self.per_second <= 0:
+            return
+        while True:
+            now = time.time()
+            window_key = f"{self.key}:{int(now)}"
+            cache.add(window_key, 0, timeout=5)
+            try:
+                count = cache.incr(window_key)
+            except ValueError:  # the key expired between add and incr
+                continue
+            if count <= self.per_second:
+                return
+            time.sleep(int(now) + 1 - now)
+
+
+def runner_stale_before() -> timezone.datetime:
+    return timezone.now() - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        job_id: int,
+        *,
+        client: ThuliumClient | None = None,
+        parallel: int | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.job_id = job_id
+        self.client = client
+        self.parallel = parallel or settings.BULK_PARALLEL_REQUESTS
+        self.rate_limiter = rate_limiter or RateLimiter(settings.BULK_REQUESTS_PER_SECOND)
+        self.runner_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        """Work on the job until no chunk is left that this runner could take."""
+        job = BulkJob.objects.get(pk=self.job_id)
+        if not job.is_active:
+            return
+        now = timezone.now()
+        BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.QUEUED).update(
+            state=BulkJob.State.RUNNING
+        )
+        BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=now)
+        if self.client is None:
+            self.client = get_client(language=settings.LANGUAGE_CODE)
+        kind = kind_for(job.kind)
+        BulkRunner.objects.create(id=self.runner_id, job=job)
+        heartbeat = threading.Thread(target=self._beat, name="bulk-heartbeat", daemon=True)
+        heartbeat.start()
+        try:
+            with ThreadPoolExecutor(self.parallel, thread_name_prefix="bulk") as pool:
+                for _ in pool.map(lambda _: self._work(job, kind), range(self.parallel)):
+                    pass
+        finally:
+            self._stop.set()
+            heartbeat.join()
+            BulkRunner.objects.filter(pk=self.runner_id).delete()
+        bulk_job_finish_if_complete(job_id=job.pk)
+
+    # --- threads ----------------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(settings.BULK_HEARTBEAT_SECONDS):
+                BulkRunner.objects.filter(pk=self.runner_id).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    def _work(self, job: BulkJob, kind) -> None:
+        try:
+            while True:
+                chunk = self._claim(job)
+                if chunk is None:
+                    if not self._others_still_open(job):
+                        return
+                    time.sleep(0.2)
+                    continue
+                self._send(job, kind, chunk)
+        finally:
+            connection.close()
+
+    # --- claiming ---------------------------------------------------------------------------
+
+    def _claim(self, job: BulkJob) -> BulkChunk | None:
+        now = timezone.now()
+        live_runners = BulkRunner.objects.filter(job=job, heartbeat_at__gte=runner_stale_before())
+        claimable = (
+            BulkChunk.objects.filter(job=job)
+            .filter(
+                Q(state=BulkChunk.State.PENDING)
+                & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+                | Q(state=BulkChunk.State.SENDING) & ~Q(claimed_by__in=live_runners.values("id"))
+            )
+            .order_by("number")
+            .values("pk", "state", "claimed_by", "attempts", "uncertain")[: self.parallel * 2]
+        )
+        for candidate in claimable:
+            orphaned = candidate["state"] == BulkChunk.State.SENDING
+            claimed = BulkChunk.objects.filter(
+                pk=candidate["pk"],
+                state=candidate["state"],
+                claimed_by=candidate["claimed_by"],
+                attempts=candidate["attempts"],
+            ).update(
+                state=BulkChunk.State.SENDING,
+                claimed_by=self.runner_id,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+                # The runner that died may have sent it: "did not exist" is no longer certain.
+                uncertain=candidate["uncertain"] or orphaned,
+            )
+            if claimed:
+                if orphaned:
+                    logger.warning("bulk job %s: took over chunk %s", job.pk, candidate["pk"])
+                return BulkChunk.objects.get(pk=candidate["pk"])
+        return None
+
+    def _others_still_open(self, job: BulkJob) -> bool:
+        """Chunks waiting for a backoff, or in flight with another runner that may yet die."""
+        return (
+            BulkChunk.objects.filter(
+                job=job, state__in=[BulkChunk.State.PENDING, BulkChunk.State.SENDING]
+            )
+            .exclude(state=BulkChunk.State.SENDING, claimed_by=self.runner_id)
+            .exists()
+        )
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def _send(self, job: BulkJob, kind, chunk: BulkChunk) -> None:
+        items = list(BulkItem.objects.filter(chunk=chunk).order_by("position").only("pk", "value"))
+        values = [item.value for item in items]
+        if chunk.attempts > settings.BULK_CHUNK_MAX_ATTEMPTS:
+            # Claimed again after runners died on it too often: stop trying.
+            self._record(
+                chunk,
+                items,
+                self._all(values, chunk.uncertain, _("Given up after repeated interruptions.")),
+            )
+            return
+        self.rate_limiter.acquire()
+        try:
+            results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
+        except errors.ThuliumError as error:
+            self._failed(job, chunk, items, error)
+            return
+        self._record(chunk, items, results)
+
+    def _failed(
+        self, job: BulkJob, chunk: BulkChunk, items: Sequence[BulkItem], error: errors.ThuliumError
+    ) -> None:
+        uncertain = (
+            chunk.uncertain
+            or isinstance(error, errors.Timeout | errors.BadResponse)
+            or getattr(error, "maybe_applied", False)
+        )
+        logger.warning(
+            "bulk job %s chunk %s attempt %s failed: %r",
+            job.pk,
+            chunk.number,
+            chunk.attempts,
+            error,
+        )
+        if (
+            isinstance(error, TRANSIENT_ERRORS)
+            and chunk.attempts < settings.BULK_CHUNK_MAX_ATTEMPTS
+        ):
+            backoff = min(30.0, settings.BULK_CHUNK_BACKOFF_SECONDS * 2 ** (chunk.attempts - 1))
+            BulkChunk.objects.filter(
+                pk=chunk.pk, state=BulkChunk.State.SENDING, claimed_by=self.runner_id
+            ).update(
+                state=BulkChunk.State.PENDING,
+                claimed_by="",
+                uncertain=uncertain,
+                not_before=timezone.now() + timedelta(seconds=backoff),
+                last_error=error.message[:1000],
+            )
+            return
+        values = [item.value for item in items]
+        self._record(chunk, items, self._all(values, uncertain, error.message))
+        if isinstance(error, FATAL_ERRORS):
+            self._fail_remaining(job, error.message)
+
+    @staticmethod
+    def _all(values: Sequence[str], uncertain: bool, message: str) -> dict[str, ItemResult]:
+        if uncertain:
+            message = _("%(message)s It may have been applied: check before sending again.") % {
+                "message": message
+            }
+        outcome = Outcome.UNCERTAIN if uncertain else Outcome.ERROR
+        return {value: ItemResult(outcome=outcome, detail=message) for value in values}
+
+    def _fail_remaining(self, job: BulkJob, message: str) -> None:
+        """After an error no chunk can escape (wrong credentials, no such campaign), close the
+        chunks not yet sent as ERROR instead of sending each to fail the same way."""
+        for chunk in BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING):
+            claimed = BulkChunk.objects.filter(
+                pk=chunk.pk, state=BulkChunk.State.PENDING, attempts=chunk.attempts
+            ).update(
+                state=BulkChunk.State.SENDING, claimed_by=self.runner_id, attempts=F("attempts") + 1
+            )
+            if claimed:
+                chunk.refresh_from_db()
+                items = list(BulkItem.objects.filter(chunk=chunk).only("pk", "value"))
+                self._record(
+                    chunk, items, self._all([i.value for i in items], chunk.uncertain, message)
+                )
+
+    def _record(
+        self, chunk: BulkChunk, items: Sequence[BulkItem], results: Mapping[str, ItemResult]
+    ) -> bool:
+        """Write every item's outcome and close the chunk, in one transaction, once."""
+        now = timezone.now()
+        counts: Counter[str] = Counter()
+        missing = ItemResult(
+            outcome=Outcome.UNCERTAIN if chunk.uncertain else Outcome.ERROR,
+            detail=_("Thulium's answer did not mention this item."),
+        )
+        for item in items:
+            result = results.get(item.value, missing)
+            item.outcome = result.outcome
+            item.detail = result.detail[:2000]
+            item.record_ids = list(result.record_ids)
+            item.removed_count = result.removed_count
+            item.finished_at = now
+            counts[result.outcome] += 1
+        unexpected = set(results) - {item.value for item in items}
+        if unexpected:
+            logger.warning(
+                "bulk chunk %s: Thulium answered for %d items that were not sent",
+                chunk.pk,
+                len(unexpected),
+            )
+        with transaction.atomic():
+            closed = BulkChunk.objects.filter(
+                pk=chunk.pk, state=BulkChunk.State.SENDING, claimed_by=self.runner_id
+            ).update(
+                state=BulkChunk.State.DONE,
+                finished_at=now,
+                outcome_counts=dict(counts),
+                last_error=(
+                    _("Thulium also answered for %(count)d items that were not sent.")
+                    % {"count": len(unexpected)}
+                    if unexpected
+                    else ""
+                ),
+            )
+            if not closed:
+                # Another runner took the chunk over (we looked dead): its outcomes count.
+                return False
+            BulkItem.objects.bulk_update(items, ITEM_FIELDS, batch_size=500)
+        return True
+
+
+def bulk_jobs_resume_stale() -> list[int]:
+    """Queue a runner for every unfinished job that has none alive, e.g. after a worker crash.
+
+    Called by every `db_worker` on a timer (see the `db_worker` command) and by
+    `manage.py bulk_resume`. A job whose task is still waiting in the queue is left alone.
+    """
+    from thuladmin.bulk.tasks import bulk_job_run
+
+    close_old_connections()
+    stale_before = runner_stale_before()
+    grace = timezone.now() - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS * 3)
+    resumed = []
+    for job in BulkJob.objects.unfinished().exclude(confirmed_at__gt=grace):
+        if BulkRunner.objects.filter(job=job, heartbeat_at__gte=stale_before).exists():
+            continue
+        if bulk_job_finish_if_complete(job_id=job.pk):
+            continue
+        if (
+            BulkJob.objects.filter(pk=job.pk)
+            .filter(Q(resume_enqueued_at__isnull=True) | Q(resume_enqueued_at__lt=grace))
+            .update(resume_enqueued_at=timezone.now())
+        ):
+            bulk_job_run.enqueue(job_id=job.pk)
+            resumed.append(job.pk)
+            logger.warning("bulk job %s had no live runner: queued it again", job.pk)
+    BulkRunner.objects.filter(heartbeat_at__lt=timezone.now() - timedelta(hours=1)).delete()
+    return resumed

@@ -1,0 +1,264 @@
+"""Creating, starting, cancelling and retrying bulk jobs; each change of state is audited."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from thuladmin.audit.models import AuditEntry
+from thuladmin.audit.services import audit_entry_create
+from thuladmin.bulk.chunking import chunk_by_url_budget
+from thuladmin.bulk.kinds import kind_for
+from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
+from thuladmin.bulk.parsing import ParsedItem, ParseResult
+from thuladmin.thulium import get_client
+from thuladmin.thulium.client import query_item
+
+INSERT_BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    total: int
+    done: int
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
+
+
+def bulk_job_progress(job: BulkJob) -> Progress:
+    """Counts per outcome from the chunks' tallies: a few rows, whatever the job's size."""
+    counts: Counter[str] = Counter()
+    for tally in (
+        BulkChunk.objects.filter(job=job)
+        .exclude(outcome_counts={})
+        .values_list("outcome_counts", flat=True)
+    ):
+        counts.update(tally)
+    if job.invalid_count:
+        counts[Outcome.INVALID] = job.invalid_count
+    done = sum(count for outcome, count in counts.items() if outcome != Outcome.INVALID)
+    return Progress(total=job.item_count, done=done, counts=dict(counts))
+
+
+@transaction.atomic
+def bulk_job_draft_create(
+    *,
+    user,
+    kind_name: str,
+    parsed: ParseResult,
+    campaign_id: str = "",
+    options: Mapping[str, Any] | None = None,
+    retry_of: BulkJob | None = None,
+) -> BulkJob:
+    """Store a job and every item before anything is sent, so no item can be lost later.
+
+    The job starts as a draft: the preview page shows it, and nothing reaches Thulium until the
+    supervisor confirms (`bulk_job_start`). Invalid tokens are stored too, with the outcome
+    INVALID, so every pasted item has its one recorded outcome.
+    """
+    kind = kind_for(kind_name)
+    job = BulkJob.objects.create(
+        kind=kind_name,
+        campaign_id=campaign_id,
+        options=dict(options or {}),
+        created_by=user,
+        item_count=len(parsed.items),
+        duplicate_count=parsed.duplicate_count,
+        invalid_count=len(parsed.invalid),
+        retry_of=retry_of,
+    )
+    base_length = kind.base_url_length(get_client(), job)
+    chunks = chunk_by_url_budget(
+        (item.value for item in parsed.items),
+        base_length=base_length,
+        item_length=lambda value: len(query_item(kind.query_name, value).encode()),
+        budget=settings.BULK_URL_BUDGET_BYTES,
+    )
+    position = 0
+    pending: list[BulkItem] = []
+    for number, values in enumerate(chunks):
+        chunk = BulkChunk.objects.create(job=job, number=number, item_count=len(values))
+        for _ in values:
+            item: ParsedItem = parsed.items[position]
+            pending.append(
+                BulkItem(
+                    job=job,
+                    chunk=chunk,
+                    position=position,
+                    line=item.line,
+                    raw=item.raw,
+                    value=item.value,
+                )
+            )
+            position += 1
+        if len(pending) >= INSERT_BATCH_SIZE:
+            BulkItem.objects.bulk_create(pending)
+            pending = []
+    for rejected in parsed.invalid:
+        pending.append(
+            BulkItem(
+                job=job,
+                position=position,
+                line=rejected.line,
+                raw=rejected.raw,
+                outcome=Outcome.INVALID,
+                detail=rejected.reason,
+            )
+        )
+        position += 1
+    BulkItem.objects.bulk_create(pending, batch_size=INSERT_BATCH_SIZE)
+    return job
+
+
+def bulk_job_start(*, job: BulkJob, user) -> bool:
+    """Confirm a draft and queue it. Returns False if it was already started (a double submit)."""
+    from thuladmin.bulk.tasks import bulk_job_run
+
+    with transaction.atomic():
+        started = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DRAFT).update(
+            state=BulkJob.State.QUEUED, confirmed_at=timezone.now()
+        )
+        if not started:
+            return False
+        audit_entry_create(
+            actor=user,
+            action=f"bulk.{job.kind}.start",
+            outcome=AuditEntry.Outcome.SUCCESS,
+            campaign_id=job.campaign_id,
+            target=f"job {job.pk}",
+            request={
+                "job": job.pk,
+                "items": job.item_count,
+                "duplicates_merged": job.duplicate_count,
+                "invalid": job.invalid_count,
+                "options": job.options,
+            },
+            bulk_job=job,
+        )
+        transaction.on_commit(lambda: bulk_job_run.enqueue(job_id=job.pk))
+    job.refresh_from_db()
+    return True
+
+
+def bulk_job_discard(*, job: BulkJob) -> bool:
+    """Throw away a draft the supervisor decided not to run (nothing was sent)."""
+    deleted, _ = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DRAFT).delete()
+    return bool(deleted)
+
+
+def bulk_job_cancel(*, job: BulkJob, user) -> int:
+    """Stop a job: chunks not yet sent are cancelled with their items; chunks in flight finish.
+
+    Returns how many items were cancelled. Works with no worker running, because it changes the
+    chunks itself rather than asking a runner to.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        BulkJob.objects.filter(pk=job.pk, cancel_requested_at__isnull=True).update(
+            cancel_requested_at=now
+        )
+        chunk_ids = list(
+            BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING).values_list(
+                "pk", flat=True
+            )
+        )
+        cancelled = 0
+        for chunk_id in chunk_ids:
+            # Conditional: a runner may claim the chunk between the read and this update.
+            if BulkChunk.objects.filter(pk=chunk_id, state=BulkChunk.State.PENDING).update(
+                state=BulkChunk.State.CANCELLED, finished_at=now
+            ):
+                count = BulkItem.objects.filter(chunk_id=chunk_id, outcome=Outcome.PENDING).update(
+                    outcome=Outcome.CANCELLED, finished_at=now
+                )
+                BulkChunk.objects.filter(pk=chunk_id).update(
+                    outcome_counts={Outcome.CANCELLED: count}
+                )
+                cancelled += count
+        audit_entry_create(
+            actor=user,
+            action=f"bulk.{job.kind}.cancel",
+            outcome=AuditEntry.Outcome.SUCCESS,
+            campaign_id=job.campaign_id,
+            target=f"job {job.pk}",
+            request={"job": job.pk},
+            response={"items_cancelled": cancelled},
+            bulk_job=job,
+        )
+    bulk_job_finish_if_complete(job_id=job.pk)
+    return cancelled
+
+
+def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:
+    """A draft follow-up job with the items that failed, were uncertain or were in a call."""
+    items = [
+        ParsedItem(value=value, raw=raw, line=line or 0)
+        for value, raw, line in job.items.retryable()
+        .order_by("position")
+        .values_list("value", "raw", "line")
+    ]
+    if not items:
+        return None
+    return bulk_job_draft_create(
+        user=user,
+        kind_name=job.kind,
+        parsed=ParseResult(items=items),
+        campaign_id=job.campaign_id,
+        options=job.options,
+        retry_of=job,
+    )
+
+
+def bulk_job_finish_if_complete(*, job_id: int) -> bool:
+    """Close the job once no chunk is waiting or in flight, and audit its outcome counts.
+
+    Several runners may finish at once: the conditional update lets exactly one of them write
+    the closing entry.
+    """
+    open_chunks = BulkChunk.objects.filter(
+        job_id=job_id, state__in=[BulkChunk.State.PENDING, BulkChunk.State.SENDING]
+    )
+    if open_chunks.exists():
+        return False
+    job = BulkJob.objects.get(pk=job_id)
+    if job.state == BulkJob.State.DRAFT:
+        return False
+    final_state = BulkJob.State.CANCELLED if job.cancel_requested_at else BulkJob.State.FINISHED
+    with transaction.atomic():
+        closed = BulkJob.objects.filter(pk=job_id, finished_at__isnull=True).update(
+            state=final_state, finished_at=timezone.now()
+        )
+        if not closed:
+            return False
+        job.refresh_from_db()
+        progress = bulk_job_progress(job)
+        failed = sum(progress.counts.get(o, 0) for o in (Outcome.ERROR, Outcome.UNCERTAIN))
+        audit_entry_create(
+            actor=job.created_by,
+            action=f"bulk.{job.kind}.finish",
+            outcome=(
+                AuditEntry.Outcome.SUCCESS
+                if not failed and final_state == BulkJob.State.FINISHED
+                else AuditEntry.Outcome.PARTIAL
+            ),
+            campaign_id=job.campaign_id,
+            target=f"job {job.pk}",
+            request={"job": job.pk, "items": job.item_count, "options": job.options},
+            response={"state": final_state, "outcomes": progress.counts},
+            duration_ms=int(
+                (job.finished_at - (job.started_at or job.confirmed_at or job.created_at))
+                / timedelta(milliseconds=1)
+            ),
+            bulk_job=job,
+        )
+    return True
