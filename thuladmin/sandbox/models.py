@@ -1,0 +1,137 @@
+"""The sandbox's copy of a Thulium system: campaigns, their statuses, agents and records, customers.
+
+State lives in the database (not in memory) so the web process that serves the sandbox API and the
+background workers that call it see the same data, and a demo user can change it in the admin
+(e.g. put a record "in a call") while a bulk job runs.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class SystemStatus(models.TextChoices):
+    """Thulium's fixed system statuses; every campaign status maps to exactly one of them."""
+
+    TO_CALL = "TO_CALL", "Do dzwonienia"
+    IN_PROGRESS = "IN_PROGRESS", "Obrabiane"
+    CALL = "CALL", "Dzwonić"
+    MY_RECORD = "MY_RECORD", "Mój rekord"
+    NO_CALL = "NO_CALL", "Nie dzwonić"
+    ABANDONED_AFTER_N_TRIES = "ABANDONED_AFTER_N_TRIES", "Odrzucony po n próbach"
+    CALL_NO_SOONER_THAN = "CALL_NO_SOONER_THAN", "Kontakt nie wcześniej niż"
+    CALL_PROGRESSIVE = "CALL_PROGRESSIVE", "Dzwonić w trybie progressive"
+
+
+# Records in these system statuses still wait for a call; the rest count towards completion.
+OPEN_SYSTEM_STATUSES = (SystemStatus.TO_CALL, SystemStatus.CALL, SystemStatus.CALL_PROGRESSIVE)
+
+
+class Campaign(models.Model):
+    campaign_id = models.CharField(max_length=5, primary_key=True)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["campaign_id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.name}"
+
+
+class Status(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="statuses")
+    # A string, as Thulium sends it; clients must not assume it is numeric.
+    status_id = models.CharField(max_length=20)
+    system_status = models.CharField(max_length=32, choices=SystemStatus.choices)
+    name = models.CharField(max_length=200)
+    dictionary_status_id = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "id"]
+        verbose_name_plural = "statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "status_id"], name="sandbox_status_unique_per_campaign"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.status_id} {self.name} ({self.system_status})"
+
+
+class Agent(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="agents")
+    login = models.CharField(max_length=100)
+    # Not part of the agents endpoint; it feeds `agent_name` in the records listing.
+    name = models.CharField(max_length=200, blank=True)
+    number = models.CharField(max_length=20, blank=True)
+    active = models.BooleanField(default=True)
+    active_in_outbound = models.BooleanField(default=True)
+    agent_id = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["campaign", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "login"], name="sandbox_agent_unique_per_campaign"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.login}"
+
+
+class Record(models.Model):
+    record_id = models.BigAutoField(primary_key=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="records")
+    identifier = models.CharField(max_length=64)
+    # Nine-digit Polish national number, exactly as Thulium stores it (no +48).
+    phone_number = models.CharField(max_length=32, db_index=True)
+    additional_numbers = models.JSONField(default=list, blank=True)
+    status = models.ForeignKey(
+        Status, on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+    )
+    agent_login = models.CharField(max_length=100, blank=True)
+    dictionary_status_id = models.IntegerField(null=True, blank=True)
+    next_call_date = models.DateTimeField(null=True, blank=True)
+    record_fields = models.JSONField(default=dict, blank=True)
+    # True while an agent is on the phone with this record: Thulium refuses to delete it then.
+    in_call = models.BooleanField(default=False)
+    create_date = models.DateTimeField(default=timezone.now)
+    call_date = models.DateTimeField(null=True, blank=True)
+    last_note = models.TextField(blank=True)
+    order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "record_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "identifier"], name="sandbox_record_identifier_per_campaign"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "phone_number"], name="sandbox_rec_campaign_phone")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.identifier} {self.phone_number}"
+
+
+class Customer(models.Model):
+    customer_id = models.BigAutoField(primary_key=True)
+    name = models.CharField(max_length=100, blank=True)
+    surname = models.CharField(max_length=100, blank=True)
+    phone_number = models.CharField(max_length=32, blank=True)
+    phone_numbers = models.JSONField(default=list, blank=True)
+    email = models.EmailField(blank=True)
+    company_id = models.IntegerField(null=True, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    identifier = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["customer_id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.name} {self.surname}".strip()
