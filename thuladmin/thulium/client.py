@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from thuladmin.thulium import errors
 from thuladmin.thulium.types import (
@@ -100,12 +100,16 @@ def validate_customer_id(customer_id: int | str) -> str:
 
 
 def query_item(name: str, value: str) -> str:
-    """One `name[]=value` pair of a batch query string, as sent.
+    """One `name[]=value` pair of a batch query string, exactly as it goes on the wire.
 
-    The brackets stay literal, exactly as Thulium documents them; the value is fully quoted.
-    Exposed so the bulk engine can size chunks by the bytes they add to the URL.
+    Thulium documents the key as `name[]`. The brackets are sent percent-encoded (`%5B%5D`):
+    requests and urllib3 encode them anyway before sending (RFC 3986 does not allow them in a
+    query), so writing them encoded here keeps `phone_deletion_url` equal to the URL actually
+    sent. The server decodes them back to `name[]`, as it does for Thulium's own HTTPie example,
+    which sends them encoded too. The value is fully quoted. Exposed so the bulk engine can size
+    chunks by the bytes they add to the URL.
     """
-    return f"{name}[]={quote(value, safe='')}"
+    return f"{quote(name, safe='')}%5B%5D={quote(value, safe='')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +158,9 @@ class ThuliumClient:
         if not base_url:
             raise errors.InvalidArgument("The Thulium base URL is not configured.")
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._auth = (username, password)
+        # As bytes: requests would encode text as Latin-1, which fails (with the password in the
+        # exception) on a password such as "hasło". curl, the documented client, sends UTF-8.
+        self._auth = (username.encode("utf-8"), password.encode("utf-8"))
         self.session = session or build_session()
         self.timeout = (connect_timeout, read_timeout)
         self.verify = verify
@@ -166,7 +172,8 @@ class ThuliumClient:
 
     def __repr__(self) -> str:
         # Never the password: reprs end up in logs and tracebacks.
-        return f"<ThuliumClient {self.base_url} user={self._auth[0]!r} language={self.language}>"
+        user = self._auth[0].decode("utf-8")
+        return f"<ThuliumClient {self.base_url} user={user!r} language={self.language}>"
 
     def with_language(self, language: str) -> ThuliumClient:
         """A copy asking Thulium for messages in `language` (e.g. the supervisor's `pl`)."""
@@ -179,20 +186,20 @@ class ThuliumClient:
 
     def campaign_stats(self) -> list[CampaignSummary]:
         """Active campaigns with their size and progress: what the campaign picker offers."""
-        data = self._json(self._send("GET", ("outbounds", "stats")))
-        return [CampaignSummary.from_api(item) for item in _expect_list_of_dicts(data)]
+        answer = self._send("GET", ("outbounds", "stats"))
+        return _parse_list(answer, self._json(answer), CampaignSummary.from_api, "campaigns")
 
     def campaign_statuses(self, campaign_id: str) -> list[CampaignStatus]:
         """Every status of a campaign; the edit form's choices and its rules come from these."""
         path = ("outbounds", validate_campaign_id(campaign_id), "statuses")
-        data = self._json(self._send("GET", path))
-        return [CampaignStatus.from_api(item) for item in _expect_list_of_dicts(data)]
+        answer = self._send("GET", path)
+        return _parse_list(answer, self._json(answer), CampaignStatus.from_api, "statuses")
 
     def campaign_agents(self, campaign_id: str) -> list[Agent]:
         """The campaign's agents, for the agent picker of MY_RECORD."""
         path = ("outbounds", validate_campaign_id(campaign_id), "agents")
-        data = self._json(self._send("GET", path))
-        return [Agent.from_api(item) for item in _expect_list_of_dicts(data)]
+        answer = self._send("GET", path)
+        return _parse_list(answer, self._json(answer), Agent.from_api, "agents")
 
     def campaign_records(
         self, campaign_id: str, *, limit: int = MAX_RECORDS_PAGE_SIZE, offset: int = 0
@@ -380,6 +387,13 @@ class ThuliumClient:
                     f"Thulium did not answer within {self.timeout[1]:g} s."
                 ) from exc
             except requests.exceptions.ConnectionError as exc:
+                if _is_read_timeout(exc):
+                    # requests reports a timeout while reading the body as a ConnectionError;
+                    # like any read timeout it may have been applied, so it is not retried.
+                    self._log(method, log_path, attempt, attempt_started, "timeout")
+                    raise errors.Timeout(
+                        f"Thulium did not answer within {self.timeout[1]:g} s."
+                    ) from exc
                 self._log(method, log_path, attempt, attempt_started, "no-connection")
                 maybe_applied = maybe_applied or _may_have_been_sent(exc)
                 wait = self.retry.backoff(attempt, self._rng)
@@ -464,11 +478,18 @@ def _may_have_been_sent(exc: requests.exceptions.ConnectionError) -> bool:
     return not isinstance(reason, NewConnectionError)
 
 
+def _is_read_timeout(exc: requests.exceptions.ConnectionError) -> bool:
+    reason: object = exc.args[0] if exc.args else None
+    return isinstance(reason, ReadTimeoutError) or isinstance(
+        getattr(reason, "reason", None), ReadTimeoutError
+    )
+
+
 def _retry_after_seconds(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -566,10 +587,16 @@ def _bad_shape(response: requests.Response, expected: str) -> errors.BadResponse
     )
 
 
-def _expect_list_of_dicts(data: Any) -> list[Mapping[str, Any]]:
+def _parse_list(
+    answer: _Answer, data: Any, parse: Callable[[Mapping[str, Any]], Any], what: str
+) -> list:
+    """A JSON list of objects parsed one by one; any other shape is a `BadResponse`."""
     if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
-        raise errors.BadResponse("Thulium's answer is not a list of objects.")
-    return data
+        raise _bad_shape(answer.response, f"a list of {what}")
+    try:
+        return [parse(item) for item in data]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _bad_shape(answer.response, f"a list of {what}") from exc
 
 
 def _int_or_none(value: Any) -> int | None:
