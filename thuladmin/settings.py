@@ -27,7 +27,7 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment (or in .env) before starting with "
             "DEBUG off; `make run` writes a random one into .env for local use."
         )
-    SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - only ever used with DEBUG on
+    SECRET_KEY = "insecure-development-only-key"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -239,7 +239,8 @@ def test_a_runner_that_died_mid_chunk_is_taken_over_without_double_counting(supe
     assert job.state == BulkJob.State.FINISHED
     _assert_each_item_has_one_final_outcome(job)
     first.refresh_from_db()
-    assert first.uncertain and first.attempts == 2
+    assert first.uncertain
+    assert first.attempts == 2
     assert set(first.items.values_list("outcome", flat=True)) == {Outcome.UNCERTAIN}
     counts = bulk_job_progress(job).counts
     assert counts == {"UNCERTAIN": first.item_count, "REMOVED": 40 - first.item_count}

@@ -22,7 +22,15 @@ def test_number_formats(typed, national, as_typed):
 
 
 @pytest.mark.parametrize(
-    "token", ["abc", "60010020x", "+", "12345", "1" * 16, "６００１００２００"]
+    "token",
+    [
+        "abc",
+        "60010020x",
+        "+",
+        "12345",
+        "1" * 16,
+        "\uff16\uff10\uff10\uff11\uff10\uff10\uff12\uff10\uff10",
+    ],
 )
 def test_invalid_numbers(token):
     with pytest.raises(InvalidItem):
