@@ -19,6 +19,7 @@ from thuladmin.thulium.types import PhoneOutcomeStatus, PhoneRecordOutcome
 NUMBER_PUNCTUATION = re.compile(r"[\s\-.()/]")
 MIN_DIGITS = 6
 MAX_DIGITS = 15  # E.164
+DOCUMENTED_STATUSES = frozenset(status.value for status in PhoneOutcomeStatus)
 
 
 class NumberFormat:
@@ -53,8 +54,9 @@ def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: boo
     """
     removed = [entry for entry in entries if entry.status == PhoneOutcomeStatus.REMOVED]
     in_call = [entry for entry in entries if entry.status == PhoneOutcomeStatus.CALL_IN_PROGRESS]
-    known = {status.value for status in PhoneOutcomeStatus}
-    undocumented = sorted({entry.status or "?" for entry in entries if entry.status not in known})
+    undocumented = sorted(
+        {entry.status or "?" for entry in entries if entry.status not in DOCUMENTED_STATUSES}
+    )
     record_ids = tuple(entry.record_id for entry in removed if entry.record_id)
     if undocumented:
         return ItemResult(

@@ -111,7 +111,7 @@ def test_job_removes_existing_numbers_and_reports_the_rest(supervisor):
     progress = bulk_job_progress(job)
     assert progress.counts == {"REMOVED": 60, "CALL_IN_PROGRESS": 5, "NOT_EXIST": 35}
     assert progress.done == progress.total == 100
-    removed = job.items.get(value=numbers[0])
+    removed = job.items.select_related("chunk").get(value=numbers[0])
     assert (removed.record_ids, removed.removed_count) == ([numbers[0]], 1)
     assert fake.requests == job.chunks.count() > 5
     finish = AuditEntry.objects.get(action="bulk.phone_numbers.finish")
@@ -358,3 +358,30 @@ def test_customer_job(admin_member):
     _assert_each_item_has_one_final_outcome(job)
     assert bulk_job_progress(job).counts == {"DELETED": 15, "NOT_FOUND": 15}
     assert job.items.get(value="2").detail == "Customer not found."
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_gateway_errors_to_the_end_leave_items_uncertain_not_failed(supervisor, settings):
+    settings.THULIUM_MAX_RETRIES = 1
+    settings.BULK_CHUNK_MAX_ATTEMPTS = 2
+    responses.add(responses.DELETE, PHONES_URL, status=502, body="Bad Gateway")
+    job = _job(supervisor, _numbers(5))
+    JobRunner(job.pk).run()
+
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"UNCERTAIN": 5}
+    assert len(responses.calls) == 4  # (1 + 1 retry) x 2 attempts
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_unavailable_to_the_end_is_an_error_when_nothing_was_applied(supervisor, settings):
+    settings.THULIUM_MAX_RETRIES = 1
+    settings.BULK_CHUNK_MAX_ATTEMPTS = 2
+    responses.add(responses.DELETE, PHONES_URL, status=503, body="down")
+    job = _job(supervisor, _numbers(5))
+    JobRunner(job.pk).run()
+
+    assert bulk_job_progress(job).counts == {"ERROR": 5}
+    assert job.items.first().detail == "down"

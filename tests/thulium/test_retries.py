@@ -326,3 +326,11 @@ def test_maybe_applied_earlier_false_after_only_safe_failures(api, rsps):
 def test_first_attempt_success_is_not_maybe_applied(api, rsps):
     rsps.delete(PHONES_URL, json={})
     assert api.records_delete_by_phone("00001", ["441"]).maybe_applied_earlier is False
+
+
+def test_errors_say_whether_the_request_may_have_been_applied():
+    from thuladmin.thulium import errors as thulium_errors
+
+    assert thulium_errors.Timeout().maybe_applied
+    assert not thulium_errors.Unavailable().maybe_applied
+    assert not thulium_errors.RateLimited().maybe_applied

@@ -111,6 +111,9 @@ class BulkChunk(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Outcome -> number of items, written with the items, so progress never scans items.
     outcome_counts = models.JSONField(default=dict, blank=True)
+    # Item value -> ids of the records Thulium removed for it. Kept here rather than on each item
+    # so that recording a chunk's outcomes is a few grouped UPDATEs, not one per item.
+    record_ids = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -146,7 +149,6 @@ class BulkItem(models.Model):
         _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING
     )
     detail = models.TextField(_("detail"), blank=True)
-    record_ids = models.JSONField(_("record ids"), default=list, blank=True)
     removed_count = models.PositiveIntegerField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # What the preview learnt about the item (e.g. the customer's name), if anything.
@@ -167,6 +169,13 @@ class BulkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.raw} → {self.outcome}"
+
+    @property
+    def record_ids(self) -> list[str]:
+        """Ids of the records removed for this item (reads its chunk: select it with the item)."""
+        if self.chunk_id is None:
+            return []
+        return self.chunk.record_ids.get(self.value, [])
 
 
 class BulkRunner(models.Model):

@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -39,7 +39,6 @@ from thuladmin.thulium.client import ThuliumClient
 
 logger = logging.getLogger(__name__)
 
-ITEM_FIELDS = ["outcome", "detail", "record_ids", "removed_count", "finished_at"]
 # Errors after which no other chunk of the job can succeed either.
 FATAL_ERRORS = (errors.AuthenticationFailed, errors.NotFound)
 # Errors worth another attempt of the chunk, after the client's own retries gave up.
@@ -190,8 +189,8 @@ class JobRunner:
     # --- sending ----------------------------------------------------------------------------
 
     def _send(self, job: BulkJob, kind, chunk: BulkChunk) -> None:
-        items = list(BulkItem.objects.filter(chunk=chunk).order_by("position").only("pk", "value"))
-        values = [item.value for item in items]
+        items = _chunk_items(chunk)
+        values = list(items)
         if chunk.attempts > settings.BULK_CHUNK_MAX_ATTEMPTS:
             # Claimed again after runners died on it too often: stop trying.
             self._record(
@@ -209,13 +208,9 @@ class JobRunner:
         self._record(chunk, items, results)
 
     def _failed(
-        self, job: BulkJob, chunk: BulkChunk, items: Sequence[BulkItem], error: errors.ThuliumError
+        self, job: BulkJob, chunk: BulkChunk, items: Mapping[str, int], error: errors.ThuliumError
     ) -> None:
-        uncertain = (
-            chunk.uncertain
-            or isinstance(error, errors.Timeout | errors.BadResponse)
-            or getattr(error, "maybe_applied", False)
-        )
+        uncertain = chunk.uncertain or error.maybe_applied or isinstance(error, errors.BadResponse)
         logger.warning(
             "bulk job %s chunk %s attempt %s failed: %r",
             job.pk,
@@ -238,8 +233,7 @@ class JobRunner:
                 last_error=error.message[:1000],
             )
             return
-        values = [item.value for item in items]
-        self._record(chunk, items, self._all(values, uncertain, error.message))
+        self._record(chunk, items, self._all(list(items), uncertain, error.message))
         if isinstance(error, FATAL_ERRORS):
             self._fail_remaining(job, error.message)
 
@@ -263,30 +257,30 @@ class JobRunner:
             )
             if claimed:
                 chunk.refresh_from_db()
-                items = list(BulkItem.objects.filter(chunk=chunk).only("pk", "value"))
-                self._record(
-                    chunk, items, self._all([i.value for i in items], chunk.uncertain, message)
-                )
+                items = _chunk_items(chunk)
+                self._record(chunk, items, self._all(list(items), chunk.uncertain, message))
 
     def _record(
-        self, chunk: BulkChunk, items: Sequence[BulkItem], results: Mapping[str, ItemResult]
+        self, chunk: BulkChunk, items: Mapping[str, int], results: Mapping[str, ItemResult]
     ) -> bool:
         """Write every item's outcome and close the chunk, in one transaction, once."""
         now = timezone.now()
-        counts: Counter[str] = Counter()
         missing = ItemResult(
             outcome=Outcome.UNCERTAIN if chunk.uncertain else Outcome.ERROR,
             detail=_("Thulium's answer did not mention this item."),
         )
-        for item in items:
-            result = results.get(item.value, missing)
-            item.outcome = result.outcome
-            item.detail = result.detail[:2000]
-            item.record_ids = list(result.record_ids)
-            item.removed_count = result.removed_count
-            item.finished_at = now
-            counts[result.outcome] += 1
-        unexpected = set(results) - {item.value for item in items}
+        # Items with the same result are updated together: a handful of UPDATEs per chunk.
+        groups: defaultdict[tuple[str, str, int | None], list[int]] = defaultdict(list)
+        record_ids: dict[str, list[str]] = {}
+        for value, pk in items.items():
+            result = results.get(value, missing)
+            groups[(result.outcome, result.detail[:2000], result.removed_count)].append(pk)
+            if result.record_ids:
+                record_ids[value] = list(result.record_ids)
+        counts = Counter({key[0]: 0 for key in groups})
+        for (outcome, _detail, _removed), pks in groups.items():
+            counts[outcome] += len(pks)
+        unexpected = results.keys() - items.keys()
         if unexpected:
             logger.warning(
                 "bulk chunk %s: Thulium answered for %d items that were not sent",
@@ -300,6 +294,7 @@ class JobRunner:
                 state=BulkChunk.State.DONE,
                 finished_at=now,
                 outcome_counts=dict(counts),
+                record_ids=record_ids,
                 last_error=(
                     _("Thulium also answered for %(count)d items that were not sent.")
                     % {"count": len(unexpected)}
@@ -310,8 +305,18 @@ class JobRunner:
             if not closed:
                 # Another runner took the chunk over (we looked dead): its outcomes count.
                 return False
-            BulkItem.objects.bulk_update(items, ITEM_FIELDS, batch_size=500)
+            for (outcome, detail, removed_count), pks in groups.items():
+                BulkItem.objects.filter(pk__in=pks).update(
+                    outcome=outcome, detail=detail, removed_count=removed_count, finished_at=now
+                )
         return True
+
+
+def _chunk_items(chunk: BulkChunk) -> dict[str, int]:
+    """The chunk's items as value -> primary key (values are unique within a job), in order."""
+    return dict(
+        BulkItem.objects.filter(chunk=chunk).order_by("position").values_list("value", "pk")
+    )
 
 
 def bulk_jobs_resume_stale() -> list[int]:

@@ -399,12 +399,13 @@ class ThuliumClient:
                 wait = self.retry.backoff(attempt, self._rng)
                 if not self._can_retry(attempt, started, wait):
                     raise errors.Unavailable(
-                        "Could not connect to Thulium. Check the address and the network."
+                        "Could not connect to Thulium. Check the address and the network.",
+                        maybe_applied=maybe_applied,
                     ) from exc
             except requests.exceptions.RequestException as exc:
                 self._log(method, log_path, attempt, attempt_started, type(exc).__name__)
                 raise errors.Unavailable(
-                    f"The request to Thulium failed ({type(exc).__name__})."
+                    f"The request to Thulium failed ({type(exc).__name__}).", maybe_applied=True
                 ) from exc
             else:
                 status = response.status_code
@@ -412,14 +413,18 @@ class ThuliumClient:
                 if status < 300:
                     return _Answer(response=response, maybe_applied_earlier=maybe_applied)
                 if status not in RETRY_STATUSES:
-                    raise _error_from_response(response)
+                    error = _error_from_response(response)
+                    error.maybe_applied = maybe_applied
+                    raise error
                 retry_after = _retry_after_seconds(response) if status == 429 else None
                 wait = (
                     self.retry.backoff(attempt, self._rng) if retry_after is None else retry_after
                 )
-                if not self._can_retry(attempt, started, wait):
-                    raise _error_from_response(response, retry_after=retry_after)
                 maybe_applied = maybe_applied or status not in NOT_APPLIED_STATUSES
+                if not self._can_retry(attempt, started, wait):
+                    error = _error_from_response(response, retry_after=retry_after)
+                    error.maybe_applied = maybe_applied
+                    raise error
             self._sleep(wait)
             attempt += 1
 

@@ -17,6 +17,7 @@ class ThuliumError(Exception):
     """
 
     default_message = "Thulium answered with an error."
+    default_maybe_applied = False
 
     def __init__(
         self,
@@ -26,8 +27,12 @@ class ThuliumError(Exception):
         messages: tuple[str, ...] = (),
         codes: tuple[int | str, ...] = (),
         request_id: str | None = None,
+        maybe_applied: bool | None = None,
     ) -> None:
         self.status = status
+        # True when an attempt may have reached Thulium and been applied before this failure:
+        # a deletion sent again may then find nothing, without that meaning "never existed".
+        self.maybe_applied = self.default_maybe_applied if maybe_applied is None else maybe_applied
         self.messages = messages or ((message,) if message else ())
         self.codes = codes
         self.request_id = request_id
@@ -87,6 +92,7 @@ class Timeout(Unavailable):
     """
 
     default_message = "Thulium did not answer in time."
+    default_maybe_applied = True
 
 
 class BadResponse(ThuliumError):

@@ -4,7 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 from thuladmin.accounts.roles import Role
 from thuladmin.accounts.services import demo_user_ensure
 
-DEMO_ACCOUNTS = [("supervisor", Role.SUPERVISORS), ("admin", Role.ADMINS), ("auditor", Role.AUDITORS)]
+DEMO_ACCOUNTS = [
+    ("supervisor", Role.SUPERVISORS),
+    ("admin", Role.ADMINS),
+    ("auditor", Role.AUDITORS),
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,232 @@
+"""Benchmark of bulk phone-number deletion against the sandbox, with injected latency.
+
+Runs jobs of 10,000 and 100,000 numbers through the real engine (the runner a `db_worker` uses)
+against the sandbox served by gunicorn in another process, and prints side by side: wall time,
+the ideal time (requests needed x latency / parallelism), their ratio, a naive sequential
+one-request-per-number loop (timed on a sample and extrapolated), and peak memory.
+
+    .venv/bin/python bench/bulk.py                      # SQLite in var/bench.sqlite3
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bulk.py
+
+The last line reads `ratio_to_ideal <x>` for the 10,000-number job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CAMPAIGN = "99999"
+NAIVE_SAMPLE = 100
+
+
+def _environment(port: int, latency_ms: int, database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "thuladmin.settings",
+        "ENV_FILE": "",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key",
+        "SANDBOX_ENABLED": "true",
+        "THULIUM_URL": "",
+        "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
+        "SANDBOX_LATENCY_MS": str(latency_ms),
+        "DATABASE_URL": database_url,
+        "BULK_REQUESTS_PER_SECOND": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _numbers(count: int) -> list[str]:
+    return [f"5{index:08d}" for index in range(count)]
+
+
+def _seed_campaign(count: int) -> None:
+    """Campaign 99999 holding one record per benchmark number, so every deletion is real work."""
+    from thuladmin.sandbox.models import Campaign, Record
+
+    Campaign.objects.filter(campaign_id=CAMPAIGN).delete()
+    campaign = Campaign.objects.create(campaign_id=CAMPAIGN, name="Benchmark", active=True)
+    Record.objects.bulk_create(
+        (
+            Record(campaign=campaign, identifier=f"B{number}", phone_number=number)
+            for number in _numbers(count)
+        ),
+        batch_size=5000,
+    )
+
+
+def _one_job(count: int, *, measure_memory: bool) -> dict:
+    """Create and run one job in this process; the child of `main` for each measurement."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from campaigns.bulk import PHONE_NUMBERS
+    from thuladmin.bulk.models import BulkJob
+    from thuladmin.bulk.runner import JobRunner
+    from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_progress
+
+    _seed_campaign(count)
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    started = time.perf_counter()
+    parsed = PHONE_NUMBERS.parse("\n".join(_numbers(count)), options={})
+    job = bulk_job_draft_create(
+        user=user, kind_name=PHONE_NUMBERS.name, parsed=parsed, campaign_id=CAMPAIGN
+    )
+    del parsed
+    BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.QUEUED)
+    created = time.perf_counter() - started
+    if measure_memory:
+        tracemalloc.start()
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    JobRunner(job.pk).run()
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    heap_peak = tracemalloc.get_traced_memory()[1] if measure_memory else None
+    job.refresh_from_db()
+    progress = bulk_job_progress(job)
+    return {
+        "count": count,
+        "requests": job.chunks.count(),
+        "create_seconds": created,
+        "wall_seconds": wall,
+        "runner_cpu_seconds": cpu,
+        "outcomes": progress.counts,
+        "parallel": settings.BULK_PARALLEL_REQUESTS,
+        "heap_peak_bytes": heap_peak,
+        "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+
+
+def _naive(sample: int) -> float:
+    """Seconds for `sample` numbers sent one request each, one after another."""
+    import django
+
+    django.setup()
+    from thuladmin.thulium import get_client
+
+    _seed_campaign(sample)
+    client = get_client()
+    started = time.perf_counter()
+    for number in _numbers(sample):
+        client.records_delete_by_phone(CAMPAIGN, [number])
+    return time.perf_counter() - started
+
+
+def _child(args: argparse.Namespace, env: dict[str, str], *extra: str) -> dict | float:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", *extra],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--naive", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        result = (
+            _naive(args.naive) if args.naive else _one_job(args.job, measure_memory=args.memory)
+        )
+        print(json.dumps(result))
+        return
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+    port = _free_port()
+    env = _environment(port, args.latency_ms, database_url)
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    server = subprocess.Popen(
+        [
+            str(Path(python).with_name("gunicorn")),
+            "thuladmin.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--limit-request-line",
+            "8190",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        naive_per_number = _child(args, env, "--naive", str(NAIVE_SAMPLE)) / NAIVE_SAMPLE
+        rows = []
+        for size in args.sizes:
+            timed = _child(args, env, "--job", str(size))
+            memory = _child(args, env, "--job", str(size), "--memory")
+            ideal = timed["requests"] * args.latency_ms / 1000 / timed["parallel"]
+            rows.append((size, timed, memory, ideal))
+    finally:
+        server.terminate()
+        server.wait()
+
+    print(
+        f"database {database_url.split(':')[0]}, latency {args.latency_ms} ms, "
+        f"parallel {rows[0][1]['parallel']}, naive loop timed on {NAIVE_SAMPLE} numbers"
+    )
+    header = (
+        f"{'numbers':>8} {'requests':>8} {'create s':>9} {'wall s':>8} {'ideal s':>8} "
+        f"{'ratio':>6} {'cpu s':>6} {'naive s':>9} {'speed-up':>8} {'heap peak MB':>12} "
+        f"{'max RSS MB':>10}"
+    )
+    print(header)
+    for size, timed, memory, ideal in rows:
+        naive = naive_per_number * size
+        print(
+            f"{size:>8} {timed['requests']:>8} {timed['create_seconds']:>9.2f} "
+            f"{timed['wall_seconds']:>8.2f} {ideal:>8.2f} {timed['wall_seconds'] / ideal:>6.2f} "
+            f"{timed['runner_cpu_seconds']:>6.2f} "
+            f"{naive:>9.1f} {naive / timed['wall_seconds']:>7.0f}x "
+            f"{memory['heap_peak_bytes'] / 2**20:>12.1f} {memory['max_rss_bytes'] / 2**20:>10.1f}"
+        )
+        print(f"{'':>8} outcomes: {timed['outcomes']}")
+    ratio_row = next((row for row in rows if row[0] == 10_000), rows[0])
+    print(f"ratio_to_ideal {ratio_row[1]['wall_seconds'] / ratio_row[3]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
