@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 SAMPLE_VALUES = {"int": "1", "str": "00001", "path": "x", "slug": "x", "uuid": "0" * 32}
-PUBLIC = {"/accounts/login/"}
+PUBLIC = {"/accounts/login/", "/i18n/setlang/"}
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:
@@ -65,3 +65,10 @@ def test_sandbox_api_wants_basic_auth_not_a_session(client):
 @pytest.mark.django_db
 def test_login_page_is_public(client):
     assert client.get("/accounts/login/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_language_can_be_switched_before_logging_in(client):
+    response = client.post("/i18n/setlang/", {"language": "pl", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "pl"

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from thuladmin.accounts.forms import LoginForm
 
@@ -22,7 +24,8 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("jobs/", include("thuladmin.bulk.urls")),
     path("audit/", include("thuladmin.audit.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Public, so the language can be switched on the login page too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 
