@@ -140,7 +140,8 @@ def _test_database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{database['NAME']}"
     user = database["USER"] or "postgres"
-    return f"postgres://{user}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    host = database["HOST"] or "127.0.0.1"
+    return f"postgres://{user}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
 def _wait_for(condition, timeout: float) -> bool:
