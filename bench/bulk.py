@@ -3,7 +3,9 @@
 Runs jobs of 10,000 and 100,000 numbers through the real engine (the runner a `db_worker` uses)
 against the sandbox served by gunicorn in another process, and prints side by side: wall time,
 the ideal time (requests needed x latency / parallelism), their ratio, a naive sequential
-one-request-per-number loop (timed on a sample and extrapolated), and peak memory.
+one-request-per-number loop (timed on a sample and extrapolated), the floor (the same requests
+from a bare thread pool, i.e. what the sandbox itself costs on this machine), and peak memory
+(Python heap during the run, and the process's maximum RSS including parsing the paste).
 
     .venv/bin/python bench/bulk.py                      # SQLite in var/bench.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bulk.py
@@ -133,16 +135,51 @@ def _naive(sample: int) -> float:
     return time.perf_counter() - started
 
 
+def _floor(count: int) -> float:
+    """Seconds for the same requests fired by a bare thread pool: no job, no database writes.
+
+    This is the fastest the sandbox on this machine can answer them; the engine's own overhead
+    is its wall time above this floor.
+    """
+    import django
+
+    django.setup()
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+
+    from thuladmin.bulk.chunking import chunk_by_url_budget
+    from thuladmin.thulium import get_client
+    from thuladmin.thulium.client import query_item
+
+    _seed_campaign(count)
+    client = get_client()
+    base = len(client.phone_deletion_url(CAMPAIGN, ["0"])) - len(query_item("phone_number", "0"))
+    chunks = list(
+        chunk_by_url_budget(
+            _numbers(count),
+            base_length=base,
+            item_length=lambda value: len(query_item("phone_number", value)),
+            budget=settings.BULK_URL_BUDGET_BYTES,
+        )
+    )
+    started = time.perf_counter()
+    with ThreadPoolExecutor(settings.BULK_PARALLEL_REQUESTS) as pool:
+        list(pool.map(lambda chunk: client.records_delete_by_phone(CAMPAIGN, chunk), chunks))
+    return time.perf_counter() - started
+
+
 def _child(args: argparse.Namespace, env: dict[str, str], *extra: str) -> dict | float:
-    output = subprocess.run(
+    finished = subprocess.run(
         [sys.executable, __file__, "--child", *extra],
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    )
+    if finished.returncode:
+        sys.exit(f"{' '.join(extra)} failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -153,12 +190,16 @@ def main() -> None:
     parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        result = (
-            _naive(args.naive) if args.naive else _one_job(args.job, measure_memory=args.memory)
-        )
+        if args.naive:
+            result = _naive(args.naive)
+        elif args.floor:
+            result = _floor(args.floor)
+        else:
+            result = _one_job(args.job, measure_memory=args.memory)
         print(json.dumps(result))
         return
 
@@ -198,8 +239,9 @@ def main() -> None:
         for size in args.sizes:
             timed = _child(args, env, "--job", str(size))
             memory = _child(args, env, "--job", str(size), "--memory")
+            floor = _child(args, env, "--floor", str(size))
             ideal = timed["requests"] * args.latency_ms / 1000 / timed["parallel"]
-            rows.append((size, timed, memory, ideal))
+            rows.append((size, timed, memory, ideal, floor))
     finally:
         server.terminate()
         server.wait()
@@ -210,20 +252,25 @@ def main() -> None:
     )
     header = (
         f"{'numbers':>8} {'requests':>8} {'create s':>9} {'wall s':>8} {'ideal s':>8} "
-        f"{'ratio':>6} {'cpu s':>6} {'naive s':>9} {'speed-up':>8} {'heap peak MB':>12} "
-        f"{'max RSS MB':>10}"
+        f"{'ratio':>6} {'floor s':>8} {'/floor':>6} {'cpu s':>6} {'naive s':>9} {'speed-up':>8} "
+        f"{'heap peak MB':>12} {'max RSS MB':>10}"
     )
     print(header)
-    for size, timed, memory, ideal in rows:
+    for size, timed, memory, ideal, floor in rows:
         naive = naive_per_number * size
         print(
             f"{size:>8} {timed['requests']:>8} {timed['create_seconds']:>9.2f} "
             f"{timed['wall_seconds']:>8.2f} {ideal:>8.2f} {timed['wall_seconds'] / ideal:>6.2f} "
+            f"{floor:>8.2f} {timed['wall_seconds'] / floor:>6.2f} "
             f"{timed['runner_cpu_seconds']:>6.2f} "
             f"{naive:>9.1f} {naive / timed['wall_seconds']:>7.0f}x "
             f"{memory['heap_peak_bytes'] / 2**20:>12.1f} {memory['max_rss_bytes'] / 2**20:>10.1f}"
         )
         print(f"{'':>8} outcomes: {timed['outcomes']}")
+    print(
+        "ideal = requests x latency / parallel; floor = the same requests from a bare thread pool "
+        "(the sandbox's own cost on this machine); cpu = the runner process's CPU time"
+    )
     ratio_row = next((row for row in rows if row[0] == 10_000), rows[0])
     print(f"ratio_to_ideal {ratio_row[1]['wall_seconds'] / ratio_row[3]:.2f}")
 
