@@ -6,8 +6,11 @@ live in one place and other pages (record editing, bulk deletion) get the same a
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,9 +18,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from campaigns.models import RECENT_CAMPAIGNS_KEPT, RecentCampaign
-from thuladmin.thulium import get_client
+from thuladmin.audit.models import AuditEntry
+from thuladmin.audit.services import audit_entry_create, audit_entry_for_error
+from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import validate_campaign_id
-from thuladmin.thulium.types import CampaignStatus, CampaignSummary
+from thuladmin.thulium.types import Agent, CampaignStatus, CampaignSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +89,134 @@ def recent_campaign_record(*, user, campaign_id: str) -> RecentCampaign:
     if stale:
         RecentCampaign.objects.filter(pk__in=stale).delete()
     return recent
+
+
+# --- agents ----------------------------------------------------------------------------------
+
+
+def _agents_cache_key(campaign_id: str) -> str:
+    return f"thuladmin:campaign-agents:v1:{campaign_id}"
+
+
+def campaign_agents_get(*, campaign_id: str) -> list[Agent]:
+    """A campaign's agents for the record form's agent picker, active ones first.
+
+    Cached as briefly as the statuses: the record form is re-rendered on every status change and
+    every added field row, and each re-render would otherwise ask Thulium for the same list.
+    """
+    validate_campaign_id(campaign_id)  # before the id goes into a cache key
+    key = _agents_cache_key(campaign_id)
+    agents = cache.get(key)
+    if not isinstance(agents, list):
+        agents = get_client().campaign_agents(campaign_id)
+        cache.set(key, agents, timeout=settings.THULIUM_STATUSES_CACHE_SECONDS)
+    return sorted(
+        agents,
+        key=lambda agent: (
+            not (agent.active and agent.active_in_outbound),
+            not agent.active,
+            agent.login.casefold(),
+        ),
+    )
+
+
+# --- one record ------------------------------------------------------------------------------
+
+RECORD_UPDATE_ACTION = "record.update"
+RECORD_DELETE_ACTION = "record.delete"
+# How long a record form's one-time token stays spent: far longer than any double click or
+# browser retry, short enough that the cache does not fill with them.
+RECORD_FORM_TOKEN_SECONDS = 24 * 60 * 60
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def record_update(
+    *, user, campaign_id: str, identifier: str, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Send one record's changes to Thulium and audit the attempt, whatever its outcome.
+
+    `changes` is the PUT body exactly as the form built it (only the fields the supervisor
+    filled); the same dict goes into the audit entry, so the log shows what Thulium received.
+    Returns that body. Errors are audited, then raised again for the view to explain.
+    """
+    body = dict(changes)
+    started = time.monotonic()
+    try:
+        get_client().record_update(campaign_id, identifier, changes=body)
+    except errors.ThuliumError as error:
+        audit_entry_for_error(
+            actor=user,
+            action=RECORD_UPDATE_ACTION,
+            error=error,
+            campaign_id=campaign_id,
+            target=identifier,
+            request=body,
+            duration_ms=_elapsed_ms(started),
+        )
+        raise
+    audit_entry_create(
+        actor=user,
+        action=RECORD_UPDATE_ACTION,
+        outcome=AuditEntry.Outcome.SUCCESS,
+        campaign_id=campaign_id,
+        target=identifier,
+        request=body,
+        duration_ms=_elapsed_ms(started),
+    )
+    return body
+
+
+def record_delete(*, user, campaign_id: str, identifier: str) -> None:
+    """Delete one record in Thulium and audit the attempt, whatever its outcome.
+
+    The DELETE has no body, so the entry's `request` is empty and the record is named by
+    `campaign_id` and `target`. Thulium refuses a record that is in a call; that refusal, like
+    every other error, is audited and raised again for the view to explain.
+    """
+    started = time.monotonic()
+    try:
+        get_client().record_delete(campaign_id, identifier)
+    except errors.ThuliumError as error:
+        audit_entry_for_error(
+            actor=user,
+            action=RECORD_DELETE_ACTION,
+            error=error,
+            campaign_id=campaign_id,
+            target=identifier,
+            request={},
+            duration_ms=_elapsed_ms(started),
+        )
+        raise
+    audit_entry_create(
+        actor=user,
+        action=RECORD_DELETE_ACTION,
+        outcome=AuditEntry.Outcome.SUCCESS,
+        campaign_id=campaign_id,
+        target=identifier,
+        request={},
+        duration_ms=_elapsed_ms(started),
+    )
+
+
+def _form_token_cache_key(*, user, token: str) -> str:
+    return f"thuladmin:record-form-token:v1:{user.pk}:{token}"
+
+
+def record_form_token_claim(*, user, token: str) -> bool:
+    """Spend a record form's one-time token; False when it was already spent.
+
+    A double click or a resent POST carries the same token, so only the first of them reaches
+    Thulium. `cache.add` is atomic in the shared caches (Redis, database), so two requests racing
+    each other cannot both win.
+    """
+    return cache.add(
+        _form_token_cache_key(user=user, token=token), True, timeout=RECORD_FORM_TOKEN_SECONDS
+    )
+
+
+def record_form_token_release(*, user, token: str) -> None:
+    """Give a token back after a failed send, so the supervisor can fix the form and retry."""
+    cache.delete(_form_token_cache_key(user=user, token=token))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from campaigns import views
+from thuladmin.bulk import views as bulk_views
 
 app_name = "campaigns"
 
@@ -8,4 +9,15 @@ urlpatterns = [
     path("", views.index, name="index"),
     # Any segment reaches the view, which explains a malformed id instead of a bare 404.
     path("<str:campaign_id>/", views.detail, name="detail"),
+    path(
+        "<str:campaign_id>/records/<str:identifier>/edit/",
+        views.record_edit,
+        name="record_edit",
+    ),
+    path(
+        "<str:campaign_id>/records/<str:identifier>/delete/",
+        views.record_delete,
+        name="record_delete",
+    ),
+    path("<str:campaign_id>/remove-numbers/", bulk_views.remove_numbers, name="remove_numbers"),
 ]

@@ -62,6 +62,7 @@ class CustomersKind(BulkKind):
         Outcome.INVALID,
     )
     always_type_to_confirm = True
+    looks_up_items = True
 
     def parse(self, text: str, *, options: Mapping) -> ParseResult:
         return parse_items(
@@ -70,6 +71,15 @@ class CustomersKind(BulkKind):
             limit=settings.BULK_MAX_ITEMS,
             split_on_spaces_first=True,
         )
+
+    def preview_item(self, client: ThuliumClient, value: str) -> dict:
+        customer = client.customer(value)
+        return {
+            "found": True,
+            "name": customer.full_name,
+            "company": customer.company_name or "",
+            "phone": customer.phone_number or "",
+        }
 
     def base_url_length(self, client: ThuliumClient, job: BulkJob) -> int:
         return len(client.customer_deletion_url(["1"]).encode()) - len(

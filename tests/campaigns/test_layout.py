@@ -72,13 +72,15 @@ def test_layout_offers_customers_to_admins(client, django_user_model, thulium):
     assert f'href="{reverse("customers:index")}"' in html
 
 
-def test_customers_placeholder_page(client, django_user_model):
+def test_customers_page_offers_the_paste_form(client, django_user_model):
     client.force_login(django_user_model.objects.create_superuser(username="root", password="x"))
 
     response = client.get(reverse("customers:index"))
 
     assert response.status_code == 200
-    assert "Customer deletion arrives soon." in response.content.decode()
+    html = response.content.decode()
+    assert "Delete customers" in html
+    assert 'name="text"' in html
 
 
 def test_language_switch_changes_the_page_language(supervisor_client):

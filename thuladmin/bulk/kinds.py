@@ -49,6 +49,15 @@ class BulkKind:
         against it."""
         raise NotImplementedError
 
+    # Whether the preview looks each item up in Thulium (`preview_item`) to show what it is.
+    looks_up_items: ClassVar[bool] = False
+
+    def preview_item(self, client: ThuliumClient, value: str) -> dict:
+        """What Thulium knows about one item, as JSON for `BulkItem.preview`, so the preview can
+        show who or what is about to be deleted. Thulium errors propagate (NotFound included:
+        the caller decides how to record it)."""
+        raise NotImplementedError
+
     def send(
         self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
     ) -> dict[str, ItemResult]:

@@ -38,6 +38,23 @@ class BulkJobQuerySet(models.QuerySet):
         """Jobs a runner may still have work to do on."""
         return self.filter(state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING])
 
+    def for_jobs_page(self, *, user, everyone: bool, kinds: list[str]) -> BulkJobQuerySet:
+        """The jobs index: a user's own jobs, or everyone's for those who answer for all
+        deletions (admins); only of the kinds the user may open. Newest first, with the author
+        joined, since the list names who ran each job."""
+        jobs = self.filter(kind__in=kinds)
+        if not everyone:
+            jobs = jobs.filter(created_by=user)
+        return jobs.with_author().order_by("-created_at", "-id")
+
+    def with_author(self) -> BulkJobQuerySet:
+        """Jobs with who created them: every job page names its author."""
+        return self.select_related("created_by")
+
+    def drafts(self) -> BulkJobQuerySet:
+        """Jobs not started yet: asking twice for a retry of a job leads to its one draft."""
+        return self.filter(state=BulkJob.State.DRAFT)
+
 
 class BulkJob(models.Model):
     class State(models.TextChoices):
@@ -134,6 +151,33 @@ class BulkItemQuerySet(models.QuerySet):
 
     def retryable(self) -> BulkItemQuerySet:
         return self.filter(outcome__in=RETRYABLE_OUTCOMES)
+
+    def to_send(self) -> BulkItemQuerySet:
+        """The items a job sends (every valid, unique one), in pasted order: the preview's list
+        of what will go to Thulium. Invalid items have no chunk."""
+        return self.filter(chunk__isnull=False).order_by("position")
+
+    def invalid(self) -> BulkItemQuerySet:
+        """Tokens refused when the text was parsed, in pasted order, for the preview's list of
+        what will not be sent and why."""
+        return self.filter(outcome=Outcome.INVALID).order_by("position")
+
+    def not_found_in_preview(self) -> BulkItemQuerySet:
+        """Items the preview looked up and Thulium did not know (e.g. customer ids that do not
+        exist): the preview flags how many, before anything is deleted."""
+        return self.filter(preview__found=False)
+
+    def with_record_ids(self) -> BulkItemQuerySet:
+        """Items in pasted order, ready for `record_ids`, for the results page and the export.
+
+        `record_ids` reads the item's chunk. The chunks are fetched once per batch of items
+        (a prefetch: one query for the few chunks a page touches) rather than joined to every
+        row, because a chunk's record ids would then be read and decoded once per item: a
+        hundred times on a page, a hundred thousand times in an export.
+        """
+        return self.order_by("position").prefetch_related(
+            models.Prefetch("chunk", queryset=BulkChunk.objects.only("pk", "record_ids"))
+        )
 
 
 class BulkItem(models.Model):

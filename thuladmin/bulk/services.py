@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -18,10 +20,14 @@ from thuladmin.bulk.chunking import chunk_by_url_budget
 from thuladmin.bulk.kinds import kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import ParsedItem, ParseResult
-from thuladmin.thulium import get_client
+from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import query_item
 
 INSERT_BATCH_SIZE = 2000
+# Lookups in flight at once while a preview page looks its items up in Thulium.
+PREVIEW_LOOKUPS_AT_ONCE = 8
+# Failures after which the other lookups of the page would fail the same way (or wait as long).
+PREVIEW_GIVE_UP_ERRORS = (errors.Unavailable, errors.RateLimited, errors.AuthenticationFailed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,66 @@ def bulk_job_progress(job: BulkJob) -> Progress:
         counts[Outcome.INVALID] = job.invalid_count
     done = sum(count for outcome, count in counts.items() if outcome != Outcome.INVALID)
     return Progress(total=job.item_count, done=done, counts=dict(counts))
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewLookups:
+    """How looking up one preview page went: the items that could not be looked up this time
+    (not stored, so the next view tries again) and the first error that said why."""
+
+    failed: frozenset[int] = frozenset()
+    error: errors.ThuliumError | None = None
+
+
+def bulk_items_preview_fill(*, job: BulkJob, items: Sequence[BulkItem]) -> PreviewLookups:
+    """Look up in Thulium the items of one preview page not looked up before; store the answers.
+
+    Only kinds that look their items up do anything here (customers: the supervisor sees who is
+    about to be deleted). Only the page on screen is looked up, a few items at a time, so a
+    preview of 100,000 ids costs one page's worth of requests. What was learnt, "not found"
+    included, is stored in `BulkItem.preview` and never fetched again. Failures that may pass
+    (Thulium unavailable, rate limited) are not stored, and after one of them the rest of the
+    page is skipped rather than each lookup waiting out its own timeout.
+    """
+    kind = kind_for(job.kind)
+    if not kind.looks_up_items:
+        return PreviewLookups()
+    pending = [item for item in items if not item.preview and item.value]
+    if not pending:
+        return PreviewLookups()
+    client = get_client()
+    give_up = threading.Event()
+
+    def look_up(item: BulkItem) -> dict | errors.ThuliumError | None:
+        if give_up.is_set():
+            return None
+        try:
+            return kind.preview_item(client, item.value)
+        except errors.NotFound:
+            return {"found": False}
+        except PREVIEW_GIVE_UP_ERRORS as error:
+            give_up.set()
+            return error
+        except errors.ThuliumError as error:
+            return error
+
+    workers = min(PREVIEW_LOOKUPS_AT_ONCE, len(pending))
+    with ThreadPoolExecutor(workers, thread_name_prefix="bulk-preview") as pool:
+        answers = list(pool.map(look_up, pending))
+    learnt: list[BulkItem] = []
+    failed: set[int] = set()
+    first_error: errors.ThuliumError | None = None
+    for item, answer in zip(pending, answers, strict=True):
+        if isinstance(answer, dict):
+            item.preview = answer
+            learnt.append(item)
+        else:
+            failed.add(item.pk)
+            if first_error is None and answer is not None:
+                first_error = answer
+    if learnt:
+        BulkItem.objects.bulk_update(learnt, ["preview"])
+    return PreviewLookups(failed=frozenset(failed), error=first_error)
 
 
 @transaction.atomic
