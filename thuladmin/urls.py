@@ -3,13 +3,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from thuladmin.accounts import views as accounts_views
 from thuladmin.accounts.forms import LoginForm
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="campaigns:index"), name="home"),
+    path("", accounts_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

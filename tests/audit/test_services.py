@@ -73,3 +73,27 @@ def test_admin_shows_entries_read_only(admin_client):
     assert b'name="_save"' not in page.content
     assert admin_client.post(f"/admin/audit/auditentry/{entry.pk}/delete/").status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db
+def test_admin_offers_no_way_to_change_or_delete(admin_client):
+    entry = audit_entry_create(
+        actor=None, action="x", outcome=AuditEntry.Outcome.SUCCESS, api_message="original"
+    )
+
+    changelist = admin_client.get("/admin/audit/auditentry/")
+    assert b"delete_selected" not in changelist.content
+    bulk_delete = admin_client.post(
+        "/admin/audit/auditentry/",
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
+    change = admin_client.post(
+        f"/admin/audit/auditentry/{entry.pk}/change/",
+        {"action": "y", "outcome": "failure", "api_message": "changed"},
+    )
+
+    assert change.status_code == 403
+    assert bulk_delete.status_code in (200, 302)
+    entry.refresh_from_db()
+    assert entry.api_message == "original"
+    assert entry.outcome == AuditEntry.Outcome.SUCCESS

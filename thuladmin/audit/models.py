@@ -1,8 +1,58 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q, Subquery, Value
+from django.db.models.functions import Concat
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+
+from thuladmin.bulk.models import BulkItem
+
+# A searched value matching the items of more bulk jobs than this is looked up with a subquery
+# instead of a list of job ids (see `AuditEntryQuerySet.search_item`).
+MAX_SEARCH_JOB_IDS = 1000
+# Actions that make up most of the log: one entry per record changed. Others (a bulk job's
+# start, finish or cancel; a prune) are a few entries each. See `AuditEntryQuerySet.filtered`.
+COMMON_ACTION_PREFIXES = ("record.",)
+
+
+def item_search_values(text: str) -> list[str]:
+    """Every form in which `text` may have been stored as an entry's target or a bulk item.
+
+    The text as typed (a record identifier, a job's "job 12"), and, if it reads as one, the phone
+    number normalised the way bulk parsing does it (both national and as typed, because a job's
+    options choose the format) and the customer id without leading zeros. So "600 100 200" finds
+    the item "600100200".
+    """
+    # Imported here: the kinds live in apps that import the bulk engine, loaded after this one.
+    from campaigns.bulk import NumberFormat, normalise_phone_number
+    from customers.bulk import normalise_customer_id
+    from thuladmin.bulk.parsing import InvalidItem
+
+    text = text.strip()
+    values = [text] if text else []
+    normalisers = [
+        lambda token: normalise_phone_number(token, number_format=NumberFormat.NATIONAL),
+        lambda token: normalise_phone_number(token, number_format=NumberFormat.AS_TYPED),
+        normalise_customer_id,
+    ]
+    for normalise in normalisers:
+        try:
+            value = normalise(text)
+        except InvalidItem:
+            continue
+        if value and value not in values:
+            values.append(value)
+    return values
+
+
+def _unindexed(field: str) -> Concat:
+    """The column's value as `column || ''`: equal to it, but served by no index (see
+    `AuditEntryQuerySet.filtered`)."""
+    return Concat(F(field), Value(""), output_field=models.CharField())
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -12,6 +62,103 @@ class AuditEntryQuerySet(models.QuerySet):
 
     def for_campaign(self, campaign_id: str) -> AuditEntryQuerySet:
         return self.filter(campaign_id=campaign_id)
+
+    def for_list(self) -> AuditEntryQuerySet:
+        """What a table of entries shows: the actor joined (one query for the whole page), and
+        the payloads left in the database, since they can be large and only the detail page
+        shows them."""
+        return self.select_related("actor").defer("request", "response")
+
+    def filtered(
+        self,
+        *,
+        username: str = "",
+        action: str = "",
+        campaign_id: str = "",
+        outcome: str = "",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        item: str = "",
+    ) -> AuditEntryQuerySet:
+        """The entries the audit log's filters select (empty filters select everything);
+        `until` is exclusive.
+
+        Newest first, a page is one walk down one index that stops after a page's worth of
+        matches, however large the log: `(actor_username, created_at)`, `(campaign_id,
+        created_at)`, `(action, created_at)`, `(outcome, created_at)`, and `(created_at, id)`
+        for dates alone. With several filters, the one that narrows the log most must lead,
+        and SQLite, which keeps no statistics, cannot tell which: it walks whichever index
+        spares it a sort, e.g. every success in the log to find a rare action's few. So the
+        leader is chosen here, from what the log is made of: an item search (a handful of
+        entries); else an action other than a record change (a job's or the retention's: a few
+        entries each); else the user, the campaign (tens of values each), a record action (most
+        of the log), the outcome (four values, one of them most of the log). The others are
+        compared as `column || ''`, which no index serves; the dates stay a range on the
+        leader's index.
+        """
+        entries = self
+        if since is not None:
+            entries = entries.filter(created_at__gte=since)
+        if until is not None:
+            entries = entries.filter(created_at__lt=until)
+        rare_action = action if not action.startswith(COMMON_ACTION_PREFIXES) else ""
+        equal = [
+            (field, value)
+            for field, value in (
+                ("action", rare_action),
+                ("actor_username", username),
+                ("campaign_id", campaign_id),
+                ("action", action if not rare_action else ""),
+                ("outcome", outcome),
+            )
+            if value
+        ]
+        if item:
+            entries = entries.search_item(item)
+        elif equal:
+            (field, value), *equal = equal
+            entries = entries.filter(**{field: value})
+        return entries.filter(*(Exact(_unindexed(field), value) for field, value in equal))
+
+    def search_item(self, text: str) -> AuditEntryQuerySet:
+        """Entries about one phone number, customer id or record identifier: those whose target
+        it is, and those about a bulk job that had it among its items.
+
+        The jobs are looked up first, in a query of their own on the `bulk_item_value` index,
+        and their ids handed over as a list: `target IN (...) OR bulk_job_id IN (ids)` is then
+        two index lookups on both SQLite and PostgreSQL, whereas PostgreSQL cannot use an index
+        for `bulk_job_id IN (SELECT ...)` under an OR and would scan the whole log. Only a value
+        found in more than MAX_SEARCH_JOB_IDS jobs falls back to that subquery.
+        """
+        values = item_search_values(text)
+        if not values:
+            return self
+        # The partial index on item values leaves out empty values; saying so lets SQLite use it.
+        items = BulkItem.objects.filter(value__in=values).exclude(value="")
+        job_ids = list(
+            items.order_by().values_list("job_id", flat=True).distinct()[: MAX_SEARCH_JOB_IDS + 1]
+        )
+        about_item = Q(target__in=values)
+        if len(job_ids) > MAX_SEARCH_JOB_IDS:
+            about_item |= Q(bulk_job_id__in=Subquery(items.values("job_id")))
+        elif job_ids:
+            about_item |= Q(bulk_job_id__in=job_ids)
+        return self.filter(about_item)
+
+    def before(self, created_at: datetime, entry_id: int) -> AuditEntryQuerySet:
+        """Entries older than the cursor `(created_at, id)`: the next page, newest first.
+
+        Written as `created_at <= c AND NOT (created_at = c AND id >= i)` rather than
+        `created_at < c OR (created_at = c AND id < i)`, so the database reads it as one range
+        on the `created_at` column of whichever index it uses and keeps that index's order.
+        """
+        return self.filter(created_at__lte=created_at).exclude(
+            created_at=created_at, id__gte=entry_id
+        )
+
+    def created_before(self, cutoff: datetime) -> AuditEntryQuerySet:
+        """Entries the retention command removes."""
+        return self.filter(created_at__lt=cutoff)
 
 
 class AuditEntry(models.Model):
@@ -69,6 +216,18 @@ class AuditEntry(models.Model):
             models.Index(fields=["action", "-created_at"], name="audit_action_time"),
             models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
             models.Index(fields=["target"], name="audit_target"),
+            # For the audit log's pages (see AuditEntryQuerySet.filtered): newest first overall,
+            # and newest first within one outcome or one user. The id makes the order total.
+            models.Index(fields=["created_at", "id"], name="audit_time_id"),
+            models.Index(fields=["outcome", "created_at", "id"], name="audit_outcome_time"),
+            # The user's index also carries the other filtered columns: a user's entries
+            # filtered further (by campaign, action, outcome) are checked in the index, and only
+            # the matches are read from the table (SQLite reads them lazily so), 6x faster on a
+            # user's 50,000 entries.
+            models.Index(
+                fields=["actor_username", "created_at", "id", "campaign_id", "action", "outcome"],
+                name="audit_username_time",
+            ),
         ]
 
     def __str__(self) -> str:

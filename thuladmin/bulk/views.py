@@ -76,15 +76,23 @@ def may_open_some_jobs(user: AbstractBaseUser | AnonymousUser) -> bool:
     return any(check(user) for check in KIND_PERMISSIONS.values())
 
 
-def _job_for(request: HttpRequest, job_id: int) -> BulkJob:
+def may_change_job(user: AbstractBaseUser | AnonymousUser, job: BulkJob) -> bool:
+    check = KIND_PERMISSIONS.get(job.kind)
+    return check is not None and check(user)
+
+
+def _job_for(request: HttpRequest, job_id: int, *, read_only: bool = False) -> BulkJob:
     """The job (404 if there is none), if the user may work on jobs of its kind (403 if not).
 
     Any user with the kind's role may open any job of it: supervisors share a campaign's work,
-    and the audit log says who did what.
+    and the audit log says who did what. Readers of the audit log (auditors) may look at a job's
+    results too, `read_only`, since the log links to them, but never change it.
     """
     job = get_object_or_404(BulkJob.objects.with_author(), pk=job_id)
-    check = KIND_PERMISSIONS.get(job.kind)
-    if check is None or not check(request.user):
+    allowed = may_change_job(request.user, job) or (
+        read_only and roles.can_read_audit_log(request.user)
+    )
+    if not allowed:
         raise PermissionDenied
     return job
 
@@ -211,6 +219,7 @@ def _job_context(
         "detail_url": detail_url,
         "notice": notice,
         "paste_url": _paste_url(job),
+        "may_change": may_change_job(request.user, job),
     }
     if job.state == BulkJob.State.DRAFT:
         per_page = LOOKUP_PREVIEW_PER_PAGE if kind.looks_up_items else RESULTS_PER_PAGE
@@ -284,7 +293,7 @@ def detail(request: HttpRequest, job_id: int) -> HttpResponse:
     region it swaps: the preview's list, or the results, which refresh themselves every two
     seconds while the job is active (the region stops asking once the job is over).
     """
-    job = _job_for(request, job_id)
+    job = _job_for(request, job_id, read_only=True)
     region = PREVIEW_REGION if job.state == BulkJob.State.DRAFT else RESULTS_REGION
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     if partial and request.htmx.target and request.htmx.target != region:
@@ -437,7 +446,7 @@ def _csv_rows(items: Iterable[BulkItem]) -> Iterator[str]:
 def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """Every item of the job with its outcome, as CSV, streamed batch by batch so that a job of
     100,000 items never sits in memory."""
-    job = _job_for(request, job_id)
+    job = _job_for(request, job_id, read_only=True)
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
     response = StreamingHttpResponse(_csv_rows(items), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-{job.kind}.csv"'

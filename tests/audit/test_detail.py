@@ -1,0 +1,138 @@
+"""One entry's page: everything recorded, escaped, with the way to a bulk job's results."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from thuladmin.audit import views
+from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.models import BulkJob
+
+pytestmark = pytest.mark.django_db
+
+
+def detail_url(entry: AuditEntry) -> str:
+    return reverse("audit:detail", args=[entry.pk])
+
+
+def test_detail_shows_everything_about_the_entry(auditor_client, make_entry):
+    entry = make_entry(
+        action="record.delete",
+        campaign_id="00001",
+        target="600100200",
+        outcome=AuditEntry.Outcome.FAILURE,
+        request={"phone_number": "600100200", "ńote": "zażółć"},
+        response={"error": "Rejected", "request_id": "req-42"},
+        http_status=422,
+        api_message="Record is locked.",
+        duration_ms=231,
+    )
+
+    response = auditor_client.get(detail_url(entry))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in (
+        "record.delete",
+        "00001",
+        "600100200",
+        "supervisor",
+        "Failure",
+        "422",
+        "Record is locked.",
+        "231 ms",
+        "req-42",
+        "zażółć",
+    ):
+        assert text in html, text
+    # Pretty-printed, one key a line.
+    assert "\n  &quot;phone_number&quot;: &quot;600100200&quot;,\n" in html
+    assert f'href="{reverse("audit:index")}?q=600100200"' in html
+    assert f'href="{reverse("audit:index")}?campaign=00001"' in html
+
+
+def test_detail_escapes_what_the_api_and_the_user_sent(auditor_client, make_entry):
+    entry = make_entry(
+        target="<b>t</b>",
+        request={"note": "<script>alert('sent')</script>"},
+        response={"html": "<iframe src=x>"},
+        api_message="<img src=x onerror=alert(1)>",
+    )
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "<iframe" not in html
+    assert "<b>t</b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;script&gt;alert(&#x27;sent&#x27;)&lt;/script&gt;" in html
+
+
+def test_detail_never_shows_secrets(auditor_client, make_entry):
+    # Written around the service, as an old or careless writer might have.
+    entry = AuditEntry.objects.create(
+        action="record.update",
+        outcome=AuditEntry.Outcome.SUCCESS,
+        request={"api_pass": "hunter2", "nested": {"token": "tok-123"}},
+    )
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "hunter2" not in html
+    assert "tok-123" not in html
+    assert "[redacted]" in html
+
+
+def test_detail_of_an_entry_without_user_or_answer(auditor_client, make_entry):
+    entry = make_entry(actor=None, action="audit.prune", request={}, response={})
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "system" in html
+    assert "Nothing recorded." in html
+    assert "No message." in html
+
+
+def test_detail_links_a_bulk_entry_to_the_jobs_results(client, make_entry, supervisor):
+    job = BulkJob.objects.create(
+        kind="phone_numbers", campaign_id="00001", created_by=supervisor, item_count=2
+    )
+    entry = make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
+    client.force_login(supervisor)
+
+    html = client.get(detail_url(entry)).content.decode()
+
+    assert f'href="{reverse("bulk:detail", kwargs={"job_id": job.pk})}"' in html
+    assert "2 items" in html
+
+
+def test_detail_names_the_job_to_those_who_may_not_open_it(auditor_client, make_entry, supervisor):
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=2)
+    entry = make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    # The bulk pages are for those who run jobs of the kind; the entry still names the job.
+    assert reverse("bulk:detail", kwargs={"job_id": job.pk}) not in html
+    assert f"Job {job.pk}" in html
+
+
+def test_detail_works_while_the_bulk_pages_do_not_exist(
+    auditor_client, make_entry, supervisor, monkeypatch
+):
+    def no_route(*args, **kwargs):
+        raise NoReverseMatch("bulk:detail")
+
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor)
+    entry = make_entry(bulk_job=job)
+    monkeypatch.setattr(views, "reverse", no_route)
+
+    assert views._bulk_job_url(supervisor, job) == ""
+    monkeypatch.undo()
+    assert auditor_client.get(detail_url(entry)).status_code == 200
+
+
+def test_missing_entry_is_404(auditor_client):
+    assert auditor_client.get(reverse("audit:detail", args=[999999])).status_code == 404

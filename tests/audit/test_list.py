@@ -1,0 +1,417 @@
+"""The audit log list: filters, the item search, keyset pages, htmx and the number of queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from thuladmin.audit import models as audit_models
+from thuladmin.audit import views
+from thuladmin.audit.forms import Cursor
+from thuladmin.audit.models import AuditEntry, item_search_values
+from thuladmin.bulk.models import BulkItem, BulkJob
+
+pytestmark = pytest.mark.django_db
+
+INDEX = reverse("audit:index")
+
+
+def listed(response) -> list[int]:
+    assert response.status_code == 200
+    return [entry.pk for entry in response.context["entries"]]
+
+
+# --- what the page shows --------------------------------------------------------------------
+
+
+def test_newest_first_with_who_what_and_the_answer(auditor_client, make_entry):
+    now = timezone.now()
+    old = make_entry(target="600100200", created_at=now - timedelta(hours=2))
+    new = make_entry(
+        action="record.update",
+        campaign_id="00001",
+        target="R-1",
+        outcome=AuditEntry.Outcome.FAILURE,
+        http_status=400,
+        api_message="Wrong format of phone number.",
+        created_at=now - timedelta(hours=1),
+    )
+
+    response = auditor_client.get(INDEX)
+
+    assert listed(response) == [new.pk, old.pk]
+    html = response.content.decode()
+    assert reverse("audit:detail", args=[new.pk]) in html
+    assert "Wrong format of phone number." in html
+    assert 'class="audit-outcome audit-outcome-failure"' in html
+    assert "<h1>Audit log</h1>" in html
+
+
+def test_the_navigation_links_to_the_audit_log(auditor_client):
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert f'href="{INDEX}" aria-current="page"' in html
+
+
+def test_messages_from_the_api_are_escaped(auditor_client, make_entry):
+    make_entry(api_message="<img src=x onerror=alert(1)>")
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_an_empty_log_says_so(auditor_client):
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert "Nothing has been changed through thuladmin yet." in html
+    assert "Export as CSV" not in html
+
+
+def test_no_match_offers_to_clear_the_filters(auditor_client, make_entry):
+    make_entry()
+
+    html = auditor_client.get(INDEX, {"user": "nobody"}).content.decode()
+
+    assert "No entries match these filters." in html
+
+
+# --- each filter ----------------------------------------------------------------------------
+
+
+def test_filter_by_user(auditor_client, make_entry, admin_member):
+    mine = make_entry()
+    make_entry(actor=admin_member)
+
+    assert listed(auditor_client.get(INDEX, {"user": "supervisor"})) == [mine.pk]
+
+
+def test_filter_by_user_finds_entries_of_deleted_accounts(auditor_client, make_entry, outsider):
+    entry = make_entry(actor=outsider)
+    outsider.delete()
+
+    response = auditor_client.get(INDEX, {"user": "outsider"})
+
+    assert listed(response) == [entry.pk]
+    assert "account deleted" in response.content.decode()
+
+
+def test_filter_by_action(auditor_client, make_entry):
+    update = make_entry(action="record.update")
+    make_entry(action="record.delete")
+
+    assert listed(auditor_client.get(INDEX, {"action": "record.update"})) == [update.pk]
+
+
+def test_filter_by_action_offers_the_known_actions(auditor_client):
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert '<datalist id="audit-actions">' in html
+    assert '<option value="bulk.phone_numbers.start">' in html
+
+
+def test_filter_by_campaign(auditor_client, make_entry):
+    first = make_entry(campaign_id="00001")
+    make_entry(campaign_id="00002")
+
+    assert listed(auditor_client.get(INDEX, {"campaign": "00001"})) == [first.pk]
+
+
+def test_filter_by_outcome(auditor_client, make_entry):
+    make_entry(outcome=AuditEntry.Outcome.SUCCESS)
+    refused = make_entry(outcome=AuditEntry.Outcome.REFUSED)
+
+    assert listed(auditor_client.get(INDEX, {"outcome": "refused"})) == [refused.pk]
+
+
+def test_filter_by_dates_uses_the_call_centre_time_zone(auditor_client, make_entry, settings):
+    settings.TIME_ZONE = "Europe/Warsaw"
+    # 23:30 UTC on 1 March is 00:30 on 2 March in Warsaw.
+    late = make_entry(created_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    earlier = make_entry(created_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    later = make_entry(created_at=datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+
+    assert listed(auditor_client.get(INDEX, {"date_from": "2026-03-02"})) == [later.pk, late.pk]
+    assert listed(auditor_client.get(INDEX, {"date_to": "2026-03-01"})) == [earlier.pk]
+    only_the_second = {"date_from": "2026-03-02", "date_to": "2026-03-02"}
+    assert listed(auditor_client.get(INDEX, only_the_second)) == [late.pk]
+
+
+def test_filters_combine(auditor_client, make_entry, admin_member):
+    wanted = make_entry(campaign_id="00001", outcome=AuditEntry.Outcome.FAILURE)
+    make_entry(campaign_id="00001", outcome=AuditEntry.Outcome.SUCCESS)
+    make_entry(campaign_id="00002", outcome=AuditEntry.Outcome.FAILURE)
+    make_entry(actor=admin_member, campaign_id="00001", outcome=AuditEntry.Outcome.FAILURE)
+
+    query = {"campaign": "00001", "outcome": "failure", "user": "supervisor"}
+    assert listed(auditor_client.get(INDEX, query)) == [wanted.pk]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"campaign": "0001"}, "campaign", "Enter exactly five letters or digits"),
+        ({"outcome": "great"}, "outcome", "Select a valid choice"),
+        ({"date_from": "yesterday"}, "date_from", "Enter a valid date"),
+        ({"date_from": "2026-03-02", "date_to": "2026-03-01"}, "date_to", "before the start"),
+        ({"action": "DROP TABLE"}, "action", "Pick an action from the list"),
+    ],
+)
+def test_invalid_filters_are_explained_next_to_the_field(
+    auditor_client, make_entry, query, field, message
+):
+    make_entry()
+
+    response = auditor_client.get(INDEX, query)
+
+    assert response.status_code == 200
+    assert listed(response) == []
+    html = response.content.decode()
+    error = html.split(f'id="id_{field}_error"', 1)[1].split("</small>", 1)[0]
+    assert message in error
+    assert "hidden" not in error.split(">", 1)[0]
+    assert "correct the ones marked above" in html
+
+
+# --- the item search --------------------------------------------------------------------------
+
+
+def test_search_finds_the_exact_target(auditor_client, make_entry):
+    entry = make_entry(target="600100200")
+    make_entry(target="600100201")
+    make_entry(target="1600100200")
+
+    assert listed(auditor_client.get(INDEX, {"q": "600100200"})) == [entry.pk]
+
+
+def test_search_normalises_a_phone_number_like_bulk_parsing(auditor_client, make_entry):
+    entry = make_entry(target="600100200")
+
+    for typed in ("600 100 200", "600-100-200", "+48 600 100 200", " 600100200 "):
+        assert listed(auditor_client.get(INDEX, {"q": typed})) == [entry.pk], typed
+
+
+def test_search_finds_a_record_identifier_as_typed(auditor_client, make_entry):
+    entry = make_entry(action="record.update", target="ABC-12/x")
+
+    assert listed(auditor_client.get(INDEX, {"q": "ABC-12/x"})) == [entry.pk]
+
+
+def _job_with_items(user, *values: str, kind: str = "phone_numbers") -> BulkJob:
+    job = BulkJob.objects.create(
+        kind=kind, campaign_id="00001", created_by=user, item_count=len(values)
+    )
+    BulkItem.objects.bulk_create(
+        BulkItem(job=job, position=position, raw=value, value=value)
+        for position, value in enumerate(values)
+    )
+    return job
+
+
+def test_search_finds_bulk_jobs_through_their_items(auditor_client, make_entry, supervisor):
+    job = _job_with_items(supervisor, "500200300", "600100200", "700100200")
+    other_job = _job_with_items(supervisor, "500200301")
+    start = make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
+    finish = make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
+    make_entry(action="bulk.phone_numbers.start", target=f"job {other_job.pk}", bulk_job=other_job)
+    direct = make_entry(action="record.delete", target="600100200")
+
+    response = auditor_client.get(INDEX, {"q": "600 100 200"})
+
+    assert listed(response) == [direct.pk, finish.pk, start.pk]
+
+
+def test_search_finds_customer_ids_without_leading_zeros(auditor_client, make_entry, supervisor):
+    job = _job_with_items(supervisor, "123", "456", kind="customers")
+    entry = make_entry(action="bulk.customers.start", target=f"job {job.pk}", bulk_job=job)
+
+    assert listed(auditor_client.get(INDEX, {"q": "#000123"})) == [entry.pk]
+
+
+def test_search_with_other_filters(auditor_client, make_entry, supervisor):
+    job = _job_with_items(supervisor, "600100200")
+    in_job = make_entry(
+        action="bulk.phone_numbers.start", campaign_id="00001", target=f"job {job.pk}", bulk_job=job
+    )
+    make_entry(target="600100200", campaign_id="00002")
+    failed = make_entry(target="600100200", campaign_id="00001", outcome=AuditEntry.Outcome.FAILURE)
+
+    assert listed(auditor_client.get(INDEX, {"q": "600100200", "campaign": "00001"})) == [
+        failed.pk,
+        in_job.pk,
+    ]
+    assert listed(
+        auditor_client.get(INDEX, {"q": "600100200", "campaign": "00001", "outcome": "success"})
+    ) == [in_job.pk]
+
+
+def test_search_in_many_jobs_falls_back_to_a_subquery(
+    auditor_client, make_entry, supervisor, monkeypatch
+):
+    monkeypatch.setattr(audit_models, "MAX_SEARCH_JOB_IDS", 1)
+    jobs = [_job_with_items(supervisor, "600100200") for _ in range(3)]
+    entries = [make_entry(target=f"job {job.pk}", bulk_job=job) for job in jobs]
+
+    assert listed(auditor_client.get(INDEX, {"q": "600100200"})) == [
+        entry.pk for entry in reversed(entries)
+    ]
+
+
+def test_search_values():
+    assert item_search_values("600 100 200") == ["600 100 200", "600100200"]
+    assert item_search_values("+48600100200") == ["+48600100200", "600100200"]
+    assert item_search_values("0042") == ["0042", "42"]
+    assert item_search_values("R-17") == ["R-17"]
+    assert item_search_values("  ") == []
+
+
+# --- keyset pages -----------------------------------------------------------------------------
+
+
+def test_older_entries_are_reached_page_by_page_without_gaps(
+    auditor_client, make_entry, monkeypatch
+):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    now = timezone.now().replace(microsecond=0)
+    # Two pairs share a timestamp: the id keeps the order total across page boundaries.
+    times = [now, now, now - timedelta(seconds=1), now - timedelta(seconds=1)]
+    times += [now - timedelta(minutes=minutes) for minutes in range(1, 5)]
+    entries = [make_entry(created_at=at) for at in times]
+    expected = [entry.pk for entry in sorted(entries, key=lambda e: (e.created_at, e.pk))][::-1]
+
+    seen = []
+    url = INDEX
+    pages = 0
+    while url:
+        response = auditor_client.get(url)
+        seen += listed(response)
+        url = response.context["older_url"]
+        pages += 1
+
+    assert seen == expected
+    assert pages == 3
+
+
+def test_older_pages_keep_the_filters_and_link_back_to_the_newest(
+    auditor_client, make_entry, monkeypatch
+):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for _ in range(3):
+        make_entry(campaign_id="00001")
+    make_entry(campaign_id="00002")
+
+    first = auditor_client.get(INDEX, {"campaign": "00001"})
+    older_url = first.context["older_url"]
+    assert "campaign=00001" in older_url
+    assert "before=" in older_url
+    assert first.context["newest_url"] == ""
+
+    second = auditor_client.get(older_url)
+    assert len(listed(second)) == 1
+    assert second.context["older_url"] == ""
+    assert second.context["newest_url"] == f"{INDEX}?campaign=00001"
+
+
+def test_the_cursor_reads_back_what_it_writes(make_entry):
+    entry = make_entry()
+    cursor = Cursor.parse(str(Cursor.after_entry(entry)))
+
+    assert (cursor.created_at, cursor.entry_id) == (entry.created_at, entry.pk)
+    assert str(Cursor.after_entry(entry)).endswith(f"Z,{entry.pk}")
+
+
+@pytest.mark.parametrize("before", ["nonsense", "2026-01-01T00:00:00,1", "2026-01-01T00:00Z,x"])
+def test_a_damaged_cursor_is_explained(auditor_client, make_entry, before):
+    make_entry()
+
+    response = auditor_client.get(INDEX, {"before": before})
+
+    assert response.status_code == 200
+    assert listed(response) == []
+    assert "This link to older entries is damaged" in response.content.decode()
+
+
+# --- htmx ---------------------------------------------------------------------------------------
+
+
+def test_htmx_request_gets_only_the_table(auditor_client, make_entry):
+    entry = make_entry(campaign_id="00001")
+
+    response = auditor_client.get(
+        INDEX, {"q": "", "campaign": "00001", "user": ""}, headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="audit-results"')
+    assert "<html" not in html
+    assert "<form" not in html
+    assert reverse("audit:detail", args=[entry.pk]) in html
+    # The address bar gets the filters without the empty fields the form sent.
+    assert response["HX-Push-Url"] == f"{INDEX}?campaign=00001"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_request_updates_the_errors_next_to_the_fields(auditor_client):
+    response = auditor_client.get(INDEX, {"campaign": "1"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert '<small class="field-error" id="id_campaign_error" hx-swap-oob="true">' in html
+    assert '<small class="field-error" id="id_user_error" hidden hx-swap-oob="true">' in html
+
+
+def test_the_filter_form_works_without_javascript(auditor_client):
+    html = auditor_client.get(INDEX).content.decode()
+    form = html.split('<form method="get" action="/audit/"', 1)[1].split(">", 1)[0]
+
+    assert 'hx-get="/audit/"' in form
+    assert 'hx-target="#audit-results"' in form
+    assert 'hx-push-url="true"' in form
+    assert "keyup changed delay:400ms from:input[type=search]" in form
+    assert 'type="search" name="q"' in html
+    assert 'name="before"' not in html  # a new filter starts again from the newest
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def _fill(make_entry, users, count):
+    for index in range(count):
+        make_entry(actor=users[index % len(users)], target=f"6001002{index:02d}")
+
+
+def test_list_page_queries_do_not_grow_with_the_entries(
+    auditor_client, make_entry, supervisor, admin_member, django_assert_num_queries
+):
+    _fill(make_entry, [supervisor], 2)
+    # session, user, the user's groups, one page of entries with their actors, the usernames.
+    with django_assert_num_queries(5):
+        auditor_client.get(INDEX)
+
+    _fill(make_entry, [supervisor, admin_member, None], 70)
+    with django_assert_num_queries(5):
+        response = auditor_client.get(INDEX)
+    assert len(response.context["entries"]) == views.PAGE_SIZE
+    assert response.context["older_url"]
+
+    with django_assert_num_queries(5):
+        auditor_client.get(response.context["older_url"])
+    with django_assert_num_queries(4):  # the htmx partial has no username suggestions
+        auditor_client.get(INDEX, headers={"HX-Request": "true"})
+    with django_assert_num_queries(6):  # the search looks up bulk jobs first
+        auditor_client.get(INDEX, {"q": "600100200", "campaign": "00001"})
+
+
+def test_list_page_never_counts_the_whole_log(
+    auditor_client, make_entry, django_assert_max_num_queries
+):
+    make_entry()
+    with django_assert_max_num_queries(6) as captured:
+        auditor_client.get(INDEX, {"outcome": "success"})
+
+    assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
+    assert not any("OFFSET" in query["sql"].upper() for query in captured.captured_queries)

@@ -1,0 +1,196 @@
+"""The audit log's filters: a GET form, so every filtered view of the log is a bookmarkable URL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.forms import campaign_id_validator
+from thuladmin.audit.models import AuditEntry
+
+# What services write today; offered as suggestions, while any well-formed action is accepted,
+# so an action added later is searchable before this list learns about it.
+KNOWN_ACTIONS = (
+    "record.update",
+    "record.delete",
+    "bulk.phone_numbers.start",
+    "bulk.phone_numbers.finish",
+    "bulk.phone_numbers.cancel",
+    "bulk.customers.start",
+    "bulk.customers.finish",
+    "bulk.customers.cancel",
+    "audit.prune",
+)
+
+# The query-string parameters that select entries (the page cursor `before` is not one of them).
+FILTER_FIELDS = ("q", "user", "action", "campaign", "outcome", "date_from", "date_to")
+
+
+class Cursor:
+    """Where a page of entries starts: just before the entry at `(created_at, id)`.
+
+    In the URL it reads `2026-05-04T10:11:12.123456Z,8812`: the time in UTC, then the id.
+    """
+
+    def __init__(self, created_at: datetime, entry_id: int) -> None:
+        self.created_at = created_at
+        self.entry_id = entry_id
+
+    @classmethod
+    def after_entry(cls, entry: AuditEntry) -> Cursor:
+        return cls(entry.created_at, entry.pk)
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor:
+        stamp, _sep, entry_id = text.rpartition(",")
+        try:
+            created_at = datetime.fromisoformat(stamp)
+            number = int(entry_id)
+        except ValueError:
+            raise ValueError(text) from None
+        if timezone.is_naive(created_at) or number < 1:
+            raise ValueError(text)
+        return cls(created_at, number)
+
+    def __str__(self) -> str:
+        utc = self.created_at.astimezone(UTC)
+        return f"{utc.isoformat(timespec='microseconds').replace('+00:00', 'Z')},{self.entry_id}"
+
+
+def _start_of_day(day: date) -> datetime:
+    """Midnight at the start of `day` where the call centre is (settings.TIME_ZONE)."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+class AuditFilterForm(forms.Form):
+    """Which entries to show. Every field is optional; an empty form shows the whole log."""
+
+    q = forms.CharField(
+        label=_("Phone number, customer id or identifier"),
+        required=False,
+        max_length=200,
+        help_text=_("Exact match. Also finds the bulk jobs that contained it."),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "600 100 200",
+            }
+        ),
+    )
+    user = forms.CharField(
+        label=_("User"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"list": "audit-usernames", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    action = forms.CharField(
+        label=_("Action"),
+        required=False,
+        max_length=64,
+        validators=[
+            RegexValidator(
+                r"\A[a-z0-9_.]+\Z",
+                message=_("Pick an action from the list, such as record.delete."),
+                code="invalid_action",
+            )
+        ],
+        widget=forms.TextInput(
+            attrs={"list": "audit-actions", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    campaign = forms.CharField(
+        label=_("Campaign"),
+        required=False,
+        max_length=5,
+        validators=[campaign_id_validator],
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "00001"}
+        ),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        required=False,
+        choices=[("", _("Any outcome")), *AuditEntry.Outcome.choices],
+    )
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    before = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())
+
+    def clean_user(self) -> str:
+        return self.cleaned_data["user"].strip()
+
+    def clean_action(self) -> str:
+        return self.cleaned_data["action"].strip()
+
+    def clean_before(self) -> Cursor | None:
+        text = self.cleaned_data["before"]
+        if not text:
+            return None
+        try:
+            return Cursor.parse(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _("This link to older entries is damaged; start again from the newest."),
+                code="invalid_cursor",
+            ) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+    @property
+    def is_filtering(self) -> bool:
+        """Whether any filter is set (the empty state then suggests clearing them)."""
+        return any(self.data.get(name) for name in FILTER_FIELDS)
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for `AuditEntryQuerySet.filtered`; call on a valid form only.
+
+        Dates are whole days where the call centre is: "to" includes the whole of its day.
+        """
+        data = self.cleaned_data
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        return {
+            "username": data["user"],
+            "action": data["action"],
+            "campaign_id": data["campaign"],
+            "outcome": data["outcome"],
+            "since": _start_of_day(date_from) if date_from else None,
+            "until": _start_of_day(date_to + timedelta(days=1)) if date_to else None,
+            "item": data["q"],
+        }
+
+    def query_string(self, **extra: str) -> str:
+        """The filters as typed, without empty ones, plus `extra` (e.g. a page cursor)."""
+        query = QueryDict(mutable=True)
+        for name in FILTER_FIELDS:
+            value = self.data.get(name, "")
+            if value:
+                query[name] = value
+        for name, value in extra.items():
+            query[name] = value
+        return query.urlencode()
