@@ -427,19 +427,26 @@ def batch_records(request: HttpRequest, campaign_id: str) -> HttpResponse:
             # JSON containment is not portable (SQLite lacks it), so fetch the few records that
             # have additional numbers at all and match those in Python.
             match |= ~Q(additional_numbers=[])
-        rows = (
+        records = (
             Record.objects.select_for_update()
             .filter(match, campaign=campaign)
             .order_by("-record_id")
-            .values_list("record_id", "phone_number", "additional_numbers", "in_call")
         )
         found: dict[str, list[tuple[int, bool]]] = defaultdict(list)
-        for record_id, phone_number, additional, in_call in rows:
-            keys = {phone_number}
-            if search_additional and isinstance(additional, list):
-                keys.update(str(number) for number in additional)
-            for key in keys & wanted:
-                found[key].append((record_id, in_call))
+        if search_additional:
+            rows = records.values_list("record_id", "phone_number", "additional_numbers", "in_call")
+            for record_id, phone_number, additional, in_call in rows:
+                keys = {phone_number}
+                if isinstance(additional, list):
+                    keys.update(str(number) for number in additional)
+                for key in keys & wanted:
+                    found[key].append((record_id, in_call))
+        else:
+            # The common case: no JSON to decode for every row.
+            for record_id, phone_number, in_call in records.values_list(
+                "record_id", "phone_number", "in_call"
+            ):
+                found[phone_number].append((record_id, in_call))
 
         removed: set[int] = set()
         to_delete: list[int] = []
