@@ -38,13 +38,13 @@ def test_login_page_shows_a_failed_login_clearly(client, django_user_model):
     assert "Please enter a correct username and password" in html
 
 
-def test_login_then_lands_on_campaigns(client, django_user_model):
+def test_login_then_lands_on_the_home_page(client, django_user_model):
     django_user_model.objects.create_user(username="anna", password="right-password-1")
 
     response = client.post(reverse("login"), {"username": "anna", "password": "right-password-1"})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("campaigns:index")
+    assert response["Location"] == reverse("home")
 
 
 def test_layout_for_a_supervisor(supervisor_client, thulium):

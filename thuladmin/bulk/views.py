@@ -85,12 +85,12 @@ def _job_for(request: HttpRequest, job_id: int, *, read_only: bool = False) -> B
     """The job (404 if there is none), if the user may work on jobs of its kind (403 if not).
 
     Any user with the kind's role may open any job of it: supervisors share a campaign's work,
-    and the audit log says who did what. Readers of the audit log (auditors) may look at a job's
-    results too, `read_only`, since the log links to them, but never change it.
+    and the audit log says who did what. Auditors may look at any job's results too, `read_only`,
+    since the audit log links to them, but never change one.
     """
     job = get_object_or_404(BulkJob.objects.with_author(), pk=job_id)
     allowed = may_change_job(request.user, job) or (
-        read_only and roles.can_read_audit_log(request.user)
+        read_only and roles.has_role(request.user, roles.Role.AUDITORS)
     )
     if not allowed:
         raise PermissionDenied
