@@ -66,6 +66,8 @@ def index(request: HttpRequest) -> HttpResponse:
         summaries = campaign_summaries_get()
     except errors.ThuliumError as error:
         summaries_error = thulium_error_message(error)
+    # An id that is not one (a slash in it would even break the link) cannot be opened here.
+    summaries = [summary for summary in summaries if is_campaign_id(summary.campaign_id)]
 
     return TemplateResponse(
         request,

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from thuladmin.thulium import errors
@@ -112,6 +113,18 @@ def query_item(name: str, value: str) -> str:
     return f"{quote(name, safe='')}%5B%5D={quote(value, safe='')}"
 
 
+class _BasicAuth(HTTPBasicAuth):
+    """HTTP Basic credentials whose repr hides the password.
+
+    requests keeps the `auth` argument as a local variable of its frames, and error reports
+    (Django's HTML report, Sentry-like tools) print every frame's locals: a plain tuple there
+    would show the password.
+    """
+
+    def __repr__(self) -> str:
+        return f"<BasicAuth user={self.username!r}>"
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     max_retries: int = 4
@@ -160,7 +173,7 @@ class ThuliumClient:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         # As bytes: requests would encode text as Latin-1, which fails (with the password in the
         # exception) on a password such as "hasło". curl, the documented client, sends UTF-8.
-        self._auth = (username.encode("utf-8"), password.encode("utf-8"))
+        self._auth = _BasicAuth(username.encode("utf-8"), password.encode("utf-8"))
         self.session = session or build_session()
         self.timeout = (connect_timeout, read_timeout)
         self.verify = verify
@@ -172,7 +185,7 @@ class ThuliumClient:
 
     def __repr__(self) -> str:
         # Never the password: reprs end up in logs and tracebacks.
-        user = self._auth[0].decode("utf-8")
+        user = self._auth.username.decode("utf-8")
         return f"<ThuliumClient {self.base_url} user={user!r} language={self.language}>"
 
     def with_language(self, language: str) -> ThuliumClient:
@@ -217,7 +230,7 @@ class ThuliumClient:
         try:
             records = tuple(CampaignRecord.from_api(item) for item in data.get("result", []))
             count = int(data.get("count", len(records)))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise _bad_shape(answer.response, "a records page") from exc
         return RecordsPage(count=count, records=records)
 
@@ -429,14 +442,24 @@ class ThuliumClient:
             attempt += 1
 
     def _log(self, method: str, path: str, attempt: int, started: float, outcome: str) -> None:
-        # The path only: no query string (phone numbers), never the Authorization header.
+        # The path only: no query string (phone numbers), never the Authorization header. The
+        # same values go in `extra` as fields, for the JSON log formatter (thuladmin.logs).
+        duration_ms = round((self._clock() - started) * 1000, 1)
         logger.info(
             "thulium %s %s attempt=%d outcome=%s duration_ms=%.0f",
             method,
             path,
             attempt,
             outcome,
-            (self._clock() - started) * 1000,
+            duration_ms,
+            extra={
+                "event": "thulium_call",
+                "method": method,
+                "path": path,
+                "attempt": attempt,
+                "outcome": outcome,
+                "duration_ms": duration_ms,
+            },
         )
 
     def _can_retry(self, attempt: int, started: float, wait: float) -> bool:
@@ -607,7 +630,7 @@ def _parse_list(
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, which JSON may hold
         return None
 
 

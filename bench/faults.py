@@ -1,0 +1,294 @@
+"""Benchmark of a bulk deletion under injected faults, against the same job with none.
+
+Runs a 10,000-number job through the real engine (the runner a `db_worker` uses) twice: against
+a fault-free sandbox, then against a sandbox that answers a share of requests with 5xx, 429
+(with Retry-After) or a slow answer after applying the change (a read timeout when
+`--slow-rate` is set). The sandbox reads its fault settings from its environment at start, so
+each configuration gets its own gunicorn server; each run is a child process. It prints, side by
+side: wall time and its ratio to the fault-free run, requests sent, client retries (counted from
+the client's own log lines), chunk re-sends by the engine, items per outcome, and a check of
+every item's outcome against the sandbox's records.
+
+    .venv/bin/python bench/faults.py --error-rate 0.2 --rate-limit-rate 0.1
+    .venv/bin/python bench/faults.py --error-rate 0.2 --rate-limit-rate 0.1 --slow-rate 0.05
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/faults.py
+
+The last line reads `items_without_exactly_one_outcome <n>` (over both runs; 0 is the goal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CAMPAIGN = "88888"
+EXISTING_SHARE = 0.9  # the rest of the numbers never existed
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _numbers(count: int) -> list[str]:
+    return [f"4{index:08d}" for index in range(count)]
+
+
+def _environment(port: int, args: argparse.Namespace, database_url: str, faults: dict) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "thuladmin.settings",
+        "ENV_FILE": "",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key",
+        "SANDBOX_ENABLED": "true",
+        "THULIUM_URL": "",
+        "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
+        "SANDBOX_LATENCY_MS": str(args.latency_ms),
+        "SANDBOX_RETRY_AFTER_SECONDS": str(args.retry_after),
+        "SANDBOX_SLOW_MS": str(args.slow_ms),
+        "THULIUM_READ_TIMEOUT": str(args.read_timeout),
+        "DATABASE_URL": database_url,
+        "BULK_REQUESTS_PER_SECOND": "0",
+        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "plain",
+        **{name: str(value) for name, value in faults.items()},
+    }
+
+
+class AttemptCounter(logging.Handler):
+    """Counts the client's log lines: one per attempt, `attempt=0` for a first try."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.attempts = 0
+        self.retries = 0
+        self.outcomes: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.getMessage().startswith("thulium "):
+            return
+        # "thulium %s %s attempt=%d outcome=%s duration_ms=..." — the args, in that order.
+        _method, _path, attempt, outcome, *_ = record.args
+        self.attempts += 1
+        self.retries += attempt > 0
+        self.outcomes[str(outcome)] += 1
+
+
+def _seed(count: int) -> set[str]:
+    from thuladmin.sandbox.models import Campaign, Record
+
+    Campaign.objects.filter(campaign_id=CAMPAIGN).delete()
+    campaign = Campaign.objects.create(campaign_id=CAMPAIGN, name="Faults", active=True)
+    existing = _numbers(count)[: int(count * EXISTING_SHARE)]
+    Record.objects.bulk_create(
+        (Record(campaign=campaign, identifier=f"F{n}", phone_number=n) for n in existing),
+        batch_size=5000,
+    )
+    return set(existing)
+
+
+def _one_job(count: int) -> dict:
+    """Create and run one job in this process: the child of `main` for each configuration."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from campaigns.bulk import PHONE_NUMBERS
+    from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
+    from thuladmin.bulk.runner import JobRunner
+    from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_progress
+    from thuladmin.sandbox.models import Record
+
+    counter = AttemptCounter()
+    client_logger = logging.getLogger("thuladmin.thulium.client")
+    client_logger.addHandler(counter)
+    client_logger.setLevel(logging.INFO)
+    client_logger.propagate = False  # counted, not printed
+
+    existed = _seed(count)
+    user, _ = get_user_model().objects.get_or_create(username="bench-faults")
+    numbers = _numbers(count)
+    parsed = PHONE_NUMBERS.parse("\n".join(numbers), options={})
+    job = bulk_job_draft_create(
+        user=user, kind_name=PHONE_NUMBERS.name, parsed=parsed, campaign_id=CAMPAIGN
+    )
+    BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.QUEUED)
+    started = time.perf_counter()
+    JobRunner(job.pk).run()
+    wall = time.perf_counter() - started
+
+    job.refresh_from_db()
+    final = Counter()
+    outcome_of: dict[str, str] = {}
+    for value, outcome in job.items.values_list("value", "outcome"):
+        if outcome != Outcome.PENDING:
+            final[value] += 1
+            outcome_of[value] = outcome
+    without_one = sum(1 for number in numbers if final[number] != 1)
+    remaining = set(
+        Record.objects.filter(campaign_id=CAMPAIGN).values_list("phone_number", flat=True)
+    )
+    contradicting = sum(
+        1
+        for number, outcome in outcome_of.items()
+        if (outcome in (Outcome.REMOVED, Outcome.UNCERTAIN) and number in remaining)
+        or (outcome == Outcome.REMOVED and number not in existed)
+        or (outcome == Outcome.NOT_EXIST and number in existed)
+        or (outcome == Outcome.ERROR and number in existed and number not in remaining)
+    )
+    progress = bulk_job_progress(job)
+    chunks = BulkChunk.objects.filter(job=job)
+    return {
+        "wall_seconds": wall,
+        "requests_planned": chunks.count(),
+        "attempts": counter.attempts,
+        "client_retries": counter.retries,
+        "chunk_resends": sum(
+            attempts - 1 for attempts in chunks.values_list("attempts", flat=True)
+        ),
+        "answers": dict(counter.outcomes),
+        "outcomes": dict(progress.counts),
+        "tallies_match_items": progress.done == sum(final.values()),
+        "without_one_outcome": without_one,
+        "contradicting_sandbox": contradicting,
+        "job_state": job.state,
+    }
+
+
+def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """gunicorn serving the sandbox; its log (a line per injected 5xx/429) goes to `log`."""
+    with log.open("ab") as output:
+        server = _gunicorn(env, port, output)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    sys.exit(f"the sandbox server did not start: see {log}")
+
+
+def _gunicorn(env: dict, port: int, output) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "thuladmin.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--limit-request-line",
+            "8190",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _run(args: argparse.Namespace, database_url: str, faults: dict) -> dict:
+    port = _free_port()
+    env = _environment(port, args, database_url, faults)
+    server = _serve(env, port, ROOT / "var" / "bench-faults-server.log")
+    try:
+        finished = subprocess.run(
+            [sys.executable, __file__, "--child", "--size", str(args.size)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        server.terminate()
+        server.wait()
+    if finished.returncode:
+        sys.exit(f"the job failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--error-rate", type=float, default=0.2, help="share answered 5xx")
+    parser.add_argument("--rate-limit-rate", type=float, default=0.1, help="share answered 429")
+    parser.add_argument("--slow-rate", type=float, default=0.0, help="share answered late")
+    parser.add_argument("--slow-ms", type=int, default=3000, help="how late a slow answer is")
+    parser.add_argument("--read-timeout", type=float, default=2.0, help="client read timeout, s")
+    parser.add_argument("--retry-after", type=int, default=1, help="429's Retry-After, s")
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        print(json.dumps(_one_job(args.size)))
+        return
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    database_url = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-faults.sqlite3'}"
+    )
+    env = _environment(0, args, database_url, {})
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    faulty = {
+        "SANDBOX_ERROR_RATE": args.error_rate,
+        "SANDBOX_RATE_LIMIT_RATE": args.rate_limit_rate,
+        "SANDBOX_SLOW_RATE": args.slow_rate,
+    }
+    clean = _run(args, database_url, {})
+    noisy = _run(args, database_url, faulty)
+
+    print(
+        f"database {database_url.split(':')[0]}, {args.size} numbers "
+        f"({int(EXISTING_SHARE * 100)}% exist), latency {args.latency_ms} ms; faults: "
+        f"5xx {args.error_rate:.0%}, 429 {args.rate_limit_rate:.0%} "
+        f"(Retry-After {args.retry_after} s), slow {args.slow_rate:.0%} "
+        f"({args.slow_ms} ms vs read timeout {args.read_timeout:g} s)"
+    )
+    print(
+        f"{'run':<11} {'wall s':>7} {'x clean':>7} {'requests':>8} {'attempts':>8} "
+        f"{'retries':>7} {'re-sends':>8} {'answers':<38} outcomes"
+    )
+    for name, run in (("fault-free", clean), ("faulty", noisy)):
+        answers = ", ".join(f"{key} {value}" for key, value in sorted(run["answers"].items()))
+        outcomes = ", ".join(f"{key} {value}" for key, value in sorted(run["outcomes"].items()))
+        print(
+            f"{name:<11} {run['wall_seconds']:>7.2f} "
+            f"{run['wall_seconds'] / clean['wall_seconds']:>7.2f} {run['requests_planned']:>8} "
+            f"{run['attempts']:>8} {run['client_retries']:>7} {run['chunk_resends']:>8} "
+            f"{answers:<38} {outcomes}"
+        )
+    print(
+        "requests = chunks planned; attempts = HTTP requests sent; retries = the client's own "
+        "(after 5xx, 429, resets); re-sends = a chunk sent again by the engine after the client "
+        "gave up"
+    )
+    for name, run in (("fault-free", clean), ("faulty", noisy)):
+        print(
+            f"{name}: job {run['job_state']}, outcomes contradicting the sandbox "
+            f"{run['contradicting_sandbox']}, tallies match items {run['tallies_match_items']}"
+        )
+    without_one = clean["without_one_outcome"] + noisy["without_one_outcome"]
+    print(f"items_without_exactly_one_outcome {without_one}")
+
+
+if __name__ == "__main__":
+    main()
