@@ -7,7 +7,7 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run install test test-sqlite test-postgres lint format bench clean
+.PHONY: run install messages test test-sqlite test-postgres lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -18,12 +18,22 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# Compiled translations (git-ignored): each locale/<lang>/LC_MESSAGES/django.po to its .mo, with
+# gettext's msgfmt (what `manage.py compilemessages` runs, without needing settings).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+messages: $(MO_FILES)
+
+locale/%.mo: locale/%.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext)"; exit 1; }
+	msgfmt --check -o $@ $<
+
 # Local settings: DEBUG on, a random secret key and a random demo password, written once.
 .env:
 	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEMO_PASSWORD=' + secrets.token_urlsafe(9))" > $@
 	@echo "wrote .env (edit it to point at a real Thulium, see README)"
 
-run: install .env
+run: install .env messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py sandbox_seed
 	$(PY) manage.py demo_setup --port $(PORT)
@@ -40,10 +50,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test-sqlite: install
+test-sqlite: install messages
 	$(PY) -m pytest
 
-test-postgres: install
+test-postgres: install messages
 	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
 
 format: install
@@ -51,4 +61,4 @@ format: install
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* $(MO_FILES)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from thuladmin.bulk.kinds import BulkKind, ItemResult, register
 from thuladmin.bulk.models import BulkJob, Outcome
@@ -67,9 +67,17 @@ def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: boo
             removed_count=len(removed),
         )
     if in_call:
-        detail = _("%(count)d record(s) in a call, not removed.") % {"count": len(in_call)}
+        detail = ngettext(
+            "%(count)d record in a call, not removed.",
+            "%(count)d records in a call, not removed.",
+            len(in_call),
+        ) % {"count": len(in_call)}
         if removed:
-            detail += " " + _("%(count)d other record(s) removed.") % {"count": len(removed)}
+            detail += " " + ngettext(
+                "%(count)d other record removed.",
+                "%(count)d other records removed.",
+                len(removed),
+            ) % {"count": len(removed)}
         return ItemResult(
             outcome=Outcome.CALL_IN_PROGRESS,
             detail=detail,

@@ -606,7 +606,7 @@ def test_finished_job_lists_each_outcome_with_filters_and_pages(supervisor_clien
     in_call = _html(supervisor_client.get(f"/jobs/{job.pk}/?outcome=CALL_IN_PROGRESS"))
     assert in_call.count('class="badge outcome-call_in_progress"') == 5
     assert 'class="badge outcome-removed"' not in in_call
-    assert "record(s) in a call, not removed." in in_call
+    assert "1 record in a call, not removed." in in_call
 
     page2 = _html(supervisor_client.get(f"/jobs/{job.pk}/?page=2"))
     assert "101\u2013151 of 151" in page2

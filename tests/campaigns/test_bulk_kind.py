@@ -56,7 +56,7 @@ def test_one_record_in_a_call_makes_the_number_in_a_call():
     )
     assert result.outcome == Outcome.CALL_IN_PROGRESS
     assert result.removed_count == 1
-    assert "1 other record(s) removed" in result.detail
+    assert "1 other record removed" in result.detail
 
 
 def test_not_exist_is_plain_unless_an_earlier_attempt_may_have_applied():

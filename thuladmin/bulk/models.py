@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Outcome(models.TextChoices):
@@ -58,11 +59,13 @@ class BulkJobQuerySet(models.QuerySet):
 
 class BulkJob(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", _("preview")
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        FINISHED = "finished", _("finished")
-        CANCELLED = "cancelled", _("cancelled")
+        # A context of their own: "cancelled" and "finished" name items and fields too, and
+        # some languages say them differently of a job.
+        DRAFT = "draft", pgettext_lazy("job state", "preview")
+        QUEUED = "queued", pgettext_lazy("job state", "queued")
+        RUNNING = "running", pgettext_lazy("job state", "running")
+        FINISHED = "finished", pgettext_lazy("job state", "finished")
+        CANCELLED = "cancelled", pgettext_lazy("job state", "cancelled")
 
     kind = models.CharField(_("kind"), max_length=32)
     campaign_id = models.CharField(_("campaign"), max_length=5, blank=True)

@@ -9,26 +9,31 @@ UPDATEs and outcomes are written in the same transaction that closes the chunk, 
   been applied), and every item still ends with exactly one outcome;
 - a chunk that keeps failing is given up after `BULK_CHUNK_MAX_ATTEMPTS`, with its items marked
   ERROR (or UNCERTAIN when an attempt may have reached Thulium): nothing stays pending forever.
+
+Requests to Thulium are limited in rate (`RateLimiter`) and in how many are in flight at once
+(`ConcurrencyLimiter`), both counted in the cache, so with Redis the limits hold for all workers.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from thuladmin.bulk.kinds import ItemResult, kind_for
@@ -72,6 +77,92 @@ class RateLimiter:
             time.sleep(int(now) + 1 - now)
 
 
+class ConcurrencyLimiter:
+    """At most `slots` requests in flight at once, counted in the cache: a shared semaphore.
+
+    Each slot is a cache key taken with `cache.add` (atomic: Redis `SET NX`, a lock in local
+    memory) and given back with a delete. A slot is a lease that expires after `lease_seconds`,
+    so a worker killed while holding one cannot keep it for ever. A request may take longer than
+    a lease (retries included), so the holder's heartbeat calls `renew()` to extend the leases
+    it still holds. With a shared cache (Redis) the limit holds across every worker process and
+    machine; with the local-memory cache, within one process.
+    """
+
+    def __init__(
+        self,
+        slots: int,
+        *,
+        lease_seconds: float,
+        key: str = "thulium-slots",
+        poll_seconds: float = 0.05,
+        cache: BaseCache | None = None,
+    ) -> None:
+        self.slots = slots
+        self.lease_seconds = lease_seconds
+        self.key = key
+        self.poll_seconds = poll_seconds
+        self._cache = cache
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
+
+    @property
+    def cache(self) -> BaseCache:
+        # The default cache is looked up at use, not at construction: it is a per-thread proxy.
+        return self._cache if self._cache is not None else cache
+
+    @property
+    def _lease_timeout(self) -> int:
+        return max(1, round(self.lease_seconds))
+
+    def try_acquire(self) -> str | None:
+        """Take a free slot and return it (to give to `release`), or None if all are taken."""
+        token = uuid.uuid4().hex
+        # Slots in random order: waiters do not all fight over slot 0.
+        for index in random.sample(range(self.slots), self.slots):
+            slot_key = f"{self.key}:{index}"
+            if self.cache.add(slot_key, token, timeout=self._lease_timeout):
+                held = f"{slot_key}={token}"
+                with self._held_lock:
+                    self._held.add(held)
+                return held
+        return None
+
+    def release(self, held: str) -> None:
+        """Give a slot back, unless its lease expired and someone else holds it now.
+
+        The read and the delete are two steps: a lease that runs out between them may free
+        another holder's slot early. Held leases are renewed, so that needs a holder whose
+        heartbeat stalled for a whole lease, and then it costs one extra request in flight.
+        """
+        with self._held_lock:
+            self._held.discard(held)
+        slot_key, _, token = held.rpartition("=")
+        if self.cache.get(slot_key) == token:
+            self.cache.delete(slot_key)
+
+    def renew(self) -> None:
+        """Extend the lease of every slot this limiter still holds (called by a heartbeat)."""
+        with self._held_lock:
+            held = list(self._held)
+        for entry in held:
+            slot_key, _, token = entry.rpartition("=")
+            if self.cache.get(slot_key) == token:
+                self.cache.touch(slot_key, timeout=self._lease_timeout)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot for the body of the `with`, waiting for one to be free."""
+        if self.slots <= 0:
+            yield
+            return
+        while (held := self.try_acquire()) is None:
+            time.sleep(self.poll_seconds * random.uniform(0.5, 1.5))
+        try:
+            yield
+        finally:
+            self.release(held)
+
+
 def runner_stale_before() -> timezone.datetime:
     return timezone.now() - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS)
 
@@ -84,11 +175,19 @@ class JobRunner:
         client: ThuliumClient | None = None,
         parallel: int | None = None,
         rate_limiter: RateLimiter | None = None,
+        concurrency: ConcurrencyLimiter | None = None,
+        language: str = "",
     ) -> None:
         self.job_id = job_id
+        # Each item's detail is written in it, and Thulium is asked for messages in it.
+        self.language = language or settings.LANGUAGE_CODE
         self.client = client
         self.parallel = parallel or settings.BULK_PARALLEL_REQUESTS
         self.rate_limiter = rate_limiter or RateLimiter(settings.BULK_REQUESTS_PER_SECOND)
+        self.concurrency = concurrency or ConcurrencyLimiter(
+            settings.BULK_MAX_CONCURRENT_REQUESTS,
+            lease_seconds=settings.BULK_CONCURRENCY_LEASE_SECONDS,
+        )
         self.runner_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
 
@@ -103,7 +202,7 @@ class JobRunner:
         )
         BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=now)
         if self.client is None:
-            self.client = get_client(language=settings.LANGUAGE_CODE)
+            self.client = get_client(language=self.language)
         kind = kind_for(job.kind)
         BulkRunner.objects.create(id=self.runner_id, job=job)
         heartbeat = threading.Thread(target=self._beat, name="bulk-heartbeat", daemon=True)
@@ -124,10 +223,15 @@ class JobRunner:
         try:
             while not self._stop.wait(settings.BULK_HEARTBEAT_SECONDS):
                 BulkRunner.objects.filter(pk=self.runner_id).update(heartbeat_at=timezone.now())
+                try:
+                    self.concurrency.renew()
+                except Exception:  # a cache hiccup must not stop the heartbeat
+                    logger.exception("could not renew the concurrency slots; trying again")
         finally:
             connection.close()
 
     def _work(self, job: BulkJob, kind) -> None:
+        translation.activate(self.language)  # this pool thread's, for the items' details
         try:
             while True:
                 chunk = self._claim(job)
@@ -138,6 +242,7 @@ class JobRunner:
                     continue
                 self._send(job, kind, chunk)
         finally:
+            translation.deactivate()
             connection.close()
 
     # --- claiming ---------------------------------------------------------------------------
@@ -199,9 +304,12 @@ class JobRunner:
                 self._all(values, chunk.uncertain, _("Given up after repeated interruptions.")),
             )
             return
-        self.rate_limiter.acquire()
         try:
-            results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
+            # A slot first, then the rate: waiting for a slot must not use up this second's
+            # share of requests.
+            with self.concurrency.slot():
+                self.rate_limiter.acquire()
+                results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
         except errors.ThuliumError as error:
             self._failed(job, chunk, items, error)
             return

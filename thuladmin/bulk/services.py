@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
@@ -211,7 +211,9 @@ def bulk_job_start(*, job: BulkJob, user) -> bool:
             },
             bulk_job=job,
         )
-        transaction.on_commit(lambda: bulk_job_run.enqueue(job_id=job.pk))
+        # The worker writes each item's detail in the language the job was confirmed in.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        transaction.on_commit(lambda: bulk_job_run.enqueue(job_id=job.pk, language=language))
     job.refresh_from_db()
     return True
 

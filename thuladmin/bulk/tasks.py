@@ -4,6 +4,9 @@ from thuladmin.bulk.runner import JobRunner
 
 
 @task()
-def bulk_job_run(job_id: int) -> None:
-    """Run (or resume) a bulk job in a `db_worker`. Safe to enqueue more than once per job."""
-    JobRunner(job_id).run()
+def bulk_job_run(job_id: int, language: str = "") -> None:
+    """Run (or resume) a bulk job in a `db_worker`. Safe to enqueue more than once per job.
+
+    `language` is the one the job was confirmed in: each item's detail is written in it.
+    """
+    JobRunner(job_id, language=language).run()

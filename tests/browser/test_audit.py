@@ -1,0 +1,59 @@
+"""The audit log in chromium: a supervisor finds the job that removed a phone number."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from campaigns.bulk import PHONE_NUMBERS
+from thuladmin.bulk.models import BulkJob
+from thuladmin.bulk.runner import JobRunner
+from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NUMBER = "600100210"
+
+
+def _remove_numbers(user, text: str) -> BulkJob:
+    parsed = PHONE_NUMBERS.parse(text, options={})
+    job = bulk_job_draft_create(
+        user=user, kind_name=PHONE_NUMBERS.name, parsed=parsed, campaign_id="00001"
+    )
+    assert bulk_job_start(job=job, user=user)
+    JobRunner(job.pk).run()
+    return job
+
+
+def test_find_a_removed_number_in_the_audit_log(browse, supervisor, lang):
+    job = _remove_numbers(supervisor, f"{NUMBER}\n600100200")
+    _remove_numbers(supervisor, "700000001")  # another job, which must not match
+    browse.login(supervisor)
+    browse.goto("/campaigns/")
+    page = browse.page
+
+    page.get_by_role("link", name=re.compile("Audit log|Dziennik zmian")).click()
+    expect(page).to_have_url(browse.url("/audit/"))
+    rows = page.locator("table.audit-entries tbody tr")
+    expect(rows).to_have_count(4)  # two jobs, each started and finished
+
+    search = page.locator("input[name=q]")
+    search.fill("600 100 210")
+    search.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/audit/\?q=600"))
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("bulk.phone_numbers.finish")
+    expect(rows.last).to_contain_text("bulk.phone_numbers.start")
+    expect(rows.first).to_contain_text(f"job {job.pk}")
+
+    # The entry leads to the job, whose results show the number removed.
+    rows.first.locator("a").first.click()
+    expect(page).to_have_url(re.compile(r"/audit/\d+/$"))
+    page.get_by_role("link", name=re.compile(f"{job.pk}")).first.click()
+    expect(page).to_have_url(re.compile(rf"/jobs/{job.pk}/"))
+    expect(page.locator("table.items")).to_contain_text(NUMBER)
+    browse.goto(f"/audit/?q={NUMBER}")
+    browse.shot()
