@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 SAMPLE_VALUES = {"int": "1", "str": "00001", "path": "x", "slug": "x", "uuid": "0" * 32}
-PUBLIC = {"/accounts/login/", "/i18n/setlang/"}
+PUBLIC = {"/accounts/login/", "/i18n/setlang/", "/healthz"}
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "csp",
     # Before django_tasks_db: its `db_worker` command is extended by thuladmin.bulk's.
     "thuladmin.bulk",
     "django_tasks",
@@ -50,12 +52,16 @@ INSTALLED_APPS = [
     "thuladmin.accounts",
     "thuladmin.audit",
     "thuladmin.sandbox",
+    "thuladmin.health",
     "campaigns",
     "customers",
 ]
 
 MIDDLEWARE = [
+    # First, so its one log line per request times everything and sees the final status.
+    "thuladmin.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -128,6 +134,56 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- HTTPS and browser protections ----------------------------------------------------------------
+# HSTS tells browsers to use HTTPS only; SecurityMiddleware sends it on HTTPS responses only.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Off by default: TLS usually ends at a proxy, which redirects to HTTPS itself.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Load balancers probe /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a TLS-terminating proxy, the header it sets to "https" (e.g. X-Forwarded-Proto), so
+# Django knows the request was secure. Only set it if the proxy always sets or strips it.
+_PROXY_SSL_HEADER = env.str("SECURE_PROXY_SSL_HEADER", default="")
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+
+# Content Security Policy (django-csp): only this site's own scripts, styles and images. The
+# templates have no inline script or style, and htmx (vendored) is configured to need neither
+# (see the htmx-config meta tag in base.html). Pico CSS draws its icons with data: SVGs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Login throttling (django-axes) -------------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed logins for one username from one address, that pair is locked
+# out for AXES_COOLOFF_MINUTES (a friendly page says so); a successful login resets the count.
+# Locking the pair, not the address alone, keeps a whole call centre behind one NAT logged in.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes requires
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # a float: hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_VERBOSE = False
+
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("pl", "Polski")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -137,7 +193,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` gathers static files for whitenoise to serve.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -188,6 +245,11 @@ BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=100_000)
 # Longest request URL sent to Thulium; batch endpoints carry their items in the query string.
 BULK_URL_BUDGET_BYTES = env.int("BULK_URL_BUDGET_BYTES", default=7000)
 BULK_PARALLEL_REQUESTS = env.int("BULK_PARALLEL_REQUESTS", default=4)
+# Requests in flight to Thulium at once, from all bulk jobs on all workers (shared through the
+# cache, so across machines with Redis); 0 for no limit. A slot is a lease renewed by its runner's
+# heartbeat: one held by a worker that died frees itself after BULK_CONCURRENCY_LEASE_SECONDS.
+BULK_MAX_CONCURRENT_REQUESTS = env.int("BULK_MAX_CONCURRENT_REQUESTS", default=4)
+BULK_CONCURRENCY_LEASE_SECONDS = env.float("BULK_CONCURRENCY_LEASE_SECONDS", default=30.0)
 # Requests a second to Thulium from all bulk jobs (shared across processes with a Redis cache).
 BULK_REQUESTS_PER_SECOND = env.float("BULK_REQUESTS_PER_SECOND", default=10.0)
 BULK_CHUNK_MAX_ATTEMPTS = env.int("BULK_CHUNK_MAX_ATTEMPTS", default=3)
@@ -202,11 +264,26 @@ BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD",
 PHONE_NUMBER_FORMAT = env.str("PHONE_NUMBER_FORMAT", default="national")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Health and logs -----------------------------------------------------------------------------
+# Each db_worker records a heartbeat this often; /healthz calls a worker stale after the other.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+WORKER_HEARTBEAT_STALE_SECONDS = env.float("WORKER_HEARTBEAT_STALE_SECONDS", default=30.0)
+# /healthz asks Thulium (GET outbounds/stats) at most this often, waiting at most this long.
+HEALTHZ_THULIUM_CACHE_SECONDS = env.int("HEALTHZ_THULIUM_CACHE_SECONDS", default=30)
+HEALTHZ_THULIUM_TIMEOUT_SECONDS = env.float("HEALTHZ_THULIUM_TIMEOUT_SECONDS", default=3.0)
+
+# "json": one JSON object a line, for log collectors (the default with DEBUG off); "plain": text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "thuladmin.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

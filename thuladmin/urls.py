@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from thuladmin.accounts import views as accounts_views
 from thuladmin.accounts.forms import LoginForm
+from thuladmin.health.views import healthz
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
@@ -26,6 +27,8 @@ urlpatterns = [
     path("audit/", include("thuladmin.audit.urls")),
     # Public, so the language can be switched on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Public: load balancers and monitors probe it without logging in.
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 
