@@ -5,18 +5,14 @@ Every item must end with exactly one outcome, and the sandbox's records must agr
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from campaigns.bulk import PHONE_NUMBERS
+from tests.production.helpers import wait_for
+from tests.reliability.helpers import start_worker, test_database_url
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_progress, bulk_job_start
@@ -24,8 +20,9 @@ from thuladmin.sandbox import faults
 from thuladmin.sandbox.models import Campaign, Record
 from thuladmin.thulium import reset_client
 
-ROOT = Path(__file__).resolve().parents[2]
 CAMPAIGN = "77777"
+# At most two chunks in flight when a worker is killed: the bound on UNCERTAIN items below.
+TWO_IN_FLIGHT = {"BULK_PARALLEL_REQUESTS": "2"}
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -101,70 +98,19 @@ def test_job_survives_5xx_and_429_faults_and_matches_the_sandbox(sandbox, settin
     assert len(duplicated.record_ids) == 2
 
 
-def _worker(database_url: str, live_url: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "ENV_FILE": "",
-        "DEBUG": "false",
-        "SECRET_KEY": "tests-only-secret-key",
-        "SANDBOX_ENABLED": "true",
-        "THULIUM_URL": "",
-        "THULIUM_USER": "sandbox",
-        "THULIUM_PASSWORD": "sandbox",
-        "SANDBOX_URL": live_url + "/sandbox/api/",
-        "DATABASE_URL": database_url,
-        "BULK_REQUESTS_PER_SECOND": "0",
-        "BULK_PARALLEL_REQUESTS": "2",
-        "BULK_HEARTBEAT_SECONDS": "0.2",
-        "BULK_RUNNER_STALE_SECONDS": "1.5",
-        "BULK_SWEEP_SECONDS": "0.3",
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--no-reload",
-            "--no-startup-delay",
-            "--interval",
-            "0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-
-
-def _test_database_url() -> str:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    user = database["USER"] or "postgres"
-    host = database["HOST"] or "127.0.0.1"
-    return f"postgres://{user}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
-
-
-def _wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def test_worker_killed_mid_job_is_resumed_by_a_new_worker(sandbox, settings, supervisor):
+def test_worker_killed_mid_job_is_resumed_by_a_new_worker(sandbox, settings, supervisor, tmp_path):
     settings.SANDBOX_LATENCY_MS = 150  # slow enough to kill the worker between chunks
     settings.BULK_URL_BUDGET_BYTES = 900
     numbers = [f"8{index:08d}" for index in range(600)]
     _campaign_with(numbers[:500], in_call={numbers[5]})
     job = _start(supervisor, numbers)
-    database_url = _test_database_url()
+    database_url = test_database_url()
+    log = tmp_path / "workers.log"
     assert django_settings.DATABASES["default"]["NAME"] in database_url
 
-    first = _worker(database_url, sandbox.url)
+    first = start_worker(database_url, sandbox.url + "/sandbox/api/", log, **TWO_IN_FLIGHT)
     try:
-        assert _wait_for(
+        assert wait_for(
             lambda: BulkChunk.objects.filter(job=job, state="done").count() >= 3, timeout=60
         ), "the first worker never got going"
         first.send_signal(signal.SIGKILL)
@@ -174,9 +120,9 @@ def test_worker_killed_mid_job_is_resumed_by_a_new_worker(sandbox, settings, sup
     done_at_kill = BulkChunk.objects.filter(job=job, state="done").count()
     assert done_at_kill < job.chunks.count(), "the job finished before the kill"
 
-    second = _worker(database_url, sandbox.url)
+    second = start_worker(database_url, sandbox.url + "/sandbox/api/", log, **TWO_IN_FLIGHT)
     try:
-        assert _wait_for(
+        assert wait_for(
             lambda: BulkJob.objects.get(pk=job.pk).state == BulkJob.State.FINISHED, timeout=120
         ), "the job was not finished after a restart"
     finally:
