@@ -94,15 +94,20 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if env.str("SANDBOX_DATABASE_URL", default=""):
+    DATABASES["sandbox"] = env.db("SANDBOX_DATABASE_URL")
+    DATABASE_ROUTERS = ["thuladmin.sandbox.routers.SandboxRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL and a busy timeout let the web process and db_workers share one SQLite file.
+        _database.setdefault("OPTIONS", {}).update(
+            {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the web process and db_workers share one SQLite file.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
     # Tests run runners in threads and a live server: an in-memory database with a shared cache
     # would fail them with "table is locked", so the test database is a file too.
     # One file per test process, so parallel runs do not share it.

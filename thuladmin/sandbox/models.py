@@ -85,10 +85,14 @@ class Agent(models.Model):
 
 class Record(models.Model):
     record_id = models.BigAutoField(primary_key=True)
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="records")
+    # Not indexed on their own: both composite indexes below start with the campaign, and
+    # every lookup by number is within a campaign. Fewer indexes make batch deletions cheaper.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
     identifier = models.CharField(max_length=64)
     # Nine-digit Polish national number, exactly as Thulium stores it (no +48).
-    phone_number = models.CharField(max_length=32, db_index=True)
+    phone_number = models.CharField(max_length=32)
     additional_numbers = models.JSONField(default=list, blank=True)
     status = models.ForeignKey(
         Status, on_delete=models.SET_NULL, null=True, blank=True, related_name="records"

@@ -22,7 +22,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -136,7 +137,7 @@ def _campaign(campaign_id: str) -> Campaign | None:
     return Campaign.objects.filter(campaign_id=campaign_id).first()
 
 
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+def _chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -378,7 +379,7 @@ def _update_record(request: HttpRequest, campaign: Campaign, record: Record) -> 
 @endpoint("PUT", "DELETE")
 def record_by_identifier(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
     """Edit (PUT) or delete (DELETE) one record; a record in a call is never deleted (409)."""
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Record)):
         campaign = _campaign(campaign_id)
         if campaign is None:
             return error_response(request, "campaign_not_found")
@@ -418,23 +419,20 @@ def batch_records(request: HttpRequest, campaign_id: str) -> HttpResponse:
         "1",
     }
     wanted = set(numbers)
-    with transaction.atomic():
+    with transaction.atomic(using=_records_connection().alias):
         campaign = _campaign(campaign_id)
         if campaign is None:
             return error_response(request, "campaign_not_found")
-        match = Q(phone_number__in=numbers)
+        found: dict[str, list[tuple[int, bool]]] = defaultdict(list)
         if search_additional:
             # JSON containment is not portable (SQLite lacks it), so fetch the few records that
             # have additional numbers at all and match those in Python.
-            match |= ~Q(additional_numbers=[])
-        records = (
-            Record.objects.select_for_update()
-            .filter(match, campaign=campaign)
-            .order_by("-record_id")
-        )
-        found: dict[str, list[tuple[int, bool]]] = defaultdict(list)
-        if search_additional:
-            rows = records.values_list("record_id", "phone_number", "additional_numbers", "in_call")
+            rows = (
+                Record.objects.select_for_update()
+                .filter(Q(phone_number__in=numbers) | ~Q(additional_numbers=[]), campaign=campaign)
+                .order_by()
+                .values_list("record_id", "phone_number", "additional_numbers", "in_call")
+            )
             for record_id, phone_number, additional, in_call in rows:
                 keys = {phone_number}
                 if isinstance(additional, list):
@@ -442,12 +440,11 @@ def batch_records(request: HttpRequest, campaign_id: str) -> HttpResponse:
                 for key in keys & wanted:
                     found[key].append((record_id, in_call))
         else:
-            # The common case: no JSON to decode for every row.
-            for record_id, phone_number, in_call in records.values_list(
-                "record_id", "phone_number", "in_call"
-            ):
+            for record_id, phone_number, in_call in _records_with_numbers(campaign, numbers):
                 found[phone_number].append((record_id, in_call))
 
+        for entries in found.values():
+            entries.sort(reverse=True)  # newest record first
         removed: set[int] = set()
         to_delete: list[int] = []
         result: dict[str, list[dict[str, Any]]] = {}
@@ -467,9 +464,57 @@ def batch_records(request: HttpRequest, campaign_id: str) -> HttpResponse:
                         {"http_status": 200, "record_id": record_id, "status": "REMOVED"}
                     )
             result[number] = entries or [{"http_status": 404, "status": "NOT_EXIST"}]
-        for chunk in _chunks(to_delete, DELETE_CHUNK):
-            Record.objects.filter(pk__in=chunk).delete()
+        _records_delete(to_delete)
     return JsonResponse(result)
+
+
+# A batch request carries a few hundred numbers, and for `phone_number__in` / `pk__in` with that
+# many values the ORM's per-value work costs the sandbox more than the database does; these two
+# statements are the sandbox's hottest, so they are written in SQL. Only the quoted table name
+# and `%s` placeholders are formatted into them; every value is a parameter.
+
+
+def _records_with_numbers(campaign: Campaign, numbers: list[str]) -> list[tuple[int, str, bool]]:
+    """(record_id, phone_number, in_call) of the campaign's records with one of these numbers.
+
+    No ORDER BY: with one, SQLite walks every record of the campaign in id order instead of
+    looking the numbers up in the (campaign, phone_number) index.
+    """
+    connection = _records_connection()
+    table = connection.ops.quote_name(Record._meta.db_table)
+    # Locked like select_for_update() would: a concurrent batch waits, then finds them gone.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows: list[tuple[int, str, bool]] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(numbers, DELETE_CHUNK):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT record_id, phone_number, in_call FROM {table} "  # noqa: S608
+                f"WHERE campaign_id = %s AND phone_number IN ({placeholders}){lock}",
+                [campaign.pk, *chunk],
+            )
+            rows.extend(
+                (record_id, phone_number, bool(in_call))
+                for record_id, phone_number, in_call in cursor.fetchall()
+            )
+    return rows
+
+
+def _records_delete(record_ids: list[int]) -> None:
+    connection = _records_connection()
+    table = connection.ops.quote_name(Record._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(record_ids, DELETE_CHUNK):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"DELETE FROM {table} WHERE record_id IN ({placeholders})",  # noqa: S608
+                chunk,
+            )
+
+
+def _records_connection() -> BaseDatabaseWrapper:
+    """The connection the sandbox's records live on (their own database, if it has one)."""
+    return connections[router.db_for_write(Record)]
 
 
 @endpoint("DELETE")
@@ -480,7 +525,7 @@ def batch_customers(request: HttpRequest) -> HttpResponse:
         return error_response(request, "customer_id_required")
     parsed = {raw: int(raw) for raw in raw_ids if CUSTOMER_ID_RE.fullmatch(raw)}
     result: dict[str, dict[str, Any]] = {}
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Record)):
         existing = set(
             Customer.objects.select_for_update()
             .filter(pk__in=set(parsed.values()))

@@ -17,12 +17,15 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from thuladmin.sandbox.models import Agent, Campaign, Customer, Record, Status, SystemStatus
+from thuladmin.sandbox.routers import SANDBOX_DATABASE
 
 SEED = 20251101
 BATCH_SIZE = 1000
@@ -147,9 +150,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
+        if SANDBOX_DATABASE in settings.DATABASES:
+            # The sandbox has a database of its own (SANDBOX_DATABASE_URL), which a plain
+            # `migrate` leaves alone.
+            call_command("migrate", database=SANDBOX_DATABASE, verbosity=0)
         records = max(0, options["records"])
         customers = max(max(FIXTURE_CUSTOMER_IDS), options["customers"])
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(Record)):
             if options["reset"]:
                 _wipe()
             elif Campaign.objects.filter(campaign_id="00001").exists():
@@ -174,6 +181,7 @@ def _wipe() -> None:
 
 def _reset_sequences() -> None:
     """Explicit ids leave PostgreSQL's sequences behind; move them past the seeded rows."""
+    connection = connections[router.db_for_write(Record)]
     statements = connection.ops.sequence_reset_sql(no_style(), [Record, Customer, Status, Agent])
     with connection.cursor() as cursor:
         for statement in statements:
