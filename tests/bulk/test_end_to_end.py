@@ -92,7 +92,12 @@ def test_job_survives_5xx_and_429_faults_and_matches_the_sandbox(sandbox, settin
     job.refresh_from_db()
     assert job.state == BulkJob.State.FINISHED
     counts = _assert_sandbox_matches_outcomes(job)
-    assert counts == {"REMOVED": 298, "CALL_IN_PROGRESS": 2, "NOT_EXIST": 100}
+    # Which request meets which fault depends on the order the threads send in. A number that
+    # was never there is NOT_EXIST, or UNCERTAIN if its chunk first met a 500 or 502 (which may
+    # have been applied, as far as the client can tell).
+    not_there = counts.pop("NOT_EXIST", 0) + counts.pop("UNCERTAIN", 0)
+    assert counts == {"REMOVED": 298, "CALL_IN_PROGRESS": 2}
+    assert not_there == 100
     duplicated = job.items.select_related("chunk").get(value=numbers[10])
     assert duplicated.removed_count == 2
     assert len(duplicated.record_ids) == 2

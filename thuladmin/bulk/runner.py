@@ -12,6 +12,12 @@ UPDATEs and outcomes are written in the same transaction that closes the chunk, 
 
 Requests to Thulium are limited in rate (`RateLimiter`) and in how many are in flight at once
 (`ConcurrencyLimiter`), both counted in the cache, so with Redis the limits hold for all workers.
+
+A runner has twice as many threads as requests it may have in flight: while some threads wait
+for Thulium, the others claim the next chunks and record the last answers, so the database work
+never leaves a request slot idle. The price: a chunk claimed while every slot is busy waits for
+one as SENDING, and if the worker dies right then, the chunk is taken over as `uncertain` although
+it was never sent. At most `parallel` chunks are in that position at any time.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -163,6 +170,16 @@ class ConcurrencyLimiter:
             self.release(held)
 
 
+@dataclass(frozen=True)
+class ClaimedChunk:
+    """What a runner needs to know of a chunk it claimed, read in the claiming query itself."""
+
+    pk: int
+    number: int
+    attempts: int
+    uncertain: bool
+
+
 def runner_stale_before() -> timezone.datetime:
     return timezone.now() - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS)
 
@@ -190,6 +207,13 @@ class JobRunner:
         )
         self.runner_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
+        # Requests this runner has in flight; its threads are twice as many (see the module).
+        self._in_flight = threading.BoundedSemaphore(self.parallel)
+        # Chunks worth trying to claim, read a few at a time; one thread claims at once.
+        self._candidates: list[dict] = []
+        self._claim_lock = threading.Lock()
+        # Set by the first error after which no request can succeed (see FATAL_ERRORS).
+        self._fatal_message: str | None = None
 
     def run(self) -> None:
         """Work on the job until no chunk is left that this runner could take."""
@@ -208,8 +232,9 @@ class JobRunner:
         heartbeat = threading.Thread(target=self._beat, name="bulk-heartbeat", daemon=True)
         heartbeat.start()
         try:
-            with ThreadPoolExecutor(self.parallel, thread_name_prefix="bulk") as pool:
-                for _ in pool.map(lambda _: self._work(job, kind), range(self.parallel)):
+            threads = self.parallel * 2
+            with ThreadPoolExecutor(threads, thread_name_prefix="bulk") as pool:
+                for _ in pool.map(lambda _: self._work(job, kind), range(threads)):
                     pass
         finally:
             self._stop.set()
@@ -247,38 +272,63 @@ class JobRunner:
 
     # --- claiming ---------------------------------------------------------------------------
 
-    def _claim(self, job: BulkJob) -> BulkChunk | None:
-        now = timezone.now()
+    def _claim(self, job: BulkJob) -> ClaimedChunk | None:
+        """Take the next chunk that is waiting, or that a dead runner left in flight.
+
+        The candidates are read `parallel * 2` at a time and tried in order, each with a
+        conditional UPDATE that fails if anyone (another runner, on any machine) got there first.
+        The threads of one runner take turns, so they do not race each other for the same chunk.
+        """
+        with self._claim_lock:
+            while True:
+                if not self._candidates:
+                    self._candidates = self._claimable(job)
+                    if not self._candidates:
+                        return None
+                claimed = self._try_claim(job, self._candidates.pop(0))
+                if claimed is not None:
+                    return claimed
+
+    def _claimable(self, job: BulkJob) -> list[dict]:
         live_runners = BulkRunner.objects.filter(job=job, heartbeat_at__gte=runner_stale_before())
-        claimable = (
+        return list(
             BulkChunk.objects.filter(job=job)
             .filter(
                 Q(state=BulkChunk.State.PENDING)
-                & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+                & (Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
                 | Q(state=BulkChunk.State.SENDING) & ~Q(claimed_by__in=live_runners.values("id"))
             )
             .order_by("number")
-            .values("pk", "state", "claimed_by", "attempts", "uncertain")[: self.parallel * 2]
+            .values("pk", "number", "state", "claimed_by", "attempts", "uncertain")[
+                : self.parallel * 2
+            ]
         )
-        for candidate in claimable:
-            orphaned = candidate["state"] == BulkChunk.State.SENDING
-            claimed = BulkChunk.objects.filter(
+
+    def _try_claim(self, job: BulkJob, candidate: dict) -> ClaimedChunk | None:
+        orphaned = candidate["state"] == BulkChunk.State.SENDING
+        # The runner that died may have sent it: "did not exist" is no longer certain.
+        uncertain = candidate["uncertain"] or orphaned
+        claimed = BulkChunk.objects.filter(
+            pk=candidate["pk"],
+            state=candidate["state"],
+            claimed_by=candidate["claimed_by"],
+            attempts=candidate["attempts"],
+        ).update(
+            state=BulkChunk.State.SENDING,
+            claimed_by=self.runner_id,
+            claimed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            uncertain=uncertain,
+        )
+        if claimed:
+            if orphaned:
+                logger.warning("bulk job %s: took over chunk %s", job.pk, candidate["pk"])
+            return ClaimedChunk(
                 pk=candidate["pk"],
-                state=candidate["state"],
-                claimed_by=candidate["claimed_by"],
-                attempts=candidate["attempts"],
-            ).update(
-                state=BulkChunk.State.SENDING,
-                claimed_by=self.runner_id,
-                claimed_at=now,
-                attempts=F("attempts") + 1,
-                # The runner that died may have sent it: "did not exist" is no longer certain.
-                uncertain=candidate["uncertain"] or orphaned,
+                number=candidate["number"],
+                attempts=candidate["attempts"] + 1,
+                uncertain=uncertain,
             )
-            if claimed:
-                if orphaned:
-                    logger.warning("bulk job %s: took over chunk %s", job.pk, candidate["pk"])
-                return BulkChunk.objects.get(pk=candidate["pk"])
         return None
 
     def _others_still_open(self, job: BulkJob) -> bool:
@@ -293,7 +343,7 @@ class JobRunner:
 
     # --- sending ----------------------------------------------------------------------------
 
-    def _send(self, job: BulkJob, kind, chunk: BulkChunk) -> None:
+    def _send(self, job: BulkJob, kind, chunk: ClaimedChunk) -> None:
         items = _chunk_items(chunk)
         values = list(items)
         if chunk.attempts > settings.BULK_CHUNK_MAX_ATTEMPTS:
@@ -304,19 +354,34 @@ class JobRunner:
                 self._all(values, chunk.uncertain, _("Given up after repeated interruptions.")),
             )
             return
-        try:
-            # A slot first, then the rate: waiting for a slot must not use up this second's
-            # share of requests.
-            with self.concurrency.slot():
-                self.rate_limiter.acquire()
-                results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
-        except errors.ThuliumError as error:
-            self._failed(job, chunk, items, error)
+        failure: errors.ThuliumError | None = None
+        # Slots first (this runner's, then the one shared by every worker), then the rate:
+        # waiting for a slot must not use up this second's share of requests.
+        with self._in_flight:
+            if self._fatal_message is not None:
+                # Claimed before another chunk learned that none can succeed: do not send it.
+                results = self._all(values, chunk.uncertain, self._fatal_message)
+            else:
+                try:
+                    with self.concurrency.slot():
+                        self.rate_limiter.acquire()
+                        results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
+                except errors.ThuliumError as error:
+                    failure = error
+                    if isinstance(error, FATAL_ERRORS):
+                        # Before the slot is given back, so no thread waiting for it sends.
+                        self._fatal_message = error.message
+        if failure is not None:
+            self._failed(job, chunk, items, failure)
             return
         self._record(chunk, items, results)
 
     def _failed(
-        self, job: BulkJob, chunk: BulkChunk, items: Mapping[str, int], error: errors.ThuliumError
+        self,
+        job: BulkJob,
+        chunk: ClaimedChunk,
+        items: Mapping[str, int],
+        error: errors.ThuliumError,
     ) -> None:
         uncertain = chunk.uncertain or error.maybe_applied or isinstance(error, errors.BadResponse)
         logger.warning(
@@ -357,19 +422,24 @@ class JobRunner:
     def _fail_remaining(self, job: BulkJob, message: str) -> None:
         """After an error no chunk can escape (wrong credentials, no such campaign), close the
         chunks not yet sent as ERROR instead of sending each to fail the same way."""
-        for chunk in BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING):
+        pending = BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING)
+        for pk, number, attempts, uncertain in pending.values_list(
+            "pk", "number", "attempts", "uncertain"
+        ):
             claimed = BulkChunk.objects.filter(
-                pk=chunk.pk, state=BulkChunk.State.PENDING, attempts=chunk.attempts
+                pk=pk, state=BulkChunk.State.PENDING, attempts=attempts
             ).update(
                 state=BulkChunk.State.SENDING, claimed_by=self.runner_id, attempts=F("attempts") + 1
             )
             if claimed:
-                chunk.refresh_from_db()
+                chunk = ClaimedChunk(
+                    pk=pk, number=number, attempts=attempts + 1, uncertain=uncertain
+                )
                 items = _chunk_items(chunk)
                 self._record(chunk, items, self._all(list(items), chunk.uncertain, message))
 
     def _record(
-        self, chunk: BulkChunk, items: Mapping[str, int], results: Mapping[str, ItemResult]
+        self, chunk: ClaimedChunk, items: Mapping[str, int], results: Mapping[str, ItemResult]
     ) -> bool:
         """Write every item's outcome and close the chunk, in one transaction, once."""
         now = timezone.now()
@@ -414,16 +484,21 @@ class JobRunner:
                 # Another runner took the chunk over (we looked dead): its outcomes count.
                 return False
             for (outcome, detail, removed_count), pks in groups.items():
-                BulkItem.objects.filter(pk__in=pks).update(
+                # Usually every item of the chunk has the same result: select them by chunk
+                # then, not by a list of a few hundred primary keys.
+                same_for_all = len(groups) == 1
+                BulkItem.objects.filter(
+                    **({"chunk_id": chunk.pk} if same_for_all else {"pk__in": pks})
+                ).update(
                     outcome=outcome, detail=detail, removed_count=removed_count, finished_at=now
                 )
         return True
 
 
-def _chunk_items(chunk: BulkChunk) -> dict[str, int]:
+def _chunk_items(chunk: ClaimedChunk) -> dict[str, int]:
     """The chunk's items as value -> primary key (values are unique within a job), in order."""
     return dict(
-        BulkItem.objects.filter(chunk=chunk).order_by("position").values_list("value", "pk")
+        BulkItem.objects.filter(chunk_id=chunk.pk).order_by("position").values_list("value", "pk")
     )
 
 
