@@ -10,6 +10,12 @@ from a bare thread pool, i.e. what the sandbox itself costs on this machine), an
     .venv/bin/python bench/bulk.py                      # SQLite in var/bench.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bulk.py
 
+The sandbox stands in for a remote Thulium, so it gets a database of its own
+(var/bench-sandbox.sqlite3): sharing the engine's SQLite file would make its deletions wait for
+the engine's writes, which no real Thulium does. Both SQLite files start empty on every run.
+Wall times and floors are the median of `--repeat` runs (default 3); this machine's timings
+wander by a few per cent from run to run.
+
 The last line reads `ratio_to_ideal <x>` for the 10,000-number job.
 """
 
@@ -19,40 +25,30 @@ import argparse
 import json
 import os
 import resource
-import socket
+import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import sandbox_server
+
+ROOT = sandbox_server.ROOT
 sys.path.insert(0, str(ROOT))
 CAMPAIGN = "99999"
 NAIVE_SAMPLE = 100
 
 
-def _environment(port: int, latency_ms: int, database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "thuladmin.settings",
-        "ENV_FILE": "",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key",
-        "SANDBOX_ENABLED": "true",
-        "THULIUM_URL": "",
-        "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
-        "SANDBOX_LATENCY_MS": str(latency_ms),
-        "DATABASE_URL": database_url,
-        "BULK_REQUESTS_PER_SECOND": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _environment(
+    port: int, latency_ms: int, database_url: str, sandbox_database_url: str
+) -> dict[str, str]:
+    return sandbox_server.environment(
+        port,
+        SANDBOX_LATENCY_MS=str(latency_ms),
+        DATABASE_URL=database_url,
+        SANDBOX_DATABASE_URL=sandbox_database_url,
+        BULK_REQUESTS_PER_SECOND="0",
+    )
 
 
 def _numbers(count: int) -> list[str]:
@@ -186,6 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per size (median)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
@@ -203,43 +200,35 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    (ROOT / "var").mkdir(exist_ok=True)
-    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
-    port = _free_port()
-    env = _environment(port, args.latency_ms, database_url)
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    server = subprocess.Popen(
-        [
-            str(Path(python).with_name("gunicorn")),
-            "thuladmin.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--limit-request-line",
-            "8190",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
+    var = ROOT / "var"
+    var.mkdir(exist_ok=True)
+    for leftover in [*var.glob("bench.sqlite3*"), *var.glob("bench-sandbox.sqlite3*")]:
+        leftover.unlink()
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{var / 'bench.sqlite3'}")
+    port = sandbox_server.free_port()
+    env = _environment(
+        port, args.latency_ms, database_url, f"sqlite:///{var / 'bench-sandbox.sqlite3'}"
     )
+    python = sys.executable
+    for database in ("default", "sandbox"):
+        subprocess.run(
+            [python, "manage.py", "migrate", "-v0", "--database", database],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+    # One worker: a single process keeps its threads' database connections and imports warm.
+    server = sandbox_server.start(env, port, workers=1)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         naive_per_number = _child(args, env, "--naive", str(NAIVE_SAMPLE)) / NAIVE_SAMPLE
         rows = []
         for size in args.sizes:
-            timed = _child(args, env, "--job", str(size))
+            runs = [_child(args, env, "--job", str(size)) for _ in range(args.repeat)]
+            timed = sorted(runs, key=lambda run: run["wall_seconds"])[len(runs) // 2]
             memory = _child(args, env, "--job", str(size), "--memory")
-            floor = _child(args, env, "--floor", str(size))
+            floor = statistics.median(
+                _child(args, env, "--floor", str(size)) for _ in range(args.repeat)
+            )
             ideal = timed["requests"] * args.latency_ms / 1000 / timed["parallel"]
             rows.append((size, timed, memory, ideal, floor))
     finally:
@@ -248,7 +237,8 @@ def main() -> None:
 
     print(
         f"database {database_url.split(':')[0]}, latency {args.latency_ms} ms, "
-        f"parallel {rows[0][1]['parallel']}, naive loop timed on {NAIVE_SAMPLE} numbers"
+        f"parallel {rows[0][1]['parallel']}, median of {args.repeat} runs, "
+        f"naive loop timed on {NAIVE_SAMPLE} numbers"
     )
     header = (
         f"{'numbers':>8} {'requests':>8} {'create s':>9} {'wall s':>8} {'ideal s':>8} "

@@ -22,23 +22,17 @@ import argparse
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import sandbox_server
+
+ROOT = sandbox_server.ROOT
 sys.path.insert(0, str(ROOT))
 CAMPAIGN = "88888"
 EXISTING_SHARE = 0.9  # the rest of the numbers never existed
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _numbers(count: int) -> list[str]:
@@ -46,25 +40,17 @@ def _numbers(count: int) -> list[str]:
 
 
 def _environment(port: int, args: argparse.Namespace, database_url: str, faults: dict) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "thuladmin.settings",
-        "ENV_FILE": "",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key",
-        "SANDBOX_ENABLED": "true",
-        "THULIUM_URL": "",
-        "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
-        "SANDBOX_LATENCY_MS": str(args.latency_ms),
-        "SANDBOX_RETRY_AFTER_SECONDS": str(args.retry_after),
-        "SANDBOX_SLOW_MS": str(args.slow_ms),
-        "THULIUM_READ_TIMEOUT": str(args.read_timeout),
-        "DATABASE_URL": database_url,
-        "BULK_REQUESTS_PER_SECOND": "0",
-        "LOG_LEVEL": "WARNING",
-        "LOG_FORMAT": "plain",
+    return sandbox_server.environment(
+        port,
+        SANDBOX_LATENCY_MS=str(args.latency_ms),
+        SANDBOX_RETRY_AFTER_SECONDS=str(args.retry_after),
+        SANDBOX_SLOW_MS=str(args.slow_ms),
+        THULIUM_READ_TIMEOUT=str(args.read_timeout),
+        DATABASE_URL=database_url,
+        BULK_REQUESTS_PER_SECOND="0",
+        LOG_FORMAT="plain",
         **{name: str(value) for name, value in faults.items()},
-    }
+    )
 
 
 class AttemptCounter(logging.Handler):
@@ -168,47 +154,12 @@ def _one_job(count: int) -> dict:
     }
 
 
-def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn serving the sandbox; its log (a line per injected 5xx/429) goes to `log`."""
-    with log.open("ab") as output:
-        server = _gunicorn(env, port, output)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    sys.exit(f"the sandbox server did not start: see {log}")
-
-
-def _gunicorn(env: dict, port: int, output) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "thuladmin.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--limit-request-line",
-            "8190",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
-
-
 def _run(args: argparse.Namespace, database_url: str, faults: dict) -> dict:
-    port = _free_port()
+    port = sandbox_server.free_port()
     env = _environment(port, args, database_url, faults)
-    server = _serve(env, port, ROOT / "var" / "bench-faults-server.log")
+    # The server's log (a line per injected 5xx/429) goes to a file.
+    with (ROOT / "var" / "bench-faults-server.log").open("ab") as output:
+        server = sandbox_server.start(env, port, workers=2, output=output)
     try:
         finished = subprocess.run(
             [sys.executable, __file__, "--child", "--size", str(args.size)],

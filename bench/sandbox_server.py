@@ -1,0 +1,77 @@
+"""The sandbox served by gunicorn in its own process, as the benchmarks talk to it.
+
+A real Thulium is another machine; a benchmark gets the nearest thing: the sandbox behind
+gunicorn, reached over HTTP, with the latency and faults that its environment asks for.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(port: int, **settings: str) -> dict[str, str]:
+    """The environment of the server and of every child: the sandbox on `port`, DEBUG off."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "thuladmin.settings",
+        "ENV_FILE": "",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key",
+        "SANDBOX_ENABLED": "true",
+        "THULIUM_URL": "",
+        "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+
+
+def start(
+    env: dict[str, str], port: int, *, workers: int, output: IO[bytes] | None = None
+) -> subprocess.Popen:
+    """Start gunicorn and return once it accepts connections.
+
+    `--limit-request-line 8190`: batch URLs are up to the client's 7,000-byte budget, longer
+    than gunicorn's default limit.
+    """
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "thuladmin.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "8",
+            "--limit-request-line",
+            "8190",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    sys.exit("the sandbox server did not start")
