@@ -52,6 +52,13 @@ def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: boo
 
     A duplicated number has several records: it counts as removed only if every record was.
     """
+    if len(entries) == 1 and entries[0].status == PhoneOutcomeStatus.REMOVED:
+        # Nearly every number of a large job: one record, removed. Decided without the lists
+        # below, which cost a job of 100,000 numbers a noticeable share of its CPU.
+        record_id = entries[0].record_id
+        return ItemResult(
+            outcome=Outcome.REMOVED, record_ids=(record_id,) if record_id else (), removed_count=1
+        )
     removed = [entry for entry in entries if entry.status == PhoneOutcomeStatus.REMOVED]
     in_call = [entry for entry in entries if entry.status == PhoneOutcomeStatus.CALL_IN_PROGRESS]
     undocumented = sorted(

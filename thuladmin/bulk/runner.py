@@ -15,7 +15,8 @@ Requests to Thulium are limited in rate (`RateLimiter`) and in how many are in f
 
 A runner has twice as many threads as requests it may have in flight: while some threads wait
 for Thulium, the others claim the next chunks and record the last answers, so the database work
-never leaves a request slot idle. The price: a chunk claimed while every slot is busy waits for
+never leaves a request slot idle. A `Pacer` spreads the requests' starts so they do not travel
+in bursts. The price: a chunk claimed while every slot is busy waits for
 one as SENDING, and if the worker dies right then, the chunk is taken over as `uncertain` although
 it was never sent. At most `parallel` chunks are in that position at any time.
 """
@@ -30,7 +31,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ logger = logging.getLogger(__name__)
 FATAL_ERRORS = (errors.AuthenticationFailed, errors.NotFound)
 # Errors worth another attempt of the chunk, after the client's own retries gave up.
 TRANSIENT_ERRORS = (errors.Unavailable, errors.RateLimited, errors.BadResponse)
+# The longest round trip the pacer counts (see Pacer.observe).
+MAX_PACED_ROUND_TRIP_SECONDS = 2.0
 
 
 class RateLimiter:
@@ -170,6 +173,61 @@ class ConcurrencyLimiter:
             self.release(held)
 
 
+class Pacer:
+    """Spreads the starts of a runner's requests over a round trip instead of sending them in
+    bursts.
+
+    Requests that go out together come back together, and then every thread parses, records
+    and sends again at the same moment, queueing for the same CPU (this process's, Thulium's):
+    left alone they stay in step for the whole job. Starting them at least
+    `share x round trip / slots` apart spreads them out and keeps them spread. The round trip is
+    the moving average of those measured; with `share` below 1 the gap never holds back more
+    requests than the slots could have in flight anyway. Until a round trip is known there is
+    no gap.
+    """
+
+    def __init__(
+        self,
+        slots: int,
+        *,
+        share: float = 0.75,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.slots = max(1, slots)
+        self.share = share
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._round_trip: float | None = None
+        self._next_start = 0.0
+
+    @property
+    def gap(self) -> float:
+        if self._round_trip is None:
+            return 0.0
+        return self.share * self._round_trip / self.slots
+
+    def wait_turn(self) -> None:
+        """Sleep until this request's start, at least `gap` after the one before."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next_start)
+            self._next_start = start + self.gap
+        if start > now:
+            self._sleep(start - now)
+
+    def observe(self, seconds: float) -> None:
+        """Fold one request's round trip into the average (capped: a stalled request must not
+        space the others out for long)."""
+        seconds = min(seconds, MAX_PACED_ROUND_TRIP_SECONDS)
+        with self._lock:
+            if self._round_trip is None:
+                self._round_trip = seconds
+            else:
+                self._round_trip += 0.2 * (seconds - self._round_trip)
+
+
 @dataclass(frozen=True)
 class ClaimedChunk:
     """What a runner needs to know of a chunk it claimed, read in the claiming query itself."""
@@ -209,6 +267,7 @@ class JobRunner:
         self._stop = threading.Event()
         # Requests this runner has in flight; its threads are twice as many (see the module).
         self._in_flight = threading.BoundedSemaphore(self.parallel)
+        self._pacer = Pacer(self.parallel)
         # Chunks worth trying to claim, read a few at a time; one thread claims at once.
         self._candidates: list[dict] = []
         self._claim_lock = threading.Lock()
@@ -363,9 +422,12 @@ class JobRunner:
                 results = self._all(values, chunk.uncertain, self._fatal_message)
             else:
                 try:
+                    self._pacer.wait_turn()
                     with self.concurrency.slot():
                         self.rate_limiter.acquire()
+                        sent_at = time.monotonic()
                         results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
+                        self._pacer.observe(time.monotonic() - sent_at)
                 except errors.ThuliumError as error:
                     failure = error
                     if isinstance(error, FATAL_ERRORS):
