@@ -206,9 +206,9 @@ def main() -> None:
         leftover.unlink()
     database_url = os.environ.get("DATABASE_URL", f"sqlite:///{var / 'bench.sqlite3'}")
     port = sandbox_server.free_port()
-    env = _environment(
-        port, args.latency_ms, database_url, f"sqlite:///{var / 'bench-sandbox.sqlite3'}"
-    )
+    # Its connections stay open between requests (`conn_max_age`), as a server's would.
+    sandbox_database_url = f"sqlite:///{var / 'bench-sandbox.sqlite3'}?conn_max_age=600"
+    env = _environment(port, args.latency_ms, database_url, sandbox_database_url)
     python = sys.executable
     for database in ("default", "sandbox"):
         subprocess.run(
