@@ -50,9 +50,18 @@ def test_the_walk_finds_the_pages():
 @pytest.mark.parametrize("url", _app_urls())
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_anonymous_visitors_are_sent_to_log_in(client, url, method):
-    response = getattr(client, method)(url, HTTP_HX_REQUEST="true" if method == "get" else "")
+    response = getattr(client, method)(url)
     assert response.status_code == 302, url
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", _app_urls())
+def test_anonymous_htmx_requests_load_the_login_page_whole(client, url):
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200, url
+    assert response["HX-Redirect"].startswith("/accounts/login/")
+    assert response.content == b""
 
 
 @pytest.mark.django_db
