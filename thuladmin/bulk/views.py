@@ -45,6 +45,7 @@ from thuladmin.bulk.forms import (
 )
 from thuladmin.bulk.kinds import kind_for
 from thuladmin.bulk.models import RETRYABLE_OUTCOMES, BulkItem, BulkJob, Outcome
+from thuladmin.bulk.parsing import RejectedItem
 from thuladmin.bulk.services import (
     Progress,
     bulk_items_preview_fill,
@@ -233,7 +234,13 @@ def _job_context(
             not_found_count=(
                 job.items.not_found_in_preview().count() if kind.looks_up_items else 0
             ),
-            refused=list(job.items.invalid()[:INVALID_SHOWN]) if job.invalid_count else [],
+            # In the shape the paste pages show refused tokens in (bulk/includes/refused.html).
+            refused=[
+                RejectedItem(raw=item.raw, line=item.line, reason=item.detail)
+                for item in job.items.invalid()[:INVALID_SHOWN]
+            ]
+            if job.invalid_count
+            else [],
             refused_total=job.invalid_count,
             refused_more=max(job.invalid_count - INVALID_SHOWN, 0),
             start_form=start_form or StartForm(job=job),
