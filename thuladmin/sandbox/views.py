@@ -379,7 +379,7 @@ def _update_record(request: HttpRequest, campaign: Campaign, record: Record) -> 
 @endpoint("PUT", "DELETE")
 def record_by_identifier(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
     """Edit (PUT) or delete (DELETE) one record; a record in a call is never deleted (409)."""
-    with transaction.atomic(using=router.db_for_write(Record)):
+    with transaction.atomic(using=_sandbox_connection().alias):
         campaign = _campaign(campaign_id)
         if campaign is None:
             return error_response(request, "campaign_not_found")
@@ -419,7 +419,7 @@ def batch_records(request: HttpRequest, campaign_id: str) -> HttpResponse:
         "1",
     }
     wanted = set(numbers)
-    with transaction.atomic(using=_records_connection().alias):
+    with transaction.atomic(using=_sandbox_connection().alias):
         campaign = _campaign(campaign_id)
         if campaign is None:
             return error_response(request, "campaign_not_found")
@@ -480,7 +480,7 @@ def _records_with_numbers(campaign: Campaign, numbers: list[str]) -> list[tuple[
     No ORDER BY: with one, SQLite walks every record of the campaign in id order instead of
     looking the numbers up in the (campaign, phone_number) index.
     """
-    connection = _records_connection()
+    connection = _sandbox_connection()
     table = connection.ops.quote_name(Record._meta.db_table)
     # Locked like select_for_update() would: a concurrent batch waits, then finds them gone.
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -501,7 +501,7 @@ def _records_with_numbers(campaign: Campaign, numbers: list[str]) -> list[tuple[
 
 
 def _records_delete(record_ids: list[int]) -> None:
-    connection = _records_connection()
+    connection = _sandbox_connection()
     table = connection.ops.quote_name(Record._meta.db_table)
     with connection.cursor() as cursor:
         for chunk in _chunks(record_ids, DELETE_CHUNK):
@@ -512,8 +512,8 @@ def _records_delete(record_ids: list[int]) -> None:
             )
 
 
-def _records_connection() -> BaseDatabaseWrapper:
-    """The connection the sandbox's records live on (their own database, if it has one)."""
+def _sandbox_connection() -> BaseDatabaseWrapper:
+    """The connection the sandbox's data lives on (a database of its own, if it has one)."""
     return connections[router.db_for_write(Record)]
 
 
@@ -525,7 +525,7 @@ def batch_customers(request: HttpRequest) -> HttpResponse:
         return error_response(request, "customer_id_required")
     parsed = {raw: int(raw) for raw in raw_ids if CUSTOMER_ID_RE.fullmatch(raw)}
     result: dict[str, dict[str, Any]] = {}
-    with transaction.atomic(using=router.db_for_write(Record)):
+    with transaction.atomic(using=_sandbox_connection().alias):
         existing = set(
             Customer.objects.select_for_update()
             .filter(pk__in=set(parsed.values()))
