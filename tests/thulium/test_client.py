@@ -112,6 +112,14 @@ ENDPOINTS = [
         lambda c: c.customer(13),
         id="customer",
     ),
+    pytest.param(
+        "POST",
+        BASE + "outbound_status_by_phone_number",
+        {"phone_number": "111222333", "status_id": "3"},
+        {"outbound_id": []},
+        lambda c: c.phone_status_set("111222333", 3),
+        id="phone_status_set",
+    ),
 ]
 
 

@@ -100,6 +100,11 @@ ENDPOINTS = {
         "outbounds/00001/records_by_identifier/42",
         lambda c: c.record_delete("00001", "42"),
     ),
+    "phone_status": (
+        "POST",
+        "outbound_status_by_phone_number",
+        lambda c: c.phone_status_set("111222333", 3),
+    ),
 }
 ENDPOINT = st.sampled_from(sorted(ENDPOINTS))
 
@@ -161,6 +166,11 @@ WRONG_SHAPE = {
         st.text(max_size=9), st.lists(st.integers() | st.text(max_size=3), min_size=1), min_size=1
     ),
     "customers": JSON.filter(lambda v: not isinstance(v, dict)),
+    "phone_status": JSON.filter(lambda v: not isinstance(v, dict))
+    | st.dictionaries(st.text(max_size=9).filter(lambda k: k != "outbound_id"), JSON)
+    | st.fixed_dictionaries(
+        {"outbound_id": st.none() | st.floats() | st.lists(st.none() | st.floats(), min_size=1)}
+    ),
 }
 
 

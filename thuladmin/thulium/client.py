@@ -35,6 +35,7 @@ from thuladmin.thulium.types import (
     CustomerDeletionReport,
     PhoneDeletionReport,
     PhoneRecordOutcome,
+    PhoneStatusResult,
     RecordsPage,
 )
 
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 CAMPAIGN_ID_PATTERN = re.compile(r"[A-Za-z0-9]{5}")
 MAX_IDENTIFIER_LENGTH = 200
+MAX_PHONE_NUMBER_LENGTH = 64
 MAX_RECORDS_PAGE_SIZE = 100
 
 # Statuses retried with backoff. 503 and 429 mean "not processed"; 500, 502 and 504 may hide a
@@ -97,6 +99,34 @@ def validate_customer_id(customer_id: int | str) -> str:
     text = str(customer_id).strip()
     if not text.isascii() or not text.isdigit() or int(text) <= 0:
         raise errors.InvalidArgument(f"A customer id is a positive whole number; got {text!r:.40}.")
+    return str(int(text))
+
+
+def validate_phone_number(phone_number: str) -> str:
+    """A phone number as it goes in a JSON body: text, trimmed, printable, not absurdly long.
+
+    The client does not reshape numbers (dropping +48 is the caller's rule, configurable): it
+    only refuses what cannot be a number at all, before anything is sent.
+    """
+    if not isinstance(phone_number, str):
+        raise errors.InvalidArgument("A phone number must be text.")
+    text = phone_number.strip()
+    if not text:
+        raise errors.InvalidArgument("A phone number cannot be empty.")
+    if len(text) > MAX_PHONE_NUMBER_LENGTH or not text.isprintable():
+        raise errors.InvalidArgument(
+            f"A phone number is at most {MAX_PHONE_NUMBER_LENGTH} printable characters long."
+        )
+    return text
+
+
+def validate_dictionary_status_id(dictionary_status_id: int | str) -> str:
+    """Dictionary status ids are positive whole numbers (integers in the statuses answer)."""
+    text = "" if isinstance(dictionary_status_id, bool) else str(dictionary_status_id).strip()
+    if not text.isascii() or not text.isdigit() or int(text) <= 0:
+        raise errors.InvalidArgument(
+            f"A dictionary status id is a positive whole number; got {text!r:.40}."
+        )
     return str(int(text))
 
 
@@ -313,6 +343,46 @@ class ThuliumClient:
             )
         return PhoneDeletionReport(
             results=results, maybe_applied_earlier=answer.maybe_applied_earlier
+        )
+
+    def phone_status_set(
+        self, phone_number: str, dictionary_status_id: int | str
+    ) -> PhoneStatusResult:
+        """Give every record with this main phone number, in every campaign, the campaign status
+        that stands for `dictionary_status_id`; the one call that reaches all campaigns at once
+        (e.g. to stop calling a person who objected).
+
+        Thulium matches the main number only (additional numbers are not searched) and skips
+        campaigns that have no status for that dictionary status; the answer lists the campaigns
+        it updated. The body's `status_id` is the *dictionary* status id, sent as a string like
+        the contract's example.
+
+        Retries: as for every other call (the PUT included), connection failures, 429 and 5xx
+        are retried whatever the method. That is safe here beyond the general rule: setting the
+        same status again changes nothing, so a repeat of an attempt that was applied answers
+        the same. A read timeout is not retried (it never is); the caller may simply send again.
+        """
+        body = {
+            "phone_number": validate_phone_number(phone_number),
+            "status_id": validate_dictionary_status_id(dictionary_status_id),
+        }
+        answer = self._send("POST", ("outbound_status_by_phone_number",), body=body)
+        data = self._json(answer)
+        if not isinstance(data, Mapping) or "outbound_id" not in data:
+            raise _bad_shape(answer.response, "an object with outbound_id")
+        value = data["outbound_id"]
+        if value == "":  # Thulium's loose "empty"
+            value = []
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            raise _bad_shape(answer.response, "an object with a list of outbound_id")
+        campaign_ids = [_campaign_id_from_api(item) for item in value]
+        if None in campaign_ids:
+            raise _bad_shape(answer.response, "a list of campaign ids")
+        return PhoneStatusResult(
+            campaign_ids=tuple(dict.fromkeys(campaign_ids)),  # type: ignore[arg-type]
+            maybe_applied_earlier=answer.maybe_applied_earlier,
         )
 
     def customer_deletion_url(self, customer_ids: Sequence[int | str]) -> str:
@@ -644,6 +714,21 @@ def _parse_list(
         return [parse(item) for item in data]
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad_shape(answer.response, f"a list of {what}") from exc
+
+
+def _campaign_id_from_api(value: Any) -> str | None:
+    """A campaign id from an answer, as the five-character string used everywhere else.
+
+    Thulium's types are loose: an id sent as the integer 1 lost the leading zeros of `00001`,
+    so integers are padded back. Anything else but non-empty text is not an id (None).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"{value:05d}" if 0 <= value <= 99_999 else None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
 
 
 def _int_or_none(value: Any) -> int | None:

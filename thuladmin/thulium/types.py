@@ -178,6 +178,21 @@ class RecordsPage:
 
 
 @dataclass(frozen=True, slots=True)
+class PhoneStatusResult:
+    """Thulium's answer to setting a status by phone number across every campaign.
+
+    `campaign_ids` are the campaigns whose records with that main number were given the status,
+    as five-character strings; empty when the number is in no campaign that has the dictionary
+    status. `maybe_applied_earlier` is true when an earlier attempt of the same request may have
+    reached Thulium; the change is idempotent, so the answer stays trustworthy, but the caller
+    may want to say so.
+    """
+
+    campaign_ids: tuple[str, ...]
+    maybe_applied_earlier: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Customer:
     customer_id: str
     name: str
