@@ -43,9 +43,11 @@ def api(client: Client) -> Callable[..., HttpResponse]:
         headers = {"HTTP_AUTHORIZATION": basic("sandbox", "sandbox"), **extra}
         if lang:
             headers["HTTP_ACCEPT_LANGUAGE"] = lang
-        if method == "put":
+        if method in {"put", "post"}:
             data = body if isinstance(body, str | bytes) else json.dumps(body)
-            return client.put(API + path, data, content_type="application/json", **headers)
+            return getattr(client, method)(
+                API + path, data, content_type="application/json", **headers
+            )
         return getattr(client, method)(API + path, **headers)
 
     return call

@@ -106,13 +106,22 @@ def test_trailing_slash_and_literal_brackets_are_accepted(api, seeded):
 
 
 def test_other_campaigns_are_untouched(api, seeded):
-    number = Record.objects.filter(campaign_id="00002").first().phone_number
+    # 600100300 is in all three campaigns; the other is only in 00002.
+    only_in_00002 = (
+        Record.objects.filter(campaign_id="00002")
+        .exclude(phone_number__in=Record.objects.filter(campaign_id="00001").values("phone_number"))
+        .first()
+        .phone_number
+    )
 
-    body = api("delete", f"{BATCH}?{phones(number)}").json()
+    body = api("delete", f"{BATCH}?{phones('600100300', only_in_00002)}").json()
 
-    assert Record.objects.filter(campaign_id="00002", phone_number=number).exists()
-    if not Record.objects.filter(campaign_id="00001", phone_number=number).exists():
-        assert body[number] == [{"http_status": 404, "status": "NOT_EXIST"}]
+    assert [entry["status"] for entry in body["600100300"]] == ["REMOVED"]
+    assert body[only_in_00002] == [{"http_status": 404, "status": "NOT_EXIST"}]
+    assert Record.objects.filter(campaign_id="00002", phone_number=only_in_00002).exists()
+    assert set(
+        Record.objects.filter(phone_number="600100300").values_list("campaign_id", flat=True)
+    ) == {"00002", "00003"}
 
 
 def test_missing_phone_number_is_400(api, seeded):

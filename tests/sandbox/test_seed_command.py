@@ -104,3 +104,31 @@ def test_new_rows_after_seed_get_fresh_ids(db):
 
     assert added.record_id > 300
     assert customer.customer_id > 20
+
+
+def test_seed_shares_dictionary_statuses_and_numbers_across_campaigns(db):
+    seed("--records", "2000", "--customers", "20")
+
+    do_not_call = Status.objects.filter(dictionary_status_id=13)
+    assert sorted(do_not_call.values_list("campaign_id", "system_status")) == [
+        ("00001", "NO_CALL"),
+        ("00002", "NO_CALL"),
+        ("00003", "NO_CALL"),
+    ]
+    # Other dictionary statuses are in some campaigns only.
+    assert set(
+        Status.objects.filter(dictionary_status_id=7).values_list("campaign_id", flat=True)
+    ) == {"00001"}
+    assert set(
+        Status.objects.filter(dictionary_status_id=11).values_list("campaign_id", flat=True)
+    ) == {"00001", "00002"}
+    assert set(
+        Record.objects.filter(phone_number="600100300").values_list("campaign_id", flat=True)
+    ) == {"00001", "00002", "00003"}
+    # Generated numbers are shared too, not only the fixtures.
+    pairs = set(Record.objects.values_list("phone_number", "campaign_id"))
+    campaigns_per_number: dict[str, int] = {}
+    for number, _campaign_id in pairs:
+        campaigns_per_number[number] = campaigns_per_number.get(number, 0) + 1
+    shared = {number for number, count in campaigns_per_number.items() if count > 1}
+    assert len(shared - {"600100300", "600100301", "600100302"}) >= 5

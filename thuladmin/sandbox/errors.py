@@ -83,6 +83,26 @@ ERRORS: dict[str, ApiError] = {
         "Invalid {param}: expected an integer between {low} and {high}.",
         "Nieprawidłowy parametr {param}: oczekiwano liczby całkowitej od {low} do {high}.",
     ),
+    "field_required": ApiError(
+        400, 4016, "Field {field} is required.", "Pole {field} jest wymagane."
+    ),
+    "invalid_phone_number": ApiError(
+        400, 4017, "Wrong format of phone number.", "Nieprawidłowy format numeru telefonu."
+    ),
+    "dictionary_status_not_found": ApiError(
+        400,
+        4018,
+        "Dictionary status not found in any campaign.",
+        "Nie znaleziono statusu słownikowego w żadnej kampanii.",
+    ),
+    "dictionary_status_needs_details": ApiError(
+        400,
+        4019,
+        "Dictionary status {dictionary_status_id} is {system_status} in campaign {campaign_id}, "
+        "which needs an agent or a date: set it record by record.",
+        "Status słownikowy {dictionary_status_id} to {system_status} w kampanii {campaign_id}, "
+        "który wymaga agenta lub daty: ustaw go dla każdego rekordu osobno.",
+    ),
     "not_found": ApiError(404, 4040, "Resource not found.", "Nie znaleziono zasobu."),
     "campaign_not_found": ApiError(404, 4041, "Campaign not found.", "Nie znaleziono kampanii."),
     "record_not_found": ApiError(404, 4042, "Record not found.", "Nie znaleziono rekordu."),

@@ -26,6 +26,11 @@ urlpatterns = [
         views.batch_records,
         name="batch-records",
     ),
+    re_path(
+        r"^outbound_status_by_phone_number/?$",
+        views.status_by_phone_number,
+        name="status-by-phone-number",
+    ),
     path("batch/customers", views.batch_customers, name="batch-customers"),
     path("customers/<str:customer_id>", views.customer, name="customer"),
     re_path(r"^(?P<path>.*)$", views.not_found, name="not-found"),

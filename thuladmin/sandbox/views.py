@@ -53,6 +53,11 @@ NEXT_CALL_DATE_FORMAT = "%Y-%m-%d %H:%M"
 NEXT_CALL_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 CUSTOMER_ID_RE = re.compile(r"\d{1,18}")
 PAGING_INT_RE = re.compile(r"\d{1,9}")
+PHONE_NUMBER_RE = re.compile(r"\+?\d{3,20}")
+DICTIONARY_STATUS_ID_RE = re.compile(r"\d{1,9}")
+STATUS_BY_PHONE_FIELDS = frozenset({"phone_number", "status_id"})
+# System statuses that need an agent and/or a date, which a status set by number cannot give.
+STATUSES_NEEDING_DETAILS = frozenset({SystemStatus.MY_RECORD, SystemStatus.CALL_NO_SOONER_THAN})
 PUT_FIELDS = frozenset(
     {"status_id", "dictionary_status_id", "agent_login", "record_fields", "next_call_date"}
 )
@@ -127,6 +132,17 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 def _empty_ok() -> HttpResponse:
     """Thulium's success answer for PUT and single DELETE: status 200, nothing in the body."""
     return HttpResponse(b"", status=200, content_type="application/json")
+
+
+def _json_object(request: HttpRequest) -> dict[str, Any] | HttpResponse:
+    """The request's JSON body as a dict, or the 400 Thulium gives for anything else."""
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return error_response(request, "invalid_json")
+    if not isinstance(body, dict):
+        return error_response(request, "body_not_object")
+    return body
 
 
 def _date(value: datetime | None) -> str:
@@ -360,12 +376,9 @@ def _validate_update(
 
 
 def _update_record(request: HttpRequest, campaign: Campaign, record: Record) -> HttpResponse:
-    try:
-        body = json.loads(request.body)
-    except ValueError:
-        return error_response(request, "invalid_json")
-    if not isinstance(body, dict):
-        return error_response(request, "body_not_object")
+    body = _json_object(request)
+    if isinstance(body, HttpResponse):
+        return body
     errors, changes = _validate_update(body, record, campaign)
     if errors:
         return error_response(request, *errors)
@@ -397,6 +410,99 @@ def record_by_identifier(request: HttpRequest, campaign_id: str, identifier: str
             return error_response(request, "record_in_call")
         record.delete()
         return _empty_ok()
+
+
+# --- every campaign at once --------------------------------------------------------------------
+
+
+def _validate_status_by_phone(
+    body: dict[str, Any],
+) -> tuple[list[str | tuple[str, dict[str, object]]], str, int | None]:
+    """Check the body of `status_by_phone_number`; return (errors, phone number, dictionary id).
+
+    Types are loose as in Thulium's answers: the number and the id may come as text or integer.
+    """
+    errors: list[str | tuple[str, dict[str, object]]] = []
+    errors.extend(
+        ("unknown_field", {"field": field}) for field in sorted(set(body) - STATUS_BY_PHONE_FIELDS)
+    )
+    phone_number = ""
+    value = body.get("phone_number")
+    if value is None or value == "":
+        errors.append(("field_required", {"field": "phone_number"}))
+    elif isinstance(value, bool) or not isinstance(value, str | int):
+        errors.append("invalid_phone_number")
+    else:
+        phone_number = str(value).strip()
+        if not PHONE_NUMBER_RE.fullmatch(phone_number):
+            errors.append("invalid_phone_number")
+    dictionary_status_id = None
+    value = body.get("status_id")
+    if value is None or value == "":
+        errors.append(("field_required", {"field": "status_id"}))
+    elif (
+        isinstance(value, bool)
+        or not isinstance(value, str | int)
+        or not DICTIONARY_STATUS_ID_RE.fullmatch(str(value).strip())
+    ):
+        errors.append("invalid_status_id")
+    else:
+        dictionary_status_id = int(str(value).strip())
+    return errors, phone_number, dictionary_status_id
+
+
+@endpoint("POST")
+def status_by_phone_number(request: HttpRequest) -> HttpResponse:
+    """Set a status, given as a *dictionary* status id, on every record with this main number in
+    every campaign (active or not); answer the ids of the campaigns whose records were set.
+
+    What the contract leaves open, the sandbox decides as follows:
+    - A campaign maps the dictionary status to one of its own statuses (the first, by creation
+      order, if it has several); campaigns without such a status are left alone and not listed.
+    - A dictionary status that no campaign has is a 400, like an unknown `status_id` in the PUT.
+    - A dictionary status that is MY_RECORD or CALL_NO_SOONER_THAN in any campaign is a 400: those
+      need an agent or a date (see the PUT's rules), which this request cannot carry.
+    - A record already in the status counts as set: sending the request again answers the same
+      list, so a client may safely repeat it. Records in a call are set too (the PUT allows it).
+    - Additional numbers are not searched; the number must match exactly, as stored.
+    - The record's `dictionary_status_id` becomes the one given, with its status.
+    """
+    body = _json_object(request)
+    if isinstance(body, HttpResponse):
+        return body
+    errors, phone_number, dictionary_status_id = _validate_status_by_phone(body)
+    with transaction.atomic(using=_sandbox_connection().alias):
+        target_statuses: dict[str, Status] = {}
+        if dictionary_status_id is not None:
+            for status in Status.objects.filter(dictionary_status_id=dictionary_status_id).order_by(
+                "campaign_id", "id"
+            ):
+                target_statuses.setdefault(status.campaign_id, status)
+            if not target_statuses:
+                errors.append("dictionary_status_not_found")
+            errors.extend(
+                (
+                    "dictionary_status_needs_details",
+                    {
+                        "dictionary_status_id": dictionary_status_id,
+                        "system_status": status.system_status,
+                        "campaign_id": campaign_id,
+                    },
+                )
+                for campaign_id, status in target_statuses.items()
+                if status.system_status in STATUSES_NEEDING_DETAILS
+            )
+        if errors:
+            return error_response(request, *errors)
+        updated = []
+        for campaign_id, status in target_statuses.items():
+            # One UPDATE per campaign, through the (campaign, phone_number) index.
+            count = Record.objects.filter(
+                campaign_id=campaign_id, phone_number=phone_number
+            ).update(status=status, dictionary_status_id=dictionary_status_id)
+            if count:
+                updated.append(campaign_id)
+    return JsonResponse({"outbound_id": updated})
 
 
 # --- batch endpoints ---------------------------------------------------------------------------

@@ -8,6 +8,12 @@ Fixtures other tests and demos rely on, all in campaign 00001 (see `FIXTURE_RECO
 number 600100200 on two records, 600100201 on one record in a call, identifier 1234567890 (not in
 a call), 1234567891 (in a call), and 600100220 with additional number 600100221; customers 13
 and 14 exist.
+
+Across campaigns (see `CROSS_CAMPAIGN_RECORDS` and `DICTIONARY_STATUS_CAMPAIGNS`): 600100300 is in
+all three campaigns, 600100301 in 00001 and 00002, 600100302 in 00002 and 00003, and about 3 % of
+the generated numbers of 00002 and 00003 come from an earlier campaign. Dictionary status 13 "Do
+not call" is a NO_CALL status in every campaign; other dictionary statuses exist only in some
+campaigns, so setting a status by phone number reaches some campaigns and not others.
 """
 
 from __future__ import annotations
@@ -51,7 +57,21 @@ STATUSES = [
     ("10", SystemStatus.NO_CALL, "Błędny numer", 10, 2),
     ("11", SystemStatus.CALL, "Oddzwonić — prośba klienta", 11, 2),
     ("12", SystemStatus.CALL_NO_SOONER_THAN, "Oddzwonić po urlopie", None, 2),
+    # Weight 0: no generated record starts in it (and the generated data stays as it was); records
+    # get it from a supervisor's "do not call, in any campaign".
+    ("13", SystemStatus.NO_CALL, "Nie dzwonić — sprzeciw klienta", 13, 0),
 ]
+DO_NOT_CALL_DICTIONARY_STATUS_ID = 13
+
+# Dictionary statuses are shared by the whole Thulium system, but each campaign maps only some of
+# them to a status of its own. Dictionary status id -> campaigns whose status carries it (the
+# others have the same status without a dictionary status); ids not listed are in every campaign.
+DICTIONARY_STATUS_CAMPAIGNS = {
+    5: {"00001", "00002"},
+    7: {"00001"},
+    9: {"00001", "00003"},
+    11: {"00001", "00002"},
+}
 
 # login, name, number, active, active_in_outbound, agent_id, campaigns
 AGENTS = [
@@ -75,6 +95,19 @@ FIXTURE_RECORDS = [
     ("1234567803", "600100220", False, ["600100221"]),
 ]
 FIXTURE_CUSTOMER_IDS = (13, 14)
+
+# campaign_id, identifier, phone_number, status_id — numbers present in several campaigns.
+CROSS_CAMPAIGN_RECORDS = [
+    ("00001", "1234567804", "600100300", "1"),
+    ("00002", "2234567800", "600100300", "1"),
+    ("00003", "3234567800", "600100300", "8"),
+    ("00001", "1234567805", "600100301", "3"),
+    ("00002", "2234567801", "600100301", "1"),
+    ("00002", "2234567802", "600100302", "1"),
+    ("00003", "3234567802", "600100302", "1"),
+]
+# Share of generated records, after the first campaign, whose number an earlier campaign has.
+CROSS_CAMPAIGN_SHARE = 0.03
 
 MOBILE_PREFIXES = ["50", "51", "53", "60", "66", "69", "72", "78", "79", "88"]
 MALE_NAMES = ["Jan", "Piotr", "Tomasz", "Paweł", "Michał", "Krzysztof", "Andrzej", "Marcin"]
@@ -199,6 +232,11 @@ class Seeder:
         for identifier, phone, _in_call, additional in FIXTURE_RECORDS:
             self.used_identifiers.add(identifier)
             self.used_numbers.update([phone, *additional])
+        for _campaign_id, identifier, phone, _status_id in CROSS_CAMPAIGN_RECORDS:
+            self.used_identifiers.add(identifier)
+            self.used_numbers.add(phone)
+        # Numbers of the campaigns generated so far, for numbers shared across campaigns.
+        self.earlier_numbers: list[str] = []
 
     def run(self, record_count: int, customer_count: int) -> dict[str, int]:
         campaigns = [
@@ -212,7 +250,12 @@ class Seeder:
                 status_id=status_id,
                 system_status=system_status,
                 name=name,
-                dictionary_status_id=dictionary_status_id,
+                dictionary_status_id=(
+                    dictionary_status_id
+                    if campaign.campaign_id
+                    in DICTIONARY_STATUS_CAMPAIGNS.get(dictionary_status_id, {campaign.campaign_id})
+                    else None
+                ),
             )
             for campaign in campaigns
             for status_id, system_status, name, dictionary_status_id, _weight in STATUSES
@@ -236,6 +279,7 @@ class Seeder:
             (status.campaign_id, status.status_id): status for status in Status.objects.all()
         }
         rows = self._fixture_records(campaigns[0], statuses)
+        rows.extend(self._cross_campaign_records(campaigns, statuses, first_id=len(rows) + 1))
         remaining = max(0, record_count - len(rows))
         for index, (campaign, (_cid, _name, _active, share)) in enumerate(
             zip(campaigns, CAMPAIGNS, strict=True)
@@ -274,6 +318,29 @@ class Seeder:
                 order=index,
             )
             for index, (identifier, phone, in_call, additional) in enumerate(FIXTURE_RECORDS, 1)
+        ]
+
+    def _cross_campaign_records(
+        self,
+        campaigns: list[Campaign],
+        statuses: dict[tuple[str, str], Status],
+        first_id: int,
+    ) -> list[Record]:
+        by_id = {campaign.campaign_id: campaign for campaign in campaigns}
+        return [
+            Record(
+                record_id=first_id + index,
+                campaign=by_id[campaign_id],
+                identifier=identifier,
+                phone_number=phone,
+                status=statuses[(campaign_id, status_id)],
+                create_date=self.now - timedelta(days=2),
+                record_fields={"imie": "Anna", "nazwisko": "Wspólna", "miasto": "Kraków"},
+                order=first_id + index,
+            )
+            for index, (campaign_id, identifier, phone, status_id) in enumerate(
+                CROSS_CAMPAIGN_RECORDS
+            )
         ]
 
     def _new_number(self) -> str:
@@ -319,9 +386,14 @@ class Seeder:
         uses: dict[str, int] = {}
         rows = []
         for offset in range(count):
-            # About 2 % of the numbers end up on two or three records.
             number = None
-            if seen and rng.random() < 0.02:
+            if self.earlier_numbers and rng.random() < CROSS_CAMPAIGN_SHARE:
+                candidate = rng.choice(self.earlier_numbers)
+                if candidate not in uses:
+                    number = candidate
+                    seen.append(number)
+            # About 2 % of the numbers end up on two or three records.
+            if number is None and seen and rng.random() < 0.02:
                 candidate = rng.choice(seen[-500:])
                 if uses[candidate] < 3:
                     number = candidate
@@ -375,6 +447,7 @@ class Seeder:
                     order=offset + 1,
                 )
             )
+        self.earlier_numbers.extend(seen)
         return rows
 
     def _customers(self, count: int) -> list[Customer]:
