@@ -329,6 +329,7 @@ def test_campaign_records_page(api, rsps):
                 call_date=None,
                 create_date="2024-01-02 10:00:00",
                 last_note=None,
+                order=1,
             ),
             CampaignRecord(
                 record_id="5236",

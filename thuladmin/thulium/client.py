@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from html import unescape
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +43,7 @@ from thuladmin.thulium.types import (
 logger = logging.getLogger(__name__)
 
 CAMPAIGN_ID_PATTERN = re.compile(r"[A-Za-z0-9]{5}")
+SYSTEM_STATUS_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 MAX_IDENTIFIER_LENGTH = 200
 MAX_PHONE_NUMBER_LENGTH = 64
 MAX_RECORDS_PAGE_SIZE = 100
@@ -245,15 +247,54 @@ class ThuliumClient:
         return _parse_list(answer, self._json(answer), Agent.from_api, "agents")
 
     def campaign_records(
-        self, campaign_id: str, *, limit: int = MAX_RECORDS_PAGE_SIZE, offset: int = 0
+        self,
+        campaign_id: str,
+        *,
+        limit: int = MAX_RECORDS_PAGE_SIZE,
+        offset: int = 0,
+        status_ids: Sequence[str | int] = (),
+        system_statuses: Sequence[str] = (),
+        create_date_from: date | None = None,
+        create_date_to: date | None = None,
+        call_date_from: date | None = None,
+        call_date_to: date | None = None,
     ) -> RecordsPage:
-        """One page of a campaign's records (Thulium serves at most 100 a page)."""
-        if not 1 <= limit <= MAX_RECORDS_PAGE_SIZE or offset < 0:
+        """One page of a campaign's records, in the order they were added, with `count` = how
+        many records match the filters (not how many are on the page).
+
+        Every documented filter, one to one: `status_ids` (`status_id[]`, campaign status ids)
+        and `system_statuses` (`system_status[]`) take several values each; the dates are whole
+        days (`YYYY-MM-DD`). Thulium serves at most 100 records a page, so a larger `limit` is
+        refused here rather than silently capped there. There is no filter by phone number or
+        identifier, and `record_fields` are not in this answer.
+        """
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or not 1 <= limit <= MAX_RECORDS_PAGE_SIZE
+            or isinstance(offset, bool)
+            or not isinstance(offset, int)
+            or offset < 0
+        ):
             raise errors.InvalidArgument(
-                f"limit must be 1 to {MAX_RECORDS_PAGE_SIZE} and offset at least 0."
+                f"limit must be a whole number from 1 to {MAX_RECORDS_PAGE_SIZE} and offset a "
+                "whole number of at least 0."
             )
+        query = [f"limit={limit}", f"offset={offset}"]
+        query += [query_item("status_id", value) for value in _status_ids(status_ids)]
+        query += [query_item("system_status", value) for value in _system_statuses(system_statuses)]
+        for name, lower, upper in (
+            ("create_date", create_date_from, create_date_to),
+            ("call_date", call_date_from, call_date_to),
+        ):
+            if lower is not None and upper is not None and _day(lower) > _day(upper):
+                raise errors.InvalidArgument(f"{name}_from is after {name}_to.")
+            if lower is not None:
+                query.append(f"{name}_from={_day(lower).isoformat()}")
+            if upper is not None:
+                query.append(f"{name}_to={_day(upper).isoformat()}")
         path = ("outbounds", validate_campaign_id(campaign_id), "records")
-        answer = self._send("GET", path, query=[f"limit={limit}", f"offset={offset}"])
+        answer = self._send("GET", path, query=query)
         data = self._json(answer)
         if not isinstance(data, Mapping) or not isinstance(data.get("result", []), list):
             raise _bad_shape(answer.response, "a records page")
@@ -262,6 +303,8 @@ class ThuliumClient:
             count = int(data.get("count", len(records)))
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise _bad_shape(answer.response, "a records page") from exc
+        if count < 0:
+            raise _bad_shape(answer.response, "a records page")
         return RecordsPage(count=count, records=records)
 
     def record_update(
@@ -577,6 +620,42 @@ def _phone_query(phone_numbers: Sequence[str], search_in_additional_numbers: boo
     if search_in_additional_numbers:
         query.append("search_in_additional_numbers=true")
     return query
+
+
+def _status_ids(status_ids: Sequence[str | int]) -> list[str]:
+    """Campaign status ids as text (Thulium sends them as `"3"` or `3`), deduplicated."""
+    if isinstance(status_ids, str | int):
+        raise errors.InvalidArgument("Give status ids as a list.")
+    texts = []
+    for value in status_ids:
+        text = "" if isinstance(value, bool) else str(value).strip()
+        if not isinstance(value, str | int) or not text or not text.isprintable():
+            raise errors.InvalidArgument(f"A status id is text or a number; got {value!r:.40}.")
+        texts.append(text)
+    return list(dict.fromkeys(texts))
+
+
+def _system_statuses(system_statuses: Sequence[str]) -> list[str]:
+    """System statuses as Thulium spells them (`TO_CALL`). Undocumented ones are let through
+    (a campaign may report one), but only in that spelling."""
+    if isinstance(system_statuses, str):
+        raise errors.InvalidArgument("Give system statuses as a list.")
+    texts = []
+    for value in system_statuses:
+        text = str(value).strip() if isinstance(value, str) else ""
+        if not SYSTEM_STATUS_PATTERN.fullmatch(text):
+            raise errors.InvalidArgument(
+                f"A system status is written like TO_CALL; got {value!r:.40}."
+            )
+        texts.append(text)
+    return list(dict.fromkeys(texts))
+
+
+def _day(value: date) -> date:
+    """A filter date: a `date`, never a `datetime` (whose day would depend on its time zone)."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise errors.InvalidArgument(f"A filter date is a datetime.date; got {value!r:.40}.")
+    return value
 
 
 def _customer_query(customer_ids: Sequence[int | str]) -> list[str]:

@@ -140,6 +140,12 @@ class Agent:
 
 @dataclass(frozen=True, slots=True)
 class CampaignRecord:
+    """One record of a campaign's records list (`GET outbounds/:id/records`).
+
+    The fields are the contract's, with Thulium's `status` (the campaign status's name) named
+    `status_name`. Dates are kept as Thulium wrote them (`YYYY-MM-DD hh:mm:ss`), None when empty.
+    """
+
     record_id: str
     identifier: str | None
     phone_number: str
@@ -152,11 +158,15 @@ class CampaignRecord:
     call_date: str | None
     create_date: str | None
     last_note: str | None
+    order: int | None = None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> CampaignRecord:
+        record_id = _optional_text(data["record_id"])
+        if record_id is None:
+            raise ValueError("A record without a record_id.")
         return cls(
-            record_id=_text(data["record_id"]),
+            record_id=record_id,
             identifier=_optional_text(data.get("identifier")),
             phone_number=_text(data.get("phone_number")),
             system_status=_text(data.get("system_status")),
@@ -168,6 +178,7 @@ class CampaignRecord:
             call_date=_optional_text(data.get("call_date")),
             create_date=_optional_text(data.get("create_date")),
             last_note=_optional_text(data.get("last_note")),
+            order=_optional_int(data.get("order")),
         )
 
 
