@@ -103,6 +103,36 @@ ERRORS: dict[str, ApiError] = {
         "Status słownikowy {dictionary_status_id} to {system_status} w kampanii {campaign_id}, "
         "który wymaga agenta lub daty: ustaw go dla każdego rekordu osobno.",
     ),
+    "invalid_date_param": ApiError(
+        400,
+        4020,
+        "Invalid {param}: expected a date as YYYY-MM-DD.",
+        "Nieprawidłowy parametr {param}: oczekiwano daty w formacie RRRR-MM-DD.",
+    ),
+    "unknown_system_status": ApiError(
+        400, 4021, "Unknown system status: {value}.", "Nieznany status systemowy: {value}."
+    ),
+    "duplicate_phone_number": ApiError(
+        400,
+        4022,
+        "Phone number {phone_number} already exists in this campaign.",
+        "Numer telefonu {phone_number} już istnieje w tej kampanii.",
+    ),
+    "duplicate_identifier": ApiError(
+        400,
+        4023,
+        "Identifier {identifier} already exists in this campaign.",
+        "Identyfikator {identifier} już istnieje w tej kampanii.",
+    ),
+    "invalid_identifier": ApiError(
+        400,
+        4024,
+        "Invalid identifier: at most 64 characters, without slashes or control characters.",
+        "Nieprawidłowy identyfikator: najwyżej 64 znaki, bez ukośników i znaków sterujących.",
+    ),
+    "invalid_order": ApiError(
+        400, 4025, "order must be an integer.", "Pole order musi być liczbą całkowitą."
+    ),
     "not_found": ApiError(404, 4040, "Resource not found.", "Nie znaleziono zasobu."),
     "campaign_not_found": ApiError(404, 4041, "Campaign not found.", "Nie znaleziono kampanii."),
     "record_not_found": ApiError(404, 4042, "Record not found.", "Nie znaleziono rekordu."),

@@ -14,9 +14,10 @@ import binascii
 import hmac
 import json
 import re
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
@@ -41,6 +42,8 @@ from thuladmin.sandbox.models import (
 )
 
 View = Callable[..., HttpResponse]
+# One error of a response: an `errors.ERRORS` key, or (key, params) for its placeholders.
+ErrorItem = str | tuple[str, dict[str, object]]
 
 # Real front-end servers refuse long request lines (nginx's default buffer is 8 KiB); the
 # batch endpoints carry their items in the query string, so a client must split long lists.
@@ -60,6 +63,21 @@ STATUS_BY_PHONE_FIELDS = frozenset({"phone_number", "status_id"})
 STATUSES_NEEDING_DETAILS = frozenset({SystemStatus.MY_RECORD, SystemStatus.CALL_NO_SOONER_THAN})
 PUT_FIELDS = frozenset(
     {"status_id", "dictionary_status_id", "agent_login", "record_fields", "next_call_date"}
+)
+POST_RECORD_FIELDS = PUT_FIELDS | {"phone_number", "identifier", "order"}
+FILTER_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_IDENTIFIER_LENGTH = 64
+RECORD_LIST_COLUMNS = (
+    "record_id",
+    "phone_number",
+    "status",
+    "call_date",
+    "create_date",
+    "next_call_date",
+    "agent_login",
+    "last_note",
+    "identifier",
+    "order",
 )
 
 
@@ -225,50 +243,145 @@ def agents(request: HttpRequest, campaign_id: str) -> HttpResponse:
 
 
 def _paging_param(
-    request: HttpRequest, name: str, default: int, low: int, high: int
-) -> int | HttpResponse:
+    request: HttpRequest, name: str, default: int, low: int, high: int, errors: list[ErrorItem]
+) -> int:
     raw = request.GET.get(name)
     if raw is None:
         return default
     if PAGING_INT_RE.fullmatch(raw) and low <= int(raw) <= high:
         return int(raw)
-    return error_response(request, ("invalid_paging", {"param": name, "low": low, "high": high}))
+    errors.append(("invalid_paging", {"param": name, "low": low, "high": high}))
+    return default
 
 
-@endpoint("GET")
+def _day_param(request: HttpRequest, name: str, errors: list[ErrorItem]) -> date | None:
+    """A `YYYY-MM-DD` filter; empty means "not given" (an empty form field), anything else
+    that is not a real day is a 400."""
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return None
+    try:
+        if not FILTER_DATE_RE.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(("invalid_date_param", {"param": name}))
+        return None
+
+
+def _start_of_day(day: date) -> datetime:
+    """Midnight of `day` in the sandbox's time zone, the one its answers write dates in."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _records_filter(
+    request: HttpRequest, campaign: Campaign, errors: list[ErrorItem]
+) -> tuple[Q, bool]:
+    """The documented filters as one Q on Record, plus whether they can match anything at all.
+
+    Status filters are resolved to the campaign's status primary keys first (a campaign has a
+    dozen statuses), so the records query needs no join and stays on the (campaign, status,
+    record_id) index. Several values of one filter are alternatives; different filters all
+    apply. Dates are whole days, both ends included, in the sandbox's time zone.
+    """
+    condition = Q(campaign=campaign)
+    status_ids = [value.strip() for value in request.GET.getlist("status_id[]") if value.strip()]
+    system_statuses = [value for value in request.GET.getlist("system_status[]") if value]
+    known = set(SystemStatus.values)
+    errors.extend(
+        ("unknown_system_status", {"value": value[:40]})
+        for value in dict.fromkeys(system_statuses)
+        if value not in known
+    )
+    can_match = True
+    if status_ids or system_statuses:
+        statuses = campaign.statuses.all()
+        if status_ids:
+            statuses = statuses.filter(status_id__in=status_ids)
+        if system_statuses:
+            statuses = statuses.filter(system_status__in=system_statuses)
+        status_pks = list(statuses.values_list("pk", flat=True))
+        can_match = bool(status_pks)
+        condition &= Q(status__in=status_pks)
+    for name in ("create_date", "call_date"):
+        lower = _day_param(request, f"{name}_from", errors)
+        upper = _day_param(request, f"{name}_to", errors)
+        if lower is not None:
+            condition &= Q(**{f"{name}__gte": _start_of_day(lower)})
+        if upper is not None:
+            condition &= Q(**{f"{name}__lt": _start_of_day(upper + timedelta(days=1))})
+        if lower is not None and upper is not None and lower > upper:
+            can_match = False
+    return condition, can_match
+
+
+@endpoint("GET", "POST")
 def records(request: HttpRequest, campaign_id: str) -> HttpResponse:
-    """One page of a campaign's records; `limit` above 100 is refused, not silently capped."""
+    """GET: one page of a campaign's records; POST: add one record (see `_record_create`)."""
+    if request.method == "POST":
+        return _record_create(request, campaign_id)
+    return _records_page(request, campaign_id)
+
+
+def _records_page(request: HttpRequest, campaign_id: str) -> HttpResponse:
+    """One page of a campaign's records in the order they were added, and `count`, the number
+    of records matching the filters.
+
+    Every problem with the query is reported at once; `limit` above 100 is refused, not
+    silently capped. The page's ids are read with LIMIT/OFFSET along the (campaign, record_id)
+    index (or (campaign, status, record_id) with a status filter), then the page's rows by id;
+    `count` is one COUNT on an index. Neither loads the campaign: see bench/sandbox_records.py.
+    """
     campaign = _campaign(campaign_id)
     if campaign is None:
         return error_response(request, "campaign_not_found")
-    limit = _paging_param(request, "limit", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    if isinstance(limit, HttpResponse):
-        return limit
-    offset = _paging_param(request, "offset", 0, 0, 999_999_999)
-    if isinstance(offset, HttpResponse):
-        return offset
-    queryset = campaign.records.all()
-    page = list(queryset.select_related("status").order_by("record_id")[offset : offset + limit])
+    errors: list[ErrorItem] = []
+    limit = _paging_param(request, "limit", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
+    offset = _paging_param(request, "offset", 0, 0, 999_999_999, errors)
+    condition, can_match = _records_filter(request, campaign, errors)
+    if errors:
+        return error_response(request, *errors)
+    if not can_match:
+        return JsonResponse({"count": 0, "result": []})
+    matching = Record.objects.filter(condition)
+    # The page's ids first, from the index alone, then only those rows: a deep OFFSET skips
+    # index entries rather than reading (and throwing away) the table rows before the page.
+    page_ids = matching.order_by("record_id").values("record_id")[offset : offset + limit]
+    rows = list(
+        Record.objects.filter(record_id__in=page_ids)
+        .order_by("record_id")
+        .values_list(*RECORD_LIST_COLUMNS)
+    )
+    # The page is at most 100 rows: its statuses and agents come from two small lookups
+    # rather than a join on every row.
+    statuses = {status.pk: status for status in campaign.statuses.all()}
     agent_names = dict(campaign.agents.values_list("login", "name"))
-    result = [
-        {
-            "record_id": record.record_id,
-            "phone_number": record.phone_number,
-            "system_status": record.status.system_status if record.status else "",
-            "status": record.status.name if record.status else "",
-            "status_id": record.status.status_id if record.status else "",
-            "call_date": _date(record.call_date),
-            "create_date": _date(record.create_date),
-            "next_call_date": _date(record.next_call_date),
-            "agent_name": agent_names.get(record.agent_login, "") if record.agent_login else "",
-            "agent_login": record.agent_login,
-            "last_note": record.last_note,
-            "identifier": record.identifier,
-            "order": record.order,
-        }
-        for record in page
-    ]
-    return JsonResponse({"count": queryset.count(), "result": result})
+    result = []
+    for row in rows:
+        record = dict(zip(RECORD_LIST_COLUMNS, row, strict=True))
+        status = statuses.get(record["status"])
+        agent_login = record["agent_login"]
+        result.append(
+            {
+                "record_id": record["record_id"],
+                "phone_number": record["phone_number"],
+                "system_status": status.system_status if status else "",
+                "status": status.name if status else "",
+                "status_id": status.status_id if status else "",
+                "call_date": _date(record["call_date"]),
+                "create_date": _date(record["create_date"]),
+                "next_call_date": _date(record["next_call_date"]),
+                "agent_name": agent_names.get(agent_login, "") if agent_login else "",
+                "agent_login": agent_login,
+                "last_note": record["last_note"],
+                "identifier": record["identifier"],
+                "order": record["order"],
+            }
+        )
+    # A short page that is not past the end holds the last match: the count follows from it.
+    short_page = len(rows) < limit and (rows or offset == 0)
+    count = offset + len(rows) if short_page else matching.count()
+    return JsonResponse({"count": count, "result": result})
 
 
 @endpoint("GET")
@@ -300,7 +413,7 @@ def customer(request: HttpRequest, customer_id: str) -> HttpResponse:
 
 def _validate_update(
     body: dict[str, Any], record: Record, campaign: Campaign
-) -> tuple[list[str | tuple[str, dict[str, object]]], dict[str, Any]]:
+) -> tuple[list[ErrorItem], dict[str, Any]]:
     """Check a PUT body against the campaign; return (errors, changes to apply).
 
     Every problem is reported at once (the error body holds a list), so a supervisor fixing a
@@ -308,7 +421,7 @@ def _validate_update(
     such a status: the agent and date must then come in this very request. A request that only
     touches, say, the record's fields leaves the status (and its agent and date) as they are.
     """
-    errors: list[str | tuple[str, dict[str, object]]] = []
+    errors: list[ErrorItem] = []
     changes: dict[str, Any] = {}
     errors.extend(("unknown_field", {"field": field}) for field in sorted(set(body) - PUT_FIELDS))
 
@@ -412,30 +525,131 @@ def record_by_identifier(request: HttpRequest, campaign_id: str, identifier: str
         return _empty_ok()
 
 
+def _phone_number_field(body: dict[str, Any], errors: list[ErrorItem]) -> str:
+    """The body's `phone_number` (text or, loosely, an integer), or "" with an error added."""
+    value = body.get("phone_number")
+    if value is None or value == "":
+        errors.append(("field_required", {"field": "phone_number"}))
+        return ""
+    text = "" if isinstance(value, bool) or not isinstance(value, str | int) else str(value).strip()
+    if not PHONE_NUMBER_RE.fullmatch(text):
+        errors.append("invalid_phone_number")
+        return ""
+    return text
+
+
+# --- adding a record ---------------------------------------------------------------------------
+
+
+def _validate_create(
+    body: dict[str, Any], campaign: Campaign
+) -> tuple[list[ErrorItem], dict[str, Any]]:
+    """Check a POST body; return (errors, the new record's fields).
+
+    The fields the PUT also takes are checked by the PUT's rules, on a blank record (so
+    MY_RECORD needs `agent_login` and `next_call_date`, CALL_NO_SOONER_THAN `next_call_date`).
+    """
+    errors: list[ErrorItem] = [
+        ("unknown_field", {"field": field}) for field in sorted(set(body) - POST_RECORD_FIELDS)
+    ]
+    fields: dict[str, Any] = {}
+    phone_number = _phone_number_field(body, errors)
+    if phone_number:
+        fields["phone_number"] = phone_number
+
+    if body.get("identifier") not in (None, ""):
+        value = body["identifier"]
+        text = str(value).strip() if isinstance(value, str | int) else ""
+        if (
+            isinstance(value, bool)
+            or not text
+            or len(text) > MAX_IDENTIFIER_LENGTH
+            or text in {".", ".."}
+            or "/" in text
+            or "\\" in text
+            or not text.isprintable()
+        ):
+            errors.append("invalid_identifier")
+        else:
+            fields["identifier"] = text
+
+    if "order" in body:
+        value = body["order"]
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
+            errors.append("invalid_order")
+        else:
+            fields["order"] = value
+
+    blank = Record(campaign=campaign, status=None, record_fields={})
+    shared = {key: value for key, value in body.items() if key in PUT_FIELDS}
+    update_errors, changes = _validate_update(shared, blank, campaign)
+    errors.extend(update_errors)
+    fields.update(changes)
+    return errors, fields
+
+
+def _record_create(request: HttpRequest, campaign_id: str) -> HttpResponse:
+    """Add one record to a campaign (POST outbounds/:id/records).
+
+    Thulium documents the request but not the answer; the sandbox answers 201 with
+    `{"record_id": <int>, "identifier": "<text>"}`, so a client must also cope with less (an
+    empty body). Its own choices where the contract is silent:
+    - Without `status_id` the record gets the campaign's first TO_CALL status (a freshly added
+      record is "to be called"); without `identifier`, a new unique ten-digit one.
+    - A main phone number already in the campaign is refused (400), as the contract says; so
+      is an identifier already in the campaign (identifiers are unique per campaign).
+    - `dictionary_status_id` is stored as given, as in the PUT; `order` defaults to 0.
+    Creations in one campaign are serialised (the campaign row is locked), so two requests
+    with the same number cannot both pass the duplicate check.
+    """
+    body = _json_object(request)
+    if isinstance(body, HttpResponse):
+        return body
+    with transaction.atomic(using=_sandbox_connection().alias):
+        campaign = Campaign.objects.select_for_update().filter(campaign_id=campaign_id).first()
+        if campaign is None:
+            return error_response(request, "campaign_not_found")
+        errors, fields = _validate_create(body, campaign)
+        records = Record.objects.filter(campaign=campaign)
+        phone_number = fields.get("phone_number")
+        if phone_number and records.filter(phone_number=phone_number).exists():
+            errors.append(("duplicate_phone_number", {"phone_number": phone_number}))
+        identifier = fields.get("identifier")
+        if identifier and records.filter(identifier=identifier).exists():
+            errors.append(("duplicate_identifier", {"identifier": identifier[:64]}))
+        if errors:
+            return error_response(request, *errors)
+        if "status" not in fields:
+            fields["status"] = (
+                campaign.statuses.filter(system_status=SystemStatus.TO_CALL).order_by("id").first()
+            )
+        if identifier is None:
+            fields["identifier"] = _new_identifier(campaign)
+        record = Record.objects.create(campaign=campaign, **fields)
+    return JsonResponse(
+        {"record_id": record.record_id, "identifier": record.identifier}, status=201
+    )
+
+
+def _new_identifier(campaign: Campaign) -> str:
+    while True:
+        identifier = str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
+        if not Record.objects.filter(campaign=campaign, identifier=identifier).exists():
+            return identifier
+
+
 # --- every campaign at once --------------------------------------------------------------------
 
 
-def _validate_status_by_phone(
-    body: dict[str, Any],
-) -> tuple[list[str | tuple[str, dict[str, object]]], str, int | None]:
+def _validate_status_by_phone(body: dict[str, Any]) -> tuple[list[ErrorItem], str, int | None]:
     """Check the body of `status_by_phone_number`; return (errors, phone number, dictionary id).
 
     Types are loose as in Thulium's answers: the number and the id may come as text or integer.
     """
-    errors: list[str | tuple[str, dict[str, object]]] = []
-    errors.extend(
+    errors: list[ErrorItem] = [
         ("unknown_field", {"field": field}) for field in sorted(set(body) - STATUS_BY_PHONE_FIELDS)
-    )
-    phone_number = ""
-    value = body.get("phone_number")
-    if value is None or value == "":
-        errors.append(("field_required", {"field": "phone_number"}))
-    elif isinstance(value, bool) or not isinstance(value, str | int):
-        errors.append("invalid_phone_number")
-    else:
-        phone_number = str(value).strip()
-        if not PHONE_NUMBER_RE.fullmatch(phone_number):
-            errors.append("invalid_phone_number")
+    ]
+    phone_number = _phone_number_field(body, errors)
     dictionary_status_id = None
     value = body.get("status_id")
     if value is None or value == "":
