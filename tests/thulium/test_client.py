@@ -120,6 +120,14 @@ ENDPOINTS = [
         lambda c: c.phone_status_set("111222333", 3),
         id="phone_status_set",
     ),
+    pytest.param(
+        "POST",
+        BASE + "outbounds/00001/records",
+        {"phone_number": "600100200"},
+        {"record_id": 1},
+        lambda c: c.record_create("00001", phone_number="600100200"),
+        id="record_create",
+    ),
 ]
 
 

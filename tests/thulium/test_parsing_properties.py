@@ -100,6 +100,11 @@ ENDPOINTS = {
         "outbounds/00001/records_by_identifier/42",
         lambda c: c.record_delete("00001", "42"),
     ),
+    "record_create": (
+        "POST",
+        "outbounds/00001/records",
+        lambda c: c.record_create("00001", phone_number="600100200"),
+    ),
     "phone_status": (
         "POST",
         "outbound_status_by_phone_number",

@@ -50,6 +50,7 @@ CAMPAIGN_CALLS = {
     "record_delete": lambda c, cid: c.record_delete(cid, "123"),
     "records_delete_by_phone": lambda c, cid: c.records_delete_by_phone(cid, ["441"]),
     "phone_deletion_url": lambda c, cid: c.phone_deletion_url(cid, ["441"]),
+    "record_create": lambda c, cid: c.record_create(cid, phone_number="441"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -31,6 +32,7 @@ from thuladmin.thulium.types import (
     CampaignRecord,
     CampaignStatus,
     CampaignSummary,
+    CreatedRecord,
     Customer,
     CustomerDeletionOutcome,
     CustomerDeletionReport,
@@ -44,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 CAMPAIGN_ID_PATTERN = re.compile(r"[A-Za-z0-9]{5}")
 SYSTEM_STATUS_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+NEXT_CALL_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+NEXT_CALL_DATE_FORMAT = "%Y-%m-%d %H:%M"
 MAX_IDENTIFIER_LENGTH = 200
 MAX_PHONE_NUMBER_LENGTH = 64
 MAX_RECORDS_PAGE_SIZE = 100
@@ -322,6 +326,72 @@ class ThuliumClient:
             validate_identifier(identifier),
         )
         self._send("PUT", path, body=dict(changes))
+
+    def record_create(
+        self,
+        campaign_id: str,
+        *,
+        phone_number: str,
+        status_id: str | int | None = None,
+        dictionary_status_id: int | str | None = None,
+        identifier: str | None = None,
+        agent_login: str | None = None,
+        next_call_date: str | datetime | None = None,
+        record_fields: Mapping[str, str | int | float] | None = None,
+        order: int | None = None,
+    ) -> CreatedRecord:
+        """Add one record to a campaign; only the arguments given go in the body.
+
+        Thulium's own rules are the caller's to check first, as for `record_update` (the client
+        does not know which system status `status_id` has): MY_RECORD needs `agent_login` and
+        `next_call_date`, CALL_NO_SOONER_THAN `next_call_date`; `record_fields` are not for
+        CRM campaigns. `next_call_date` is Thulium's wall-clock time: text `YYYY-MM-DD hh:mm`
+        or a naive datetime (an aware one is refused: which zone Thulium means is the caller's
+        business, as in the record form).
+
+        Retries: as for every call, connection failures, 429 and 5xx are retried whatever the
+        method. Thulium refuses a phone number already in the campaign, so a repeat of an
+        attempt that was applied is refused rather than adding the record twice; that refusal
+        is a `Rejected` whose `maybe_applied` is true, which the caller must not report as
+        "not added". A read timeout is never retried.
+
+        The answer is not documented: any success counts as added, and the record's id and
+        identifier are read from it when it has them (`record_id`/`id`, `identifier`).
+        """
+        body: dict[str, Any] = {"phone_number": validate_phone_number(phone_number)}
+        if status_id is not None:
+            body["status_id"] = _status_ids([status_id])[0]
+        if dictionary_status_id is not None:
+            body["dictionary_status_id"] = int(validate_dictionary_status_id(dictionary_status_id))
+        if identifier is not None:
+            body["identifier"] = validate_identifier(identifier)
+        if agent_login is not None:
+            body["agent_login"] = _agent_login(agent_login)
+        if next_call_date is not None:
+            body["next_call_date"] = _next_call_date(next_call_date)
+        if record_fields is not None:
+            body["record_fields"] = _record_fields(record_fields)
+        if order is not None:
+            if isinstance(order, bool) or not isinstance(order, int):
+                raise errors.InvalidArgument(f"order is a whole number; got {order!r:.40}.")
+            body["order"] = order
+        path = ("outbounds", validate_campaign_id(campaign_id), "records")
+        answer = self._send("POST", path, body=body)
+        record_id = identifier_sent = None
+        try:
+            data = answer.response.json()
+        except ValueError:
+            data = None
+        if isinstance(data, Mapping):
+            record_id = _id_text(data.get("record_id", data.get("id")))
+            identifier_sent = _id_text(data.get("identifier"))
+        else:
+            record_id = _id_text(data)
+        return CreatedRecord(
+            record_id=record_id,
+            identifier=identifier_sent or body.get("identifier"),
+            maybe_applied_earlier=answer.maybe_applied_earlier,
+        )
 
     def record_delete(self, campaign_id: str, identifier: str) -> None:
         """Delete one record. Thulium refuses a record that is in a call (a `Rejected`)."""
@@ -649,6 +719,60 @@ def _system_statuses(system_statuses: Sequence[str]) -> list[str]:
             )
         texts.append(text)
     return list(dict.fromkeys(texts))
+
+
+def _agent_login(agent_login: str) -> str:
+    if not isinstance(agent_login, str):
+        raise errors.InvalidArgument("An agent login must be text.")
+    text = agent_login.strip()
+    if not text or not text.isprintable() or any(character.isspace() for character in text):
+        raise errors.InvalidArgument("An agent login is one word, without spaces.")
+    return text
+
+
+def _next_call_date(value: str | datetime) -> str:
+    """Thulium's `YYYY-MM-DD hh:mm`, from that text or from a naive datetime."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise errors.InvalidArgument(
+                "next_call_date is Thulium's wall-clock time: give a naive datetime."
+            )
+        return value.strftime(NEXT_CALL_DATE_FORMAT)
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        if not NEXT_CALL_DATE_PATTERN.fullmatch(text):
+            raise ValueError(text)
+        datetime.strptime(text, NEXT_CALL_DATE_FORMAT)
+    except ValueError:
+        raise errors.InvalidArgument(
+            f"next_call_date is written YYYY-MM-DD hh:mm; got {value!r:.40}."
+        ) from None
+    return text
+
+
+def _record_fields(fields: Mapping[str, str | int | float]) -> dict[str, str | int | float]:
+    """The campaign's fields: names to text or numbers (never bools, lists or nulls)."""
+    if not isinstance(fields, Mapping):
+        raise errors.InvalidArgument("record_fields is a mapping of field names to values.")
+    for name, value in fields.items():
+        if not isinstance(name, str) or not name.strip():
+            raise errors.InvalidArgument("A record field's name is non-empty text.")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, str | int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
+            raise errors.InvalidArgument(
+                f"The value of record field {name!r:.40} is neither text nor a finite number."
+            )
+    return dict(fields)
+
+
+def _id_text(value: Any) -> str | None:
+    """An id from an answer as text; None for anything that is not one."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return _text_or_none(str(value).strip())
 
 
 def _day(value: date) -> date:

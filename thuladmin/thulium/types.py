@@ -204,6 +204,18 @@ class PhoneStatusResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CreatedRecord:
+    """Thulium's answer to adding a record. The answer's shape is not documented: `record_id`
+    and `identifier` are None when the answer did not carry them (an empty body, say), and the
+    record was added all the same. `maybe_applied_earlier` as in `PhoneDeletionReport`.
+    """
+
+    record_id: str | None
+    identifier: str | None
+    maybe_applied_earlier: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Customer:
     customer_id: str
     name: str
