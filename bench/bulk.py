@@ -78,10 +78,11 @@ def _one_job(count: int, *, measure_memory: bool) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from campaigns.bulk import PHONE_NUMBERS
+    from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+    from thuladmin.bulk.completion import bulk_job_progress
     from thuladmin.bulk.models import BulkJob
     from thuladmin.bulk.runner import JobRunner
-    from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_progress
+    from thuladmin.bulk.services import bulk_job_draft_create
 
     _seed_campaign(count)
     user, _ = get_user_model().objects.get_or_create(username="bench")

@@ -92,10 +92,11 @@ def _one_job(count: int) -> dict:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from campaigns.bulk import PHONE_NUMBERS
+    from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+    from thuladmin.bulk.completion import bulk_job_progress
     from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
     from thuladmin.bulk.runner import JobRunner
-    from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_progress
+    from thuladmin.bulk.services import bulk_job_draft_create
     from thuladmin.sandbox.models import Record
 
     counter = AttemptCounter()
@@ -130,9 +131,9 @@ def _one_job(count: int) -> dict:
     contradicting = sum(
         1
         for number, outcome in outcome_of.items()
-        if (outcome in (Outcome.REMOVED, Outcome.UNCERTAIN) and number in remaining)
-        or (outcome == Outcome.REMOVED and number not in existed)
-        or (outcome == Outcome.NOT_EXIST and number in existed)
+        if (outcome in (PhoneNumberOutcome.REMOVED, Outcome.UNCERTAIN) and number in remaining)
+        or (outcome == PhoneNumberOutcome.REMOVED and number not in existed)
+        or (outcome == PhoneNumberOutcome.NOT_EXIST and number in existed)
         or (outcome == Outcome.ERROR and number in existed and number not in remaining)
     )
     progress = bulk_job_progress(job)

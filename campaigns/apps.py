@@ -1,9 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignsConfig(AppConfig):
     name = "campaigns"
 
     def ready(self) -> None:
-        # Registers this app's kind of bulk deletion with the engine.
-        from campaigns import bulk  # noqa: F401
+        # The audit log names the actions this app writes (its bulk kinds register themselves).
+        from campaigns.services import RECORD_DELETE_ACTION, RECORD_UPDATE_ACTION
+        from thuladmin.audit.registry import register_action
+
+        register_action(RECORD_UPDATE_ACTION, _("Record edited"))
+        register_action(RECORD_DELETE_ACTION, _("Record deleted"))

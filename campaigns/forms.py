@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,13 +18,7 @@ from thuladmin.thulium.client import (
     validate_identifier,
 )
 from thuladmin.thulium.types import CampaignStatus
-
-campaign_id_validator = RegexValidator(
-    # The client's own rule, anchored: an id that passes here is one the client will send.
-    regex=rf"\A(?:{CAMPAIGN_ID_PATTERN.pattern})\Z",
-    message=_("Enter exactly five letters or digits (A-Z, 0-9)."),
-    code="invalid_campaign_id",
-)
+from thuladmin.thulium.validators import campaign_id_validator
 
 
 def is_campaign_id(value: str) -> bool:

@@ -62,10 +62,57 @@ def campaign_statuses_snapshot_get(*, campaign_id: str, refresh: bool = False) -
     return snapshot
 
 
-def campaign_statuses_get(*, campaign_id: str, refresh: bool = False) -> list[CampaignStatus]:
+def campaign_statuses_get(*, campaign_id: str) -> list[CampaignStatus]:
     """A campaign's statuses (cached briefly, see `campaign_statuses_snapshot_get`)."""
-    snapshot = campaign_statuses_snapshot_get(campaign_id=campaign_id, refresh=refresh)
-    return list(snapshot.statuses)
+    return list(campaign_statuses_snapshot_get(campaign_id=campaign_id).statuses)
+
+
+@dataclass(frozen=True, slots=True)
+class DictionaryStatus:
+    """A dictionary status, as the active campaigns' statuses built on it show it: the names
+    they give it, their system statuses, and which campaigns have it."""
+
+    dictionary_status_id: int
+    names: tuple[str, ...]
+    system_statuses: tuple[str, ...]
+    campaign_ids: tuple[str, ...]
+
+
+def dictionary_statuses_get() -> list[DictionaryStatus]:
+    """The dictionary statuses the active campaigns use, with their names.
+
+    Thulium has no endpoint listing dictionary statuses, but setting a status "in every
+    campaign" (`POST outbound_status_by_phone_number`) takes a dictionary status id, which a
+    supervisor does not know by heart: the campaigns' statuses that have one name it. Each
+    campaign's statuses are cached (see `campaign_statuses_snapshot_get`).
+    """
+    found: dict[int, dict[str, list[str]]] = {}
+    for summary in campaign_summaries_get():
+        for status in campaign_statuses_get(campaign_id=summary.campaign_id):
+            if status.dictionary_status_id is None:
+                continue
+            entry = found.setdefault(
+                status.dictionary_status_id, {"names": [], "system": [], "campaigns": []}
+            )
+            for key, value in (
+                ("names", status.name),
+                ("system", status.system_status),
+                ("campaigns", summary.campaign_id),
+            ):
+                if value and value not in entry[key]:
+                    entry[key].append(value)
+    return sorted(
+        (
+            DictionaryStatus(
+                dictionary_status_id=dictionary_status_id,
+                names=tuple(entry["names"]),
+                system_statuses=tuple(entry["system"]),
+                campaign_ids=tuple(sorted(entry["campaigns"])),
+            )
+            for dictionary_status_id, entry in found.items()
+        ),
+        key=lambda status: (status.names[:1], status.dictionary_status_id),
+    )
 
 
 def campaign_summaries_get() -> list[CampaignSummary]:

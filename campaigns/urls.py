@@ -1,7 +1,7 @@
 from django.urls import path
 
 from campaigns import views
-from thuladmin.bulk import views as bulk_views
+from campaigns.bulk import phone_numbers
 
 app_name = "campaigns"
 
@@ -19,5 +19,9 @@ urlpatterns = [
         views.record_delete,
         name="record_delete",
     ),
-    path("<str:campaign_id>/remove-numbers/", bulk_views.remove_numbers, name="remove_numbers"),
+    path(
+        "<str:campaign_id>/remove-numbers/",
+        phone_numbers.remove_numbers,
+        name="remove_numbers",
+    ),
 ]

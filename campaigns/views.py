@@ -17,11 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from campaigns.api_messages import (
-    is_record_in_a_call,
-    record_failure,
-    thulium_error_message,
-)
 from campaigns.forms import (
     CampaignPickForm,
     RecordEditForm,
@@ -46,6 +41,11 @@ from campaigns.services import record_delete as record_delete_send
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.thulium import errors
+from thuladmin.thulium.messages import (
+    is_record_in_a_call,
+    record_failure,
+    thulium_error_message,
+)
 
 
 @require_GET

@@ -1,20 +1,48 @@
-"""Bulk deletion of customers: the parts the bulk engine leaves to us."""
+"""Deleting customers by pasted id: a kind of bulk job (admins only).
+
+`DELETE batch/customers?customer_id[]=…` deletes each customer with everything that depends on
+it, for good; the preview looks each id up first so the admin sees who is about to go.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
-from thuladmin.bulk.kinds import BulkKind, ItemResult, register
+from thuladmin.accounts import roles
+from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk.forms import BulkItemsForm, grouped, items_form_context
+from thuladmin.bulk.kinds import (
+    Confirmation,
+    ItemResult,
+    UrlBatchedKind,
+    register,
+    type_the_count,
+)
 from thuladmin.bulk.models import BulkJob, Outcome
 from thuladmin.bulk.parsing import InvalidItem, ParseResult, parse_items
+from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.thulium.client import ThuliumClient, query_item
 from thuladmin.thulium.types import CustomerDeletionOutcome
 
 MAX_CUSTOMER_ID_DIGITS = 18
+
+
+class CustomerOutcome(models.TextChoices):
+    """What deleting one customer can end with, besides the engine's outcomes."""
+
+    DELETED = "DELETED", gettext_lazy("deleted")
+    NOT_FOUND = "NOT_FOUND", gettext_lazy("not found")
 
 
 def normalise_customer_id(token: str) -> str:
@@ -30,7 +58,7 @@ def normalise_customer_id(token: str) -> str:
 
 def customer_result(outcome: CustomerDeletionOutcome, *, uncertain: bool) -> ItemResult:
     if outcome.deleted:
-        return ItemResult(outcome=Outcome.DELETED)
+        return ItemResult(outcome=CustomerOutcome.DELETED)
     if outcome.http_status == 404:
         if uncertain:
             return ItemResult(
@@ -40,7 +68,7 @@ def customer_result(outcome: CustomerDeletionOutcome, *, uncertain: bool) -> Ite
                     "been deleted by that attempt."
                 ),
             )
-        return ItemResult(outcome=Outcome.NOT_FOUND, detail=outcome.message or "")
+        return ItemResult(outcome=CustomerOutcome.NOT_FOUND, detail=outcome.message or "")
     return ItemResult(
         outcome=Outcome.ERROR,
         detail=outcome.message
@@ -48,21 +76,38 @@ def customer_result(outcome: CustomerDeletionOutcome, *, uncertain: bool) -> Ite
     )
 
 
-class CustomersKind(BulkKind):
+class CustomersKind(UrlBatchedKind):
     name = "customers"
     query_name = "customer_id"
     item_label = gettext_lazy("customer id")
     item_label_plural = gettext_lazy("customer ids")
+    title = gettext_lazy("Delete customers")
+    template_name = "customers/bulk/customers.html"
     outcomes = (
-        Outcome.DELETED,
-        Outcome.NOT_FOUND,
+        CustomerOutcome.DELETED,
+        CustomerOutcome.NOT_FOUND,
         Outcome.UNCERTAIN,
         Outcome.ERROR,
         Outcome.CANCELLED,
         Outcome.INVALID,
     )
-    always_type_to_confirm = True
     looks_up_items = True
+
+    def may_run(self, user) -> bool:
+        return roles.can_delete_customers(user)
+
+    def paste_url(self, job: BulkJob) -> str:
+        return reverse("customers:index")
+
+    def confirmation(self, job: BulkJob) -> Confirmation:
+        """Always: a deleted customer cannot be brought back, whatever the job's size."""
+        return type_the_count(
+            job,
+            label=_("Type the number of customers to delete, %(count)s, to confirm")
+            % {"count": grouped(job.item_count)},
+            mismatch_message=_("That is not the count: type %(count)s to delete these customers.")
+            % {"count": grouped(job.item_count)},
+        )
 
     def parse(self, text: str, *, options: Mapping) -> ParseResult:
         return parse_items(
@@ -71,6 +116,12 @@ class CustomersKind(BulkKind):
             limit=settings.BULK_MAX_ITEMS,
             split_on_spaces_first=True,
         )
+
+    def search_values(self, text: str) -> list[str]:
+        try:
+            return [normalise_customer_id(text)]
+        except InvalidItem:
+            return []
 
     def preview_item(self, client: ThuliumClient, value: str) -> dict:
         customer = client.customer(value)
@@ -98,3 +149,43 @@ class CustomersKind(BulkKind):
 
 
 CUSTOMERS = register(CustomersKind())
+
+
+class CustomerIdsForm(BulkItemsForm):
+    """Ids of the customers to delete from Thulium, with everything that depends on them."""
+
+    kind = CUSTOMERS
+    empty_message = gettext_lazy("Paste some customer ids or upload a file of them.")
+    nothing_valid_message = gettext_lazy(
+        "None of these is a customer id: every token was refused (see the list below)."
+    )
+    limit_message = gettext_lazy(
+        "More than %(limit)s customer ids: split the list into jobs of at most %(limit)s."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("Customer ids")
+        self.fields["text"].help_text = _(
+            "Whole numbers, one a line or separated by commas, semicolons, tabs or spaces."
+        )
+        self.fields["text"].widget.attrs["placeholder"] = "13\n14, 15"
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(CUSTOMERS.may_run)
+def delete_customers(request: HttpRequest) -> HttpResponse:
+    """Paste or upload customer ids. A valid list becomes a draft job and the browser goes to
+    its page, the preview, which shows who each id is; nothing is deleted here."""
+    if request.method == "POST":
+        form = CustomerIdsForm(request.POST, request.FILES)
+        if form.is_valid():
+            job = bulk_job_draft_create(
+                user=request.user, kind_name=CUSTOMERS.name, parsed=form.parsed
+            )
+            return redirect("bulk:detail", job_id=job.pk)
+    else:
+        form = CustomerIdsForm()
+    return TemplateResponse(
+        request, "customers/index.html", {"form": form, **items_form_context(form)}
+    )

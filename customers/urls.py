@@ -1,9 +1,9 @@
 from django.urls import path
 
-from customers import views
+from customers import bulk
 
 app_name = "customers"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", bulk.delete_customers, name="index"),
 ]

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from thuladmin.audit import models as audit_models
 from thuladmin.audit import views
 from thuladmin.audit.forms import Cursor
 from thuladmin.audit.models import AuditEntry, item_search_values
+from thuladmin.bulk import audit_hooks
 from thuladmin.bulk.models import BulkItem, BulkJob
 
 pytestmark = pytest.mark.django_db
@@ -252,7 +252,7 @@ def test_search_with_other_filters(auditor_client, make_entry, supervisor):
 def test_search_in_many_jobs_falls_back_to_a_subquery(
     auditor_client, make_entry, supervisor, monkeypatch
 ):
-    monkeypatch.setattr(audit_models, "MAX_SEARCH_JOB_IDS", 1)
+    monkeypatch.setattr(audit_hooks, "MAX_SEARCH_JOB_IDS", 1)
     jobs = [_job_with_items(supervisor, "600100200") for _ in range(3)]
     entries = [make_entry(target=f"job {job.pk}", bulk_job=job) for job in jobs]
 

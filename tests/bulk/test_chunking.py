@@ -53,15 +53,6 @@ def test_the_flag_is_part_of_the_base_length():
         assert len(url) <= 1500
 
 
-def test_max_items_caps_a_chunk():
-    chunks = list(
-        chunk_by_url_budget(
-            ["1"] * 10, base_length=10, item_length=lambda value: 3, budget=10_000, max_items=4
-        )
-    )
-    assert [len(chunk) for chunk in chunks] == [4, 4, 2]
-
-
 def test_an_item_that_can_never_fit_is_refused_not_dropped():
     with pytest.raises(ValueError, match="longer than"):
         list(chunk_by_url_budget(["x" * 50], base_length=60, item_length=len, budget=100))

@@ -10,12 +10,13 @@ import signal
 import pytest
 from django.conf import settings as django_settings
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from tests.production.helpers import wait_for
 from tests.reliability.helpers import start_worker, test_database_url
+from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
 from thuladmin.bulk.runner import JobRunner
-from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_progress, bulk_job_start
+from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 from thuladmin.sandbox import faults
 from thuladmin.sandbox.models import Campaign, Record
 from thuladmin.thulium import reset_client
@@ -69,9 +70,9 @@ def _assert_sandbox_matches_outcomes(job: BulkJob) -> dict[str, int]:
     items = list(job.items.values_list("value", "outcome"))
     assert len(items) == job.item_count
     for value, outcome in items:
-        if outcome in (Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.UNCERTAIN):
+        if outcome in (PhoneNumberOutcome.REMOVED, PhoneNumberOutcome.NOT_EXIST, Outcome.UNCERTAIN):
             assert value not in remaining, (value, outcome)
-        elif outcome == Outcome.CALL_IN_PROGRESS:
+        elif outcome == PhoneNumberOutcome.CALL_IN_PROGRESS:
             assert value in remaining
         else:
             pytest.fail(f"{value} ended as {outcome}")

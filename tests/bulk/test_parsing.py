@@ -1,9 +1,9 @@
-from campaigns.bulk import normalise_phone_number
+from campaigns.bulk.phone_lists import phone_item
 from thuladmin.bulk.parsing import parse_items
 
 
 def _parse(text: str, limit: int = 100):
-    return parse_items(text, normalise=normalise_phone_number, limit=limit)
+    return parse_items(text, normalise=phone_item, limit=limit)
 
 
 def test_every_separator_splits_items():
@@ -57,5 +57,6 @@ def test_limit_is_enforced_and_reported():
     assert result.limit_exceeded
 
 
-def test_empty_text_is_empty():
-    assert _parse("  \n\n ,;").is_empty
+def test_empty_text_has_no_items_and_nothing_refused():
+    result = _parse("  \n\n ,;")
+    assert (result.items, result.invalid) == ([], [])

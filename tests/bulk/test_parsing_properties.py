@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.bulk import NumberFormat, normalise_phone_number
+from campaigns.bulk.phone_lists import phone_item
 from customers.bulk import normalise_customer_id
 from thuladmin.bulk.parsing import MAX_TOKEN_LENGTH, InvalidItem, parse_items
+from thuladmin.phones import NumberFormat, normalise_phone_number
 
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None)
 
@@ -96,7 +97,7 @@ def paste(draw) -> tuple[str, list[tuple[str, str | None, int]]]:
 
 
 def _parse_phones(text: str, limit: int = 100_000):
-    return parse_items(text, normalise=normalise_phone_number, limit=limit)
+    return parse_items(text, normalise=phone_item, limit=limit)
 
 
 @PROPERTY_SETTINGS
@@ -141,7 +142,7 @@ def test_any_text_parses_without_error_and_every_entry_points_at_its_line(text):
         assert bad.raw[:MAX_TOKEN_LENGTH] in lines[bad.line - 1]
         assert len(bad.raw) <= MAX_TOKEN_LENGTH
         with pytest.raises(InvalidItem):
-            normalise_phone_number(bad.raw)
+            phone_item(bad.raw)
     # Nothing invented: every item, duplicate and refusal came from a piece of text between
     # separators (a piece with spaces may be one number, so there can be fewer, never more).
     pieces = [piece for piece in re.split(r"[,;\s]+", text) if piece]
@@ -169,7 +170,7 @@ def test_numbers_kept_as_typed_are_sent_as_typed(numbers, separator):
     text = separator.join("+48" + number for number in numbers)
     result = parse_items(
         text,
-        normalise=lambda tok: normalise_phone_number(tok, number_format=NumberFormat.AS_TYPED),
+        normalise=lambda tok: phone_item(tok, number_format=NumberFormat.AS_TYPED),
         limit=1000,
     )
     assert [item.value for item in result.items] == list(dict.fromkeys("+48" + n for n in numbers))

@@ -12,18 +12,19 @@ import requests
 import responses
 from django.utils import timezone
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from customers.bulk import CUSTOMERS
 from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, BulkRunner, Outcome
-from thuladmin.bulk.runner import JobRunner, bulk_jobs_resume_stale
+from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import (
     bulk_job_cancel,
     bulk_job_draft_create,
-    bulk_job_progress,
     bulk_job_retry_create,
     bulk_job_start,
 )
+from thuladmin.bulk.watchdog import bulk_jobs_resume_stale
 
 API = "https://acme.thulium.com/api/"
 PHONES_URL = API + "batch/outbounds/00001/records"

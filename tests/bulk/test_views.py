@@ -14,7 +14,7 @@ import responses
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
 from thuladmin.bulk.runner import JobRunner
@@ -688,6 +688,7 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
         "line",
         "as pasted",
         "as sent",
+        "outcome code",
         "outcome",
         "removed count",
         "record ids",
@@ -695,12 +696,32 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
     ]
     assert len(rows) == 1 + 41  # 40 numbers and 1 refused token; the duplicate is merged
     first = numbers[0]
-    assert rows[1] == ["1", "1", first, first, "REMOVED", "2", f"{int(first)} {int(first) + 1}", ""]
-    assert rows[31][4:6] == ["CALL_IN_PROGRESS", "0"]
-    assert rows[33][4:7] == ["NOT_EXIST", "0", ""]
+    assert rows[1] == [
+        "1",
+        "1",
+        first,
+        first,
+        "REMOVED",
+        "removed",
+        "2",
+        f"{int(first)} {int(first) + 1}",
+        "",
+    ]
+    assert rows[31][4:7] == ["CALL_IN_PROGRESS", "in a call", "0"]
+    assert rows[33][4:8] == ["NOT_EXIST", "did not exist", "0", ""]
     # "+48 600 000 000" is a duplicate of 600000000 and merged; "=cmd()" is refused, and
     # neutralised so that a spreadsheet does not run it.
-    assert rows[41] == ["41", "41", "'=cmd()", "", "INVALID", "", "", "contains letters or symbols"]
+    assert rows[41] == [
+        "41",
+        "41",
+        "'=cmd()",
+        "",
+        "INVALID",
+        "invalid, not sent",
+        "",
+        "",
+        "contains letters or symbols",
+    ]
     assert [row[4] for row in rows[1:]].count("REMOVED") == 30
 
 
@@ -712,8 +733,18 @@ def test_csv_export_of_a_draft_lists_what_would_be_sent(supervisor_client, super
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[1:] == [
-        ["1", "1", "+48600100200", "600100200", "PENDING", "", "", ""],
-        ["2", "2", "abc", "", "INVALID", "", "", "contains letters or symbols"],
+        ["1", "1", "+48600100200", "600100200", "PENDING", "waiting", "", "", ""],
+        [
+            "2",
+            "2",
+            "abc",
+            "",
+            "INVALID",
+            "invalid, not sent",
+            "",
+            "",
+            "contains letters or symbols",
+        ],
     ]
 
 

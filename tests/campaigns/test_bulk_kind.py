@@ -1,8 +1,8 @@
 import pytest
 
-from campaigns.bulk import NumberFormat, normalise_phone_number, phone_number_result
+from campaigns.bulk.phone_numbers import PhoneNumberOutcome, phone_number_result
 from thuladmin.bulk.models import Outcome
-from thuladmin.bulk.parsing import InvalidItem
+from thuladmin.phones import InvalidPhoneNumber, NumberFormat, normalise_phone_number
 from thuladmin.thulium.types import PhoneRecordOutcome
 
 
@@ -33,7 +33,7 @@ def test_number_formats(typed, national, as_typed):
     ],
 )
 def test_invalid_numbers(token):
-    with pytest.raises(InvalidItem):
+    with pytest.raises(InvalidPhoneNumber):
         normalise_phone_number(token)
 
 
@@ -45,7 +45,7 @@ def test_duplicated_number_with_every_record_removed():
     result = phone_number_result(
         [_outcome("REMOVED", "5235"), _outcome("REMOVED", "5226")], uncertain=False
     )
-    assert result.outcome == Outcome.REMOVED
+    assert result.outcome == PhoneNumberOutcome.REMOVED
     assert result.record_ids == ("5235", "5226")
     assert result.removed_count == 2
 
@@ -54,20 +54,21 @@ def test_one_record_in_a_call_makes_the_number_in_a_call():
     result = phone_number_result(
         [_outcome("REMOVED", "1"), _outcome("CALL_IN_PROGRESS", "2", 409)], uncertain=False
     )
-    assert result.outcome == Outcome.CALL_IN_PROGRESS
+    assert result.outcome == PhoneNumberOutcome.CALL_IN_PROGRESS
     assert result.removed_count == 1
     assert "1 other record removed" in result.detail
 
 
 def test_not_exist_is_plain_unless_an_earlier_attempt_may_have_applied():
     entries = [_outcome("NOT_EXIST", http_status=404)]
-    assert phone_number_result(entries, uncertain=False).outcome == Outcome.NOT_EXIST
+    assert phone_number_result(entries, uncertain=False).outcome == PhoneNumberOutcome.NOT_EXIST
     assert phone_number_result(entries, uncertain=True).outcome == Outcome.UNCERTAIN
 
 
 def test_removed_stays_removed_even_when_uncertain():
     assert (
-        phone_number_result([_outcome("REMOVED", "1")], uncertain=True).outcome == Outcome.REMOVED
+        phone_number_result([_outcome("REMOVED", "1")], uncertain=True).outcome
+        == PhoneNumberOutcome.REMOVED
     )
 
 

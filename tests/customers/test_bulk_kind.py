@@ -1,6 +1,6 @@
 import pytest
 
-from customers.bulk import customer_result, normalise_customer_id
+from customers.bulk import CustomerOutcome, customer_result, normalise_customer_id
 from thuladmin.bulk.models import Outcome
 from thuladmin.bulk.parsing import InvalidItem, parse_items
 from thuladmin.thulium.types import CustomerDeletionOutcome
@@ -37,12 +37,15 @@ def test_invalid_customer_ids(token):
 def test_customer_outcomes():
     assert (
         customer_result(CustomerDeletionOutcome(204, None), uncertain=False).outcome
-        == Outcome.DELETED
+        == CustomerOutcome.DELETED
     )
     not_found = customer_result(
         CustomerDeletionOutcome(404, "Customer not found."), uncertain=False
     )
-    assert (not_found.outcome, not_found.detail) == (Outcome.NOT_FOUND, "Customer not found.")
+    assert (not_found.outcome, not_found.detail) == (
+        CustomerOutcome.NOT_FOUND,
+        "Customer not found.",
+    )
     assert (
         customer_result(CustomerDeletionOutcome(404, None), uncertain=True).outcome
         == Outcome.UNCERTAIN

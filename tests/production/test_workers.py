@@ -14,10 +14,11 @@ from collections import Counter
 import pytest
 from django.conf import settings as django_settings
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from tests.production.helpers import PYTHON, ROOT, child_database_url, process_env, wait_for
+from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
-from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_progress, bulk_job_start
+from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 from thuladmin.bulk.tasks import bulk_job_run
 from thuladmin.health.models import WorkerHeartbeat
 from thuladmin.sandbox import faults

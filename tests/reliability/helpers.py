@@ -20,14 +20,21 @@ from pathlib import Path
 
 from django.db import connection
 
+from campaigns.bulk.phone_numbers import PhoneNumberOutcome
+from customers.bulk import CustomerOutcome
 from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
-from thuladmin.bulk.services import bulk_job_progress
 
 ROOT = Path(__file__).resolve().parents[2]
-SUCCESSFUL = {Outcome.REMOVED, Outcome.DELETED}
-ABSENT = {Outcome.NOT_EXIST, Outcome.NOT_FOUND}
-NEEDS_A_REASON = {Outcome.ERROR, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS, Outcome.INVALID}
+SUCCESSFUL = {PhoneNumberOutcome.REMOVED, CustomerOutcome.DELETED}
+ABSENT = {PhoneNumberOutcome.NOT_EXIST, CustomerOutcome.NOT_FOUND}
+NEEDS_A_REASON = {
+    Outcome.ERROR,
+    Outcome.UNCERTAIN,
+    PhoneNumberOutcome.CALL_IN_PROGRESS,
+    Outcome.INVALID,
+}
 
 
 def assert_every_item_accounted_for(

@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from tests.reliability.helpers import (
     assert_every_item_accounted_for,
     start_worker,
@@ -119,13 +119,15 @@ def test_a_job_killed_three_times_finishes_with_every_item_once(
 
     # The sandbox agrees: what is left is exactly the records in a call, each reported so.
     assert set(remaining) == in_call
-    assert counts[Outcome.CALL_IN_PROGRESS] == len(in_call)
+    assert counts[PhoneNumberOutcome.CALL_IN_PROGRESS] == len(in_call)
     assert counts[Outcome.ERROR] == 0
     # Only requests in flight at a kill can be uncertain; every other outcome is exact.
     assert counts[Outcome.UNCERTAIN] <= KILLS * settings.BULK_PARALLEL_REQUESTS * chunk_size
-    assert counts[Outcome.NOT_EXIST] + counts[Outcome.UNCERTAIN] >= SIZE - len(existed)
-    assert counts[Outcome.REMOVED] + counts[Outcome.UNCERTAIN] >= len(existed) - len(in_call)
-    removed_twice = job.items.filter(value__in=duplicated, outcome=Outcome.REMOVED)
+    assert counts[PhoneNumberOutcome.NOT_EXIST] + counts[Outcome.UNCERTAIN] >= SIZE - len(existed)
+    assert counts[PhoneNumberOutcome.REMOVED] + counts[Outcome.UNCERTAIN] >= len(existed) - len(
+        in_call
+    )
+    removed_twice = job.items.filter(value__in=duplicated, outcome=PhoneNumberOutcome.REMOVED)
     assert set(removed_twice.values_list("removed_count", flat=True)) <= {2}
     # A chunk was sent at most once per worker that held it when it died, plus once.
     assert max(job.chunks.values_list("attempts", flat=True)) <= KILLS + 1

@@ -22,8 +22,8 @@ import pytest
 import responses
 from django.utils.html import escape
 
-from campaigns.bulk import PHONE_NUMBERS
-from customers.bulk import CUSTOMERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from customers.bulk import CUSTOMERS, CustomerOutcome
 from tests.reliability.conftest import FAKE_API
 from tests.reliability.helpers import assert_every_item_accounted_for
 from tests.thulium.helpers import FakeTime, read_timeout, refused, reset
@@ -149,37 +149,71 @@ def every(k: int, fault: str, *, upto: int | None = None) -> Fault:
 SCENARIOS = {
     "connection reset before applying": (
         every(2, "reset"),
-        {Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS},
+        {
+            PhoneNumberOutcome.REMOVED,
+            PhoneNumberOutcome.NOT_EXIST,
+            Outcome.UNCERTAIN,
+            PhoneNumberOutcome.CALL_IN_PROGRESS,
+        },
         None,
     ),
     "connection reset after applying": (
         every(2, "reset-after", upto=5),
-        {Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS},
+        {
+            PhoneNumberOutcome.REMOVED,
+            PhoneNumberOutcome.NOT_EXIST,
+            Outcome.UNCERTAIN,
+            PhoneNumberOutcome.CALL_IN_PROGRESS,
+        },
         (Outcome.UNCERTAIN, "may have been removed by that attempt"),
     ),
     "read timeout after applying": (
         every(3, "timeout-after", upto=4),
-        {Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS},
+        {
+            PhoneNumberOutcome.REMOVED,
+            PhoneNumberOutcome.NOT_EXIST,
+            Outcome.UNCERTAIN,
+            PhoneNumberOutcome.CALL_IN_PROGRESS,
+        },
         (Outcome.UNCERTAIN, "may have been removed by that attempt"),
     ),
     "burst of 500s after applying": (
         every(1, "500-after", upto=3),
-        {Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS},
+        {
+            PhoneNumberOutcome.REMOVED,
+            PhoneNumberOutcome.NOT_EXIST,
+            Outcome.UNCERTAIN,
+            PhoneNumberOutcome.CALL_IN_PROGRESS,
+        },
         (Outcome.UNCERTAIN, "may have been removed by that attempt"),
     ),
     "truncated JSON body after applying": (
         every(2, "truncated", upto=4),
-        {Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS},
+        {
+            PhoneNumberOutcome.REMOVED,
+            PhoneNumberOutcome.NOT_EXIST,
+            Outcome.UNCERTAIN,
+            PhoneNumberOutcome.CALL_IN_PROGRESS,
+        },
         (Outcome.UNCERTAIN, "may have been removed by that attempt"),
     ),
     "answer missing some numbers": (
         every(1, "omit"),
-        {Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.ERROR, Outcome.CALL_IN_PROGRESS},
+        {
+            PhoneNumberOutcome.REMOVED,
+            PhoneNumberOutcome.NOT_EXIST,
+            Outcome.ERROR,
+            PhoneNumberOutcome.CALL_IN_PROGRESS,
+        },
         (Outcome.ERROR, "Thulium's answer did not mention this item."),
     ),
     "answer naming numbers not sent": (
         every(1, "extra"),
-        {Outcome.REMOVED, Outcome.NOT_EXIST, Outcome.CALL_IN_PROGRESS},
+        {
+            PhoneNumberOutcome.REMOVED,
+            PhoneNumberOutcome.NOT_EXIST,
+            PhoneNumberOutcome.CALL_IN_PROGRESS,
+        },
         None,
     ),
     "answer echoing numbers in another form": (
@@ -220,7 +254,9 @@ def test_fault(scenario, fake_api, supervisor, client):
     assert counts[Outcome.INVALID] == 1
     # Whatever happened, the records still in the fake's campaign are exactly the ones no item
     # claims as removed (or uncertain): an item's outcome never hides a surviving record.
-    claimed = set(job.items.filter(outcome=Outcome.REMOVED).values_list("value", flat=True))
+    claimed = set(
+        job.items.filter(outcome=PhoneNumberOutcome.REMOVED).values_list("value", flat=True)
+    )
     assert claimed <= fake.removed
     survivors = {number for number, count in fake.records.items() if count} | IN_CALL
     assert not claimed & survivors
@@ -239,7 +275,11 @@ def test_a_503_burst_longer_than_the_client_retries_ends_exact(fake_api, supervi
     JobRunner(job.pk, parallel=1).run()
 
     counts = assert_every_item_accounted_for(job, removed=fake.removed, existed=EXISTING)
-    assert counts == {Outcome.REMOVED: 28, Outcome.CALL_IN_PROGRESS: 2, Outcome.NOT_EXIST: 6}
+    assert counts == {
+        PhoneNumberOutcome.REMOVED: 28,
+        PhoneNumberOutcome.CALL_IN_PROGRESS: 2,
+        PhoneNumberOutcome.NOT_EXIST: 6,
+    }
     assert fake.removed == EXISTING - IN_CALL
     assert job.items.get(value=NUMBERS[2]).removed_count == 2
 
@@ -274,7 +314,7 @@ def test_retry_after_is_waited_for_as_asked(fake_api, supervisor, settings):
 
     assert fake_time.sleeps == [7.0, 7.0]
     counts = assert_every_item_accounted_for(job, removed=fake.removed, existed=EXISTING)
-    assert counts == {Outcome.REMOVED: 3, Outcome.CALL_IN_PROGRESS: 2}
+    assert counts == {PhoneNumberOutcome.REMOVED: 3, PhoneNumberOutcome.CALL_IN_PROGRESS: 2}
 
 
 @responses.activate
@@ -340,19 +380,19 @@ CUSTOMERS_EXISTING = set(CUSTOMER_IDS[:45])
     [
         pytest.param(
             every(2, "timeout-after", upto=3),
-            {Outcome.DELETED, Outcome.NOT_FOUND, Outcome.UNCERTAIN},
+            {CustomerOutcome.DELETED, CustomerOutcome.NOT_FOUND, Outcome.UNCERTAIN},
             (Outcome.UNCERTAIN, "may have been deleted by that attempt"),
             id="timeout after applying",
         ),
         pytest.param(
             every(1, "omit"),
-            {Outcome.DELETED, Outcome.NOT_FOUND, Outcome.ERROR},
+            {CustomerOutcome.DELETED, CustomerOutcome.NOT_FOUND, Outcome.ERROR},
             (Outcome.ERROR, "Thulium's answer did not mention this item."),
             id="answer missing ids",
         ),
         pytest.param(
             every(1, "odd"),
-            {Outcome.DELETED, Outcome.NOT_FOUND, Outcome.ERROR},
+            {CustomerOutcome.DELETED, CustomerOutcome.NOT_FOUND, Outcome.ERROR},
             (Outcome.ERROR, "Customer is locked by a <b>ticket</b>."),
             id="per-id error with Thulium's message",
         ),

@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 from django.utils.html import escape
 
-from campaigns.bulk import PHONE_NUMBERS
-from customers.bulk import CUSTOMERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from customers.bulk import CUSTOMERS, CustomerOutcome
 from tests.reliability.helpers import assert_every_item_accounted_for
 from thuladmin.bulk.models import BulkJob, Outcome
 from thuladmin.bulk.runner import JobRunner
@@ -65,9 +65,9 @@ def _assert_phone_outcomes_match_the_sandbox(job: BulkJob, existed: set[str]) ->
     removed = existed - remaining
     assert_every_item_accounted_for(job, removed=removed, existed=existed)
     for value, outcome in job.items.values_list("value", "outcome"):
-        if outcome in (Outcome.REMOVED, Outcome.UNCERTAIN, Outcome.NOT_EXIST):
+        if outcome in (PhoneNumberOutcome.REMOVED, Outcome.UNCERTAIN, PhoneNumberOutcome.NOT_EXIST):
             assert value not in remaining, (value, outcome)
-        elif outcome in (Outcome.CALL_IN_PROGRESS, Outcome.ERROR):
+        elif outcome in (PhoneNumberOutcome.CALL_IN_PROGRESS, Outcome.ERROR):
             # In a call, or never applied (only 429/503s): if it existed, it is still there.
             assert value in remaining or value not in existed, (value, outcome)
 
@@ -89,9 +89,15 @@ def test_read_timeouts_after_applying_end_uncertain_never_not_exist(
     _assert_phone_outcomes_match_the_sandbox(job, existed)
     counts = Counter(job.items.values_list("outcome", flat=True))
     assert counts[Outcome.UNCERTAIN], "no request timed out: the fault did not fire"
-    assert set(counts) <= {Outcome.REMOVED, Outcome.UNCERTAIN, Outcome.NOT_EXIST}, counts
+    assert set(counts) <= {
+        PhoneNumberOutcome.REMOVED,
+        Outcome.UNCERTAIN,
+        PhoneNumberOutcome.NOT_EXIST,
+    }, counts
     # Every number that existed is gone, and none of them is called "did not exist".
-    not_exist = set(job.items.filter(outcome=Outcome.NOT_EXIST).values_list("value", flat=True))
+    not_exist = set(
+        job.items.filter(outcome=PhoneNumberOutcome.NOT_EXIST).values_list("value", flat=True)
+    )
     assert not not_exist & existed
     client.force_login(supervisor)
     page = client.get(f"/jobs/{job.pk}/", {"outcome": Outcome.UNCERTAIN}).content.decode()
@@ -114,7 +120,7 @@ def test_phone_job_under_every_sandbox_fault_at_once(sandbox, settings, supervis
 
     _assert_phone_outcomes_match_the_sandbox(job, existed)
     in_call = job.items.filter(value__in=numbers[:2]).values_list("outcome", flat=True)
-    assert set(in_call) <= {Outcome.CALL_IN_PROGRESS, Outcome.ERROR}
+    assert set(in_call) <= {PhoneNumberOutcome.CALL_IN_PROGRESS, Outcome.ERROR}
 
 
 def test_customer_job_under_every_sandbox_fault_at_once(sandbox, settings, admin_member):
@@ -135,7 +141,7 @@ def test_customer_job_under_every_sandbox_fault_at_once(sandbox, settings, admin
     existed = set(existing_ids)
     assert_every_item_accounted_for(job, removed=existed - remaining, existed=existed)
     for value, outcome in job.items.values_list("value", "outcome"):
-        if outcome in (Outcome.DELETED, Outcome.UNCERTAIN, Outcome.NOT_FOUND):
+        if outcome in (CustomerOutcome.DELETED, Outcome.UNCERTAIN, CustomerOutcome.NOT_FOUND):
             assert value not in remaining, (value, outcome)
         else:
             assert outcome == Outcome.ERROR

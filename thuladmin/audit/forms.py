@@ -11,22 +11,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.forms import campaign_id_validator
 from thuladmin.audit.models import AuditEntry
-
-# What services write today; offered as suggestions, while any well-formed action is accepted,
-# so an action added later is searchable before this list learns about it.
-KNOWN_ACTIONS = (
-    "record.update",
-    "record.delete",
-    "bulk.phone_numbers.start",
-    "bulk.phone_numbers.finish",
-    "bulk.phone_numbers.cancel",
-    "bulk.customers.start",
-    "bulk.customers.finish",
-    "bulk.customers.cancel",
-    "audit.prune",
-)
+from thuladmin.thulium.validators import campaign_id_validator
 
 # The query-string parameters that select entries (the page cursor `before` is not one of them).
 FILTER_FIELDS = ("q", "user", "action", "campaign", "outcome", "date_from", "date_to")

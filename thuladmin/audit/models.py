@@ -4,48 +4,29 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Subquery, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from thuladmin.bulk.models import BulkItem
+from thuladmin.audit.registry import action_label, item_searches
 
-# A searched value matching the items of more bulk jobs than this is looked up with a subquery
-# instead of a list of job ids (see `AuditEntryQuerySet.search_item`).
-MAX_SEARCH_JOB_IDS = 1000
 # Actions that make up most of the log: one entry per record changed. Others (a bulk job's
 # start, finish or cancel; a prune) are a few entries each. See `AuditEntryQuerySet.filtered`.
 COMMON_ACTION_PREFIXES = ("record.",)
 
 
 def item_search_values(text: str) -> list[str]:
-    """Every form in which `text` may have been stored as an entry's target or a bulk item.
-
-    The text as typed (a record identifier, a job's "job 12"), and, if it reads as one, the phone
-    number normalised the way bulk parsing does it (both national and as typed, because a job's
-    options choose the format) and the customer id without leading zeros. So "600 100 200" finds
-    the item "600100200".
-    """
-    # Imported here: the kinds live in apps that import the bulk engine, loaded after this one.
-    from campaigns.bulk import NumberFormat, normalise_phone_number
-    from customers.bulk import normalise_customer_id
-    from thuladmin.bulk.parsing import InvalidItem
-
+    """Every form in which `text` may have been stored as an entry's target or as an item of
+    something an entry is about: the text as typed (a record identifier, a job's "job 12"),
+    then each form the features that registered an item search normalise it to (a phone
+    number without spaces, a customer id without leading zeros)."""
     text = text.strip()
     values = [text] if text else []
-    normalisers = [
-        lambda token: normalise_phone_number(token, number_format=NumberFormat.NATIONAL),
-        lambda token: normalise_phone_number(token, number_format=NumberFormat.AS_TYPED),
-        normalise_customer_id,
-    ]
-    for normalise in normalisers:
-        try:
-            value = normalise(text)
-        except InvalidItem:
-            continue
-        if value and value not in values:
-            values.append(value)
+    for search in item_searches():
+        for value in search.values(text):
+            if value and value not in values:
+                values.append(value)
     return values
 
 
@@ -59,9 +40,6 @@ class AuditEntryQuerySet(models.QuerySet):
     def newest_first(self) -> AuditEntryQuerySet:
         """The order every reader wants; `(created_at, id)` breaks ties deterministically."""
         return self.order_by("-created_at", "-id")
-
-    def for_campaign(self, campaign_id: str) -> AuditEntryQuerySet:
-        return self.filter(campaign_id=campaign_id)
 
     def for_list(self) -> AuditEntryQuerySet:
         """What a table of entries shows: the actor joined (one query for the whole page), and
@@ -122,27 +100,16 @@ class AuditEntryQuerySet(models.QuerySet):
 
     def search_item(self, text: str) -> AuditEntryQuerySet:
         """Entries about one phone number, customer id or record identifier: those whose target
-        it is, and those about a bulk job that had it among its items.
-
-        The jobs are looked up first, in a query of their own on the `bulk_item_value` index,
-        and their ids handed over as a list: `target IN (...) OR bulk_job_id IN (ids)` is then
-        two index lookups on both SQLite and PostgreSQL, whereas PostgreSQL cannot use an index
-        for `bulk_job_id IN (SELECT ...)` under an OR and would scan the whole log. Only a value
-        found in more than MAX_SEARCH_JOB_IDS jobs falls back to that subquery.
-        """
+        it is, and those the registered item searches relate to it (a bulk job that had it
+        among its items; see `thuladmin.audit.registry`)."""
         values = item_search_values(text)
         if not values:
             return self
-        # The partial index on item values leaves out empty values; saying so lets SQLite use it.
-        items = BulkItem.objects.filter(value__in=values).exclude(value="")
-        job_ids = list(
-            items.order_by().values_list("job_id", flat=True).distinct()[: MAX_SEARCH_JOB_IDS + 1]
-        )
         about_item = Q(target__in=values)
-        if len(job_ids) > MAX_SEARCH_JOB_IDS:
-            about_item |= Q(bulk_job_id__in=Subquery(items.values("job_id")))
-        elif job_ids:
-            about_item |= Q(bulk_job_id__in=job_ids)
+        for search in item_searches():
+            related = search.related(values)
+            if related is not None:
+                about_item |= related
         return self.filter(about_item)
 
     def before(self, created_at: datetime, entry_id: int) -> AuditEntryQuerySet:
@@ -232,3 +199,8 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.target}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, in the active language (its code if no feature names it)."""
+        return action_label(self.action)

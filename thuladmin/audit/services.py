@@ -13,14 +13,15 @@ SECRET_KEYS = frozenset({"password", "pass", "secret", "token", "authorization",
 REDACTED = "[redacted]"
 
 
-def _without_secrets(value: Any) -> Any:
+def without_secrets(value: Any) -> Any:
+    """`value` with everything under a secret-looking key redacted, at any depth."""
     if isinstance(value, Mapping):
         return {
-            str(key): REDACTED if str(key).lower() in SECRET_KEYS else _without_secrets(item)
+            str(key): REDACTED if str(key).lower() in SECRET_KEYS else without_secrets(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [_without_secrets(item) for item in value]
+        return [without_secrets(item) for item in value]
     return value
 
 
@@ -52,8 +53,8 @@ def audit_entry_create(
         outcome=outcome,
         campaign_id=campaign_id[:5],
         target=target[:255],
-        request=_without_secrets(request or {}),
-        response=_without_secrets(response or {}),
+        request=without_secrets(request or {}),
+        response=without_secrets(response or {}),
         http_status=http_status,
         api_message=api_message,
         duration_ms=duration_ms,

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
-from thuladmin.audit.forms import KNOWN_ACTIONS, AuditFilterForm, Cursor
+from thuladmin.audit.forms import AuditFilterForm, Cursor
 from thuladmin.audit.models import AuditEntry
-from thuladmin.audit.services import _without_secrets
-from thuladmin.bulk.models import BulkJob
+from thuladmin.audit.registry import entry_link, known_actions
+from thuladmin.audit.services import without_secrets
+from thuladmin.partials import page_or_partial
+from thuladmin.spreadsheets import csv_lines, csv_response
 
 PAGE_SIZE = 50
 # Usernames suggested in the user filter (the filter itself accepts any).
@@ -66,12 +64,10 @@ def index(request: HttpRequest) -> TemplateResponse:
             entries = entries[:PAGE_SIZE]
             older_url = _index_url(form.query_string(before=str(Cursor.after_entry(entries[-1]))))
 
-    template_name = "audit/index.html"
-    if request.htmx:
-        template_name += "#results"
-    response = TemplateResponse(
+    response = page_or_partial(
         request,
-        template_name,
+        "audit/index.html",
+        "results",
         {
             "form": form,
             # The search first: the template gives it a row of its own.
@@ -80,7 +76,7 @@ def index(request: HttpRequest) -> TemplateResponse:
             "older_url": older_url,
             "newest_url": _index_url(form.query_string()) if request.GET.get("before") else "",
             "export_url": _url("audit:export", form.query_string()),
-            "known_actions": KNOWN_ACTIONS,
+            "known_actions": known_actions(),
             # Lazy: evaluated only when the whole page renders, not for an htmx partial.
             "suggested_usernames": get_user_model()
             .objects.order_by("username")
@@ -93,8 +89,6 @@ def index(request: HttpRequest) -> TemplateResponse:
         response = push_url(
             response, _index_url(form.query_string(**({"before": before} if before else {})))
         )
-    # One URL, two bodies: without this a browser's back button can show the bare fragment.
-    patch_vary_headers(response, ("HX-Request",))
     return response
 
 
@@ -104,25 +98,8 @@ def _pretty_json(value: Any) -> str:
     if value in (None, {}, []):
         return ""
     return json.dumps(
-        _without_secrets(value), indent=2, sort_keys=True, ensure_ascii=False, default=str
+        without_secrets(value), indent=2, sort_keys=True, ensure_ascii=False, default=str
     )
-
-
-def _bulk_job_url(user: AbstractBaseUser | AnonymousUser, job: BulkJob | None) -> str:
-    """The job's per-item results page, or "" if the bulk pages are not routed (yet) or this
-    user may not open jobs of its kind (the bulk pages decide who may: auditors may not)."""
-    if job is None:
-        return ""
-    try:
-        url = reverse("bulk:detail", kwargs={"job_id": job.pk})
-    except NoReverseMatch:
-        return ""
-    try:
-        from thuladmin.bulk.views import KIND_PERMISSIONS
-    except ImportError:
-        return url
-    may_open = KIND_PERMISSIONS.get(job.kind)
-    return url if may_open is not None and may_open(user) else ""
 
 
 @require_GET
@@ -137,31 +114,12 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
             "entry": entry,
             "request_json": _pretty_json(entry.request),
             "response_json": _pretty_json(entry.response),
-            "bulk_job_url": _bulk_job_url(request.user, entry.bulk_job),
+            "bulk_job_url": entry_link(request.user, entry),
             "campaign_entries_url": _index_url(f"campaign={entry.campaign_id}")
             if entry.campaign_id
             else "",
         },
     )
-
-
-# A cell a spreadsheet would run as a formula. A signed number ("+48600100200") is left alone.
-FORMULA_START = re.compile(r"\A[=+\-@\t\r]")
-SIGNED_NUMBER = re.compile(r"\A[+\-][\d ]+\Z")
-
-
-def _csv_cell(value: Any) -> Any:
-    """Neutralise cells a spreadsheet would evaluate (the API's messages are outside text)."""
-    if isinstance(value, str) and FORMULA_START.match(value) and not SIGNED_NUMBER.match(value):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer then yields lines."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 # The export's columns, read with values_list: no model instances for a million rows.
@@ -197,29 +155,10 @@ EXPORT_FIELDS = (
 )
 
 
-def _csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
-    """The header and one line per entry (rows of EXPORT_FIELDS), times where the call centre
-    is, JSON as JSON, and every text that came from outside made safe for spreadsheets."""
-    writer = csv.writer(_Echo())
+def _export_rows(rows: Iterable[tuple]) -> Iterator[list]:
+    """One line per entry (rows of EXPORT_FIELDS): times where the call centre is, JSON as
+    JSON."""
     local_zone = timezone.get_current_timezone()
-    # A byte-order mark, so that spreadsheet programs read the file as UTF-8.
-    yield "\ufeff" + writer.writerow(
-        [
-            _("id"),
-            _("time"),
-            _("username"),
-            _("action"),
-            _("campaign"),
-            _("target"),
-            _("outcome"),
-            _("HTTP status"),
-            _("Thulium's message"),
-            _("duration (ms)"),
-            _("bulk job"),
-            _("what was sent"),
-            _("what came back"),
-        ]
-    )
     for (
         entry_id,
         created_at,
@@ -235,23 +174,38 @@ def _csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
         sent,
         answer,
     ) in rows:
-        yield writer.writerow(
-            [
-                entry_id,
-                created_at.astimezone(local_zone).isoformat(),
-                _csv_cell(username),
-                _csv_cell(action),
-                _csv_cell(campaign_id),
-                _csv_cell(target),
-                outcome,
-                http_status,
-                _csv_cell(api_message),
-                duration_ms,
-                bulk_job_id,
-                json.dumps(sent, sort_keys=True, ensure_ascii=False, default=str),
-                json.dumps(answer, sort_keys=True, ensure_ascii=False, default=str),
-            ]
-        )
+        yield [
+            entry_id,
+            created_at.astimezone(local_zone).isoformat(),
+            username,
+            action,
+            campaign_id,
+            target,
+            outcome,
+            http_status,
+            api_message,
+            duration_ms,
+            bulk_job_id,
+            json.dumps(sent, sort_keys=True, ensure_ascii=False, default=str),
+            json.dumps(answer, sort_keys=True, ensure_ascii=False, default=str),
+        ]
+
+
+EXPORT_HEADER = (
+    _lazy("id"),
+    _lazy("time"),
+    _lazy("username"),
+    _lazy("action"),
+    _lazy("campaign"),
+    _lazy("target"),
+    _lazy("outcome"),
+    _lazy("HTTP status"),
+    _lazy("Thulium's message"),
+    _lazy("duration (ms)"),
+    _lazy("bulk job"),
+    _lazy("what was sent"),
+    _lazy("what came back"),
+)
 
 
 @require_GET
@@ -267,10 +221,8 @@ def export(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return redirect(_index_url(form.query_string()))
     rows = AuditEntry.objects.filtered(**form.filters()).newest_first().values_list(*EXPORT_FIELDS)
-    response = StreamingHttpResponse(
-        _csv_lines(_stream(rows)),
-        content_type="text/csv; charset=utf-8",
-    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-    return response
+    return csv_response(
+        csv_lines(EXPORT_HEADER, _export_rows(_stream(rows))),
+        filename=f"audit-log-{stamp}.csv",
+    )

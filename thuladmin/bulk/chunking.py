@@ -15,7 +15,6 @@ def chunk_by_url_budget(
     base_length: int,
     item_length: Callable[[str], int],
     budget: int,
-    max_items: int | None = None,
 ) -> Iterator[list[str]]:
     """Yield lists of values whose URL (`base_length` plus each item and its `&` separator)
     is at most `budget` bytes long.
@@ -28,7 +27,7 @@ def chunk_by_url_budget(
     length = base_length
     for value in values:
         added = item_length(value) + (1 if chunk else 0)
-        if chunk and (length + added > budget or (max_items and len(chunk) >= max_items)):
+        if chunk and length + added > budget:
             yield chunk
             chunk, length = [], base_length
             added = item_length(value)

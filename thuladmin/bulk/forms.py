@@ -1,24 +1,21 @@
-"""The forms of bulk deletion: paste or upload a list, then confirm its preview."""
+"""The forms of every bulk job: paste or upload a list, then confirm its preview. Each kind
+subclasses `BulkItemsForm` with its own wording and options."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django import forms
-from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.bulk import PHONE_NUMBERS, NumberFormat
 from thuladmin.bulk.kinds import BulkKind, kind_for
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.parsing import ParseResult
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_EXTENSIONS = (".txt", ".csv")
-# Thousands separators people type or copy into a count: "1 234", "1,234", "1.234", "1'234".
-COUNT_GROUPING = str.maketrans("", "", " \u00a0\u202f,.'\u2019_")
 # Refused tokens listed on a page; the CSV export of a job has all of them.
 INVALID_SHOWN = 100
 
@@ -26,15 +23,6 @@ INVALID_SHOWN = 100
 def grouped(number: int) -> str:
     """A count as the page shows it, with the active language's thousands separator."""
     return number_format(number, force_grouping=True)
-
-
-def number_format_description(number_format: str) -> str:
-    """What the number format setting does, in the words of the page that shows it."""
-    if number_format == NumberFormat.NATIONAL:
-        return _(
-            "National: a +48 or 0048 prefix is dropped, so +48 600 100 200 is sent as 600100200."
-        )
-    return _("As typed: numbers are sent as pasted, without spaces, dashes, dots or parentheses.")
 
 
 class BulkItemsForm(forms.Form):
@@ -137,51 +125,12 @@ class BulkItemsForm(forms.Form):
         return cleaned
 
 
-class PhoneNumbersForm(BulkItemsForm):
-    """Phone numbers to remove from one campaign."""
-
-    kind = PHONE_NUMBERS
-    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
-    nothing_valid_message = gettext_lazy(
-        "None of these is a phone number: every token was refused (see the list below)."
-    )
-    limit_message = gettext_lazy(
-        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
-    )
-
-    search_in_additional_numbers = forms.BooleanField(
-        label=gettext_lazy("Also match the records' additional numbers"),
-        required=False,
-        help_text=gettext_lazy(
-            "Removes a record when one of its additional numbers matches, not only its main one."
-        ),
-    )
-
-    field_order = ["text", "upload", "search_in_additional_numbers"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["text"].label = _("Phone numbers")
-        self.fields["text"].help_text = _(
-            "One a line, or separated by commas, semicolons, tabs or spaces. Spaces, dashes, dots "
-            "and parentheses inside a number are ignored."
-        )
-        self.fields["text"].widget.attrs["placeholder"] = "600 100 200\n+48 600-100-201"
-
-    def options(self) -> dict[str, Any]:
-        return {
-            "number_format": settings.PHONE_NUMBER_FORMAT,
-            "search_in_additional_numbers": bool(
-                self.cleaned_data.get("search_in_additional_numbers")
-            ),
-        }
-
-
 class StartForm(forms.Form):
     """The preview's confirmation, which queues the job.
 
-    A large job (or, for kinds that cannot be undone, any job) asks for something to be typed
-    (the campaign id, or the count) so that no job of that size starts from a stray click.
+    When the job's kind asks for it (a large job, or one that cannot be undone), something must
+    be typed first (the campaign id, or the count: see `BulkKind.confirmation`), so that no job
+    of that size starts from a stray click.
     """
 
     confirmation = forms.CharField(
@@ -194,38 +143,25 @@ class StartForm(forms.Form):
     def __init__(self, *args: Any, job: BulkJob, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.job = job
-        count = grouped(job.item_count)
-        if kind_for(job.kind).always_type_to_confirm:
-            self.expects = "count"
-            self.fields["confirmation"].label = _(
-                "Type the number of customers to delete, %(count)s, to confirm"
-            ) % {"count": count}
-            self.fields["confirmation"].widget.attrs["inputmode"] = "numeric"
-        elif job.item_count >= settings.BULK_TYPED_CONFIRMATION_THRESHOLD:
-            self.expects = "campaign"
-            self.fields["confirmation"].label = _(
-                "This is a large job: type the campaign id, %(campaign_id)s, to confirm"
-            ) % {"campaign_id": job.campaign_id}
-        else:
-            self.expects = ""
+        self.expected = kind_for(job.kind).confirmation(job)
+        if self.expected is None:
             del self.fields["confirmation"]
+            return
+        field = self.fields["confirmation"]
+        field.label = self.expected.label
+        if self.expected.numeric:
+            field.widget.attrs["inputmode"] = "numeric"
+
+    @property
+    def expects(self) -> bool:
+        """Whether something must be typed (the template shows the field then)."""
+        return self.expected is not None
 
     def clean_confirmation(self) -> str:
-        typed = self.cleaned_data["confirmation"].strip()
-        if self.expects == "count":
-            if typed.translate(COUNT_GROUPING) != str(self.job.item_count):
-                raise forms.ValidationError(
-                    _("That is not the count: type %(count)s to delete these customers."),
-                    code="mismatch",
-                    params={"count": grouped(self.job.item_count)},
-                )
-        elif typed != self.job.campaign_id:
-            raise forms.ValidationError(
-                _("That is not the campaign id: type %(campaign_id)s to start."),
-                code="mismatch",
-                params={"campaign_id": self.job.campaign_id},
-            )
-        return typed
+        typed = self.cleaned_data["confirmation"]
+        if not self.expected.matches(typed):
+            raise forms.ValidationError(self.expected.mismatch_message, code="mismatch")
+        return typed.strip()
 
 
 def items_form_context(form: BulkItemsForm) -> dict[str, Any]:

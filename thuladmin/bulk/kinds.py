@@ -1,82 +1,237 @@
-"""What differs between bulk deletions: the endpoint, how items are parsed, the wording.
+"""What differs between kinds of bulk job, and the registry the engine looks kinds up in.
 
-The engine knows nothing about phone numbers or customers; `campaigns.bulk` and `customers.bulk`
-each register one `BulkKind`.
+The engine (models, runner, services, the job pages) knows nothing about phone numbers,
+campaigns or customers. Each kind lives in the app it belongs to, in that app's `bulk` module
+(found by `BulkConfig.ready`), and owns everything that differs: who may run it, its paste page
+and form, its confirmation rule, its wording and templates, its outcomes, how items are grouped
+into requests and sent, and how the audit log's search normalises a typed item.
+
+Adding a kind: subclass `BulkKind` in `<app>/bulk.py` (or a module it imports), call
+`register()`, route its paste view, and write its template (see `template_name`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from thuladmin.bulk.chunking import chunk_by_url_budget
 from thuladmin.bulk.models import Outcome
+from thuladmin.thulium import errors
+from thuladmin.thulium.client import query_item
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.db.models import Choices
     from django.utils.functional import Promise
 
     from thuladmin.bulk.models import BulkJob
     from thuladmin.bulk.parsing import ParseResult
     from thuladmin.thulium.client import ThuliumClient
 
+    User = AbstractBaseUser | AnonymousUser
+
+# Thousands separators people type or copy into a count: "1 234", "1,234", "1.234", "1'234".
+COUNT_GROUPING = str.maketrans("", "", " \u00a0\u202f,.'\u2019_")
+
 
 @dataclass(frozen=True, slots=True)
 class ItemResult:
-    outcome: Outcome
+    """What Thulium's answer says happened to one item. `outcome` is one of the kind's
+    `outcomes`; `detail` is shown beside it; `record_ids` and `removed_count` say which records
+    went, for kinds that remove records."""
+
+    outcome: str
     detail: str = ""
     record_ids: tuple[str, ...] = ()
     removed_count: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What a supervisor must type before a job starts, so that no large or irreversible job
+    starts from a stray click: the label of the field, the text expected, and what to say when
+    something else was typed. A `numeric` confirmation (a count) ignores thousands separators."""
+
+    label: str
+    expected: str
+    mismatch_message: str
+    numeric: bool = False
+
+    def matches(self, typed: str) -> bool:
+        typed = typed.strip()
+        if self.numeric:
+            typed = typed.translate(COUNT_GROUPING)
+        return typed == self.expected
+
+
 class BulkKind:
-    """One kind of bulk deletion. Subclasses fill in the class attributes and three methods."""
+    """One kind of bulk job. Subclasses fill in the class attributes and the methods that
+    raise NotImplementedError; the others have defaults most kinds keep."""
 
     name: ClassVar[str]
-    # The repeated query parameter, e.g. "phone_number" for `phone_number[]`.
-    query_name: ClassVar[str]
     item_label: ClassVar[Promise]
     item_label_plural: ClassVar[Promise]
-    # The outcomes this kind's items can end with, in the order the results page lists them.
-    outcomes: ClassVar[tuple[Outcome, ...]]
-    # Whether the supervisor must type the count (or campaign id) to confirm, whatever the size.
-    always_type_to_confirm: ClassVar[bool] = False
+    # What the job does, as the audit log's action labels and the jobs list name it.
+    title: ClassVar[Promise]
+    # The outcomes this kind's items can end with, in the order the results page lists them:
+    # members of a TextChoices (the engine's `Outcome` or the kind's own), for their labels.
+    outcomes: ClassVar[tuple[Choices, ...]]
+    # Outcomes worth sending again in a follow-up job ("retry").
+    retryable_outcomes: ClassVar[tuple[str, ...]] = (Outcome.ERROR, Outcome.UNCERTAIN)
+    # A template with the kind's partials (see templates/bulk/detail.html for where each is
+    # used): breadcrumbs, heading, summary, confirm_button, preview_header, preview_row,
+    # result_header, result_row, retry_button, job_what.
+    template_name: ClassVar[str]
+    # Whether sending an item twice does no harm (setting a status), so an attempt that got no
+    # answer is simply made again and no item is ever "uncertain". Deleting is not safe: a
+    # second attempt answers "did not exist" for what the first one removed.
+    resend_is_safe: ClassVar[bool] = False
+    # Errors after which no other request of the job can succeed either (wrong credentials, no
+    # such campaign): the job stops sending and the items left end with the error.
+    fatal_errors: ClassVar[tuple[type[errors.ThuliumError], ...]] = (
+        errors.AuthenticationFailed,
+        errors.NotFound,
+    )
+    # Whether the preview looks each item up in Thulium (`preview_item`) to show what it is.
+    looks_up_items: ClassVar[bool] = False
+
+    # --- who, where, how to confirm ------------------------------------------------------------
+
+    def may_run(self, user: User) -> bool:
+        """Whether `user` may paste, start, cancel, retry and read jobs of this kind."""
+        raise NotImplementedError
+
+    def paste_url(self, job: BulkJob) -> str:
+        """Where a list of this kind is pasted: where "discard" and "start over" lead."""
+        raise NotImplementedError
+
+    def confirmation(self, job: BulkJob) -> Confirmation | None:
+        """What must be typed to start `job`, or None when a click is enough."""
+        return None
+
+    def page_context(self, job: BulkJob) -> dict:
+        """What the kind's partials need beyond the job (e.g. an option in words)."""
+        return {}
+
+    # --- items ---------------------------------------------------------------------------------
 
     def parse(self, text: str, *, options: Mapping) -> ParseResult:
         raise NotImplementedError
 
-    def base_url_length(self, client: ThuliumClient, job: BulkJob) -> int:
-        """Bytes of the request URL apart from its items and their `&`s: chunks are sized
-        against it."""
-        raise NotImplementedError
+    def search_values(self, text: str) -> list[str]:
+        """The forms in which `text`, typed into the audit log's search, may have been stored as
+        an item of this kind ([] if it cannot be one). The kind's own normaliser, so "600 100
+        200" finds the item "600100200"."""
+        return []
 
-    # Whether the preview looks each item up in Thulium (`preview_item`) to show what it is.
-    looks_up_items: ClassVar[bool] = False
+    def outcome_label(self, outcome: str) -> str:
+        """An outcome in words, in the active language; an unknown code as it is."""
+        for choice in (*self.outcomes, *Outcome):
+            if choice == outcome:
+                return str(choice.label)
+        return outcome
+
+    def chunks(self, client: ThuliumClient, job: BulkJob, values: Iterable[str]) -> Iterator[list]:
+        """The items grouped into requests, one list per request, in order."""
+        raise NotImplementedError
 
     def preview_item(self, client: ThuliumClient, value: str) -> dict:
         """What Thulium knows about one item, as JSON for `BulkItem.preview`, so the preview can
-        show who or what is about to be deleted. Thulium errors propagate (NotFound included:
+        show who or what is about to be changed. Thulium errors propagate (NotFound included:
         the caller decides how to record it)."""
         raise NotImplementedError
 
     def send(
         self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
     ) -> dict[str, ItemResult]:
-        """Send one chunk and map Thulium's answer to one result per value it mentions.
+        """Send one request and map Thulium's answer to one result per value it mentions.
 
-        `uncertain` means an earlier attempt of this chunk may have been applied, so "did not
-        exist" may really mean "removed by that attempt" and must be reported as UNCERTAIN.
-        Thulium errors propagate: the engine decides whether to try again.
+        `uncertain` means an earlier attempt of this request may have been applied, so "did not
+        exist" may really mean "removed by that attempt" and must be reported as UNCERTAIN
+        (always False for kinds whose `resend_is_safe`). Thulium errors propagate: the engine
+        decides whether to try again.
         """
         raise NotImplementedError
 
+    def __str__(self) -> str:
+        return self.name
+
+
+class UrlBatchedKind(BulkKind):
+    """A kind whose endpoint takes many items in its query string (`name[]=a&name[]=b`): each
+    request carries as many as fit `BULK_URL_BUDGET_BYTES`."""
+
+    # The repeated query parameter, e.g. "phone_number" for `phone_number[]`.
+    query_name: ClassVar[str]
+
+    def base_url_length(self, client: ThuliumClient, job: BulkJob) -> int:
+        """Bytes of the request URL apart from its items and their `&`s."""
+        raise NotImplementedError
+
+    def chunks(self, client: ThuliumClient, job: BulkJob, values: Iterable[str]) -> Iterator[list]:
+        return chunk_by_url_budget(
+            values,
+            base_length=self.base_url_length(client, job),
+            item_length=lambda value: len(query_item(self.query_name, value).encode()),
+            budget=settings.BULK_URL_BUDGET_BYTES,
+        )
+
+
+class OneByOneKind(BulkKind):
+    """A kind whose endpoint takes one item a request: the runner keeps several in flight."""
+
+    def chunks(self, client: ThuliumClient, job: BulkJob, values: Iterable[str]) -> Iterator[list]:
+        return ([value] for value in values)
+
+
+def type_the_count(job: BulkJob, *, label: str, mismatch_message: str) -> Confirmation:
+    return Confirmation(
+        label=label, expected=str(job.item_count), mismatch_message=mismatch_message, numeric=True
+    )
+
+
+def above_typed_confirmation_threshold(job: BulkJob) -> bool:
+    return job.item_count >= settings.BULK_TYPED_CONFIRMATION_THRESHOLD
+
+
+# --- the registry ------------------------------------------------------------------------------
 
 _KINDS: dict[str, BulkKind] = {}
 
 
 def register(kind: BulkKind) -> BulkKind:
+    """Make `kind` known to the engine, its pages and the audit log. Called once, when the
+    kind's module is imported."""
+    if kind.name in _KINDS and type(_KINDS[kind.name]) is not type(kind):
+        raise ValueError(f"Two bulk kinds are named {kind.name!r}.")
     _KINDS[kind.name] = kind
     return kind
 
 
 def kind_for(name: str) -> BulkKind:
     return _KINDS[name]
+
+
+def registered_kinds() -> list[BulkKind]:
+    return list(_KINDS.values())
+
+
+def kinds_user_may_run(user: User) -> list[BulkKind]:
+    return [kind for kind in _KINDS.values() if kind.may_run(user)]
+
+
+def action_name(kind: BulkKind | str, event: str) -> str:
+    """The audit log's action for one event of a job ("start", "finish", "cancel")."""
+    return f"bulk.{kind}.{event}"
+
+
+JOB_EVENTS = {
+    "start": _("%(title)s: started"),
+    "finish": _("%(title)s: finished"),
+    "cancel": _("%(title)s: cancelled"),
+}

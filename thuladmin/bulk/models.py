@@ -7,6 +7,8 @@ restarted after a crash) can share a job without losing an item or sending a chu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,22 +18,15 @@ from django.utils.translation import pgettext_lazy
 
 
 class Outcome(models.TextChoices):
-    """What happened to one pasted item. Exactly one per item, once the job is over."""
+    """The outcomes the engine itself gives an item, whatever its kind. Each kind adds its own
+    (removed, deleted, updated…: see `BulkKind.outcomes`). Exactly one per item, once the job
+    is over."""
 
     PENDING = "PENDING", _("waiting")
-    REMOVED = "REMOVED", _("removed")
-    NOT_EXIST = "NOT_EXIST", _("did not exist")
-    CALL_IN_PROGRESS = "CALL_IN_PROGRESS", _("in a call")
-    DELETED = "DELETED", _("deleted")
-    NOT_FOUND = "NOT_FOUND", _("not found")
     UNCERTAIN = "UNCERTAIN", _("uncertain")
     ERROR = "ERROR", _("error")
     CANCELLED = "CANCELLED", _("cancelled")
     INVALID = "INVALID", _("invalid, not sent")
-
-
-# Outcomes worth sending again in a follow-up job.
-RETRYABLE_OUTCOMES = (Outcome.ERROR, Outcome.UNCERTAIN, Outcome.CALL_IN_PROGRESS)
 
 
 class BulkJobQuerySet(models.QuerySet):
@@ -152,8 +147,9 @@ class BulkItemQuerySet(models.QuerySet):
         """Items of one outcome, or all of them; the results page filters by this."""
         return self.filter(outcome=outcome) if outcome else self
 
-    def retryable(self) -> BulkItemQuerySet:
-        return self.filter(outcome__in=RETRYABLE_OUTCOMES)
+    def with_outcomes(self, outcomes: Iterable[str]) -> BulkItemQuerySet:
+        """Items that ended one of `outcomes`: what a retry sends again."""
+        return self.filter(outcome__in=list(outcomes))
 
     def to_send(self) -> BulkItemQuerySet:
         """The items a job sends (every valid, unique one), in pasted order: the preview's list
@@ -192,9 +188,8 @@ class BulkItem(models.Model):
     line = models.PositiveIntegerField(_("line"), null=True, blank=True)
     raw = models.CharField(_("as pasted"), max_length=200)
     value = models.CharField(_("as sent"), max_length=64, blank=True)
-    outcome = models.CharField(
-        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING
-    )
+    # One of the engine's `Outcome`s or of the job's kind's (`BulkKind.outcomes`).
+    outcome = models.CharField(_("outcome"), max_length=20, default=Outcome.PENDING)
     detail = models.TextField(_("detail"), blank=True)
     removed_count = models.PositiveIntegerField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

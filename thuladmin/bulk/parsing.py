@@ -43,10 +43,6 @@ class ParseResult:
     limit_exceeded: bool = False
     limit: int = 0
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.items and not self.invalid
-
 
 def parse_items(
     text: str,

@@ -39,21 +39,19 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import BaseCache, cache
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from thuladmin.bulk.kinds import ItemResult, kind_for
+from thuladmin.bulk.completion import bulk_job_finish_if_complete
+from thuladmin.bulk.kinds import BulkKind, ItemResult, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, BulkRunner, Outcome
-from thuladmin.bulk.services import bulk_job_finish_if_complete
 from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import ThuliumClient
 
 logger = logging.getLogger(__name__)
 
-# Errors after which no other chunk of the job can succeed either.
-FATAL_ERRORS = (errors.AuthenticationFailed, errors.NotFound)
 # Errors worth another attempt of the chunk, after the client's own retries gave up.
 TRANSIENT_ERRORS = (errors.Unavailable, errors.RateLimited, errors.BadResponse)
 # The longest round trip the pacer counts (see Pacer.observe).
@@ -271,8 +269,12 @@ class JobRunner:
         # Chunks worth trying to claim, read a few at a time; one thread claims at once.
         self._candidates: list[dict] = []
         self._claim_lock = threading.Lock()
-        # Set by the first error after which no request can succeed (see FATAL_ERRORS).
+        # Set by the first error after which no request can succeed (see `BulkKind.fatal_errors`).
         self._fatal_message: str | None = None
+        # Whether an attempt that may have been applied makes the items uncertain: not for
+        # kinds whose requests may be sent twice without harm (`BulkKind.resend_is_safe`).
+        self._tracks_uncertainty = True
+        self._fatal_errors: tuple[type[errors.ThuliumError], ...] = ()
 
     def run(self) -> None:
         """Work on the job until no chunk is left that this runner could take."""
@@ -287,6 +289,8 @@ class JobRunner:
         if self.client is None:
             self.client = get_client(language=self.language)
         kind = kind_for(job.kind)
+        self._tracks_uncertainty = not kind.resend_is_safe
+        self._fatal_errors = kind.fatal_errors
         BulkRunner.objects.create(id=self.runner_id, job=job)
         heartbeat = threading.Thread(target=self._beat, name="bulk-heartbeat", daemon=True)
         heartbeat.start()
@@ -314,7 +318,7 @@ class JobRunner:
         finally:
             connection.close()
 
-    def _work(self, job: BulkJob, kind) -> None:
+    def _work(self, job: BulkJob, kind: BulkKind) -> None:
         translation.activate(self.language)  # this pool thread's, for the items' details
         try:
             while True:
@@ -366,7 +370,7 @@ class JobRunner:
     def _try_claim(self, job: BulkJob, candidate: dict) -> ClaimedChunk | None:
         orphaned = candidate["state"] == BulkChunk.State.SENDING
         # The runner that died may have sent it: "did not exist" is no longer certain.
-        uncertain = candidate["uncertain"] or orphaned
+        uncertain = (candidate["uncertain"] or orphaned) and self._tracks_uncertainty
         claimed = BulkChunk.objects.filter(
             pk=candidate["pk"],
             state=candidate["state"],
@@ -402,7 +406,7 @@ class JobRunner:
 
     # --- sending ----------------------------------------------------------------------------
 
-    def _send(self, job: BulkJob, kind, chunk: ClaimedChunk) -> None:
+    def _send(self, job: BulkJob, kind: BulkKind, chunk: ClaimedChunk) -> None:
         items = _chunk_items(chunk)
         values = list(items)
         if chunk.attempts > settings.BULK_CHUNK_MAX_ATTEMPTS:
@@ -430,7 +434,7 @@ class JobRunner:
                         self._pacer.observe(time.monotonic() - sent_at)
                 except errors.ThuliumError as error:
                     failure = error
-                    if isinstance(error, FATAL_ERRORS):
+                    if isinstance(error, self._fatal_errors):
                         # Before the slot is given back, so no thread waiting for it sends.
                         self._fatal_message = error.message
         if failure is not None:
@@ -445,7 +449,9 @@ class JobRunner:
         items: Mapping[str, int],
         error: errors.ThuliumError,
     ) -> None:
-        uncertain = chunk.uncertain or error.maybe_applied or isinstance(error, errors.BadResponse)
+        uncertain = self._tracks_uncertainty and (
+            chunk.uncertain or error.maybe_applied or isinstance(error, errors.BadResponse)
+        )
         logger.warning(
             "bulk job %s chunk %s attempt %s failed: %r",
             job.pk,
@@ -469,7 +475,7 @@ class JobRunner:
             )
             return
         self._record(chunk, items, self._all(list(items), uncertain, error.message))
-        if isinstance(error, FATAL_ERRORS):
+        if isinstance(error, self._fatal_errors):
             self._fail_remaining(job, error.message)
 
     @staticmethod
@@ -495,7 +501,10 @@ class JobRunner:
             )
             if claimed:
                 chunk = ClaimedChunk(
-                    pk=pk, number=number, attempts=attempts + 1, uncertain=uncertain
+                    pk=pk,
+                    number=number,
+                    attempts=attempts + 1,
+                    uncertain=uncertain and self._tracks_uncertainty,
                 )
                 items = _chunk_items(chunk)
                 self._record(chunk, items, self._all(list(items), chunk.uncertain, message))
@@ -562,32 +571,3 @@ def _chunk_items(chunk: ClaimedChunk) -> dict[str, int]:
     return dict(
         BulkItem.objects.filter(chunk_id=chunk.pk).order_by("position").values_list("value", "pk")
     )
-
-
-def bulk_jobs_resume_stale() -> list[int]:
-    """Queue a runner for every unfinished job that has none alive, e.g. after a worker crash.
-
-    Called by every `db_worker` on a timer (see the `db_worker` command) and by
-    `manage.py bulk_resume`. A job whose task is still waiting in the queue is left alone.
-    """
-    from thuladmin.bulk.tasks import bulk_job_run
-
-    close_old_connections()
-    stale_before = runner_stale_before()
-    grace = timezone.now() - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS * 3)
-    resumed = []
-    for job in BulkJob.objects.unfinished().exclude(confirmed_at__gt=grace):
-        if BulkRunner.objects.filter(job=job, heartbeat_at__gte=stale_before).exists():
-            continue
-        if bulk_job_finish_if_complete(job_id=job.pk):
-            continue
-        if (
-            BulkJob.objects.filter(pk=job.pk)
-            .filter(Q(resume_enqueued_at__isnull=True) | Q(resume_enqueued_at__lt=grace))
-            .update(resume_enqueued_at=timezone.now())
-        ):
-            bulk_job_run.enqueue(job_id=job.pk)
-            resumed.append(job.pk)
-            logger.warning("bulk job %s had no live runner: queued it again", job.pk)
-    BulkRunner.objects.filter(heartbeat_at__lt=timezone.now() - timedelta(hours=1)).delete()
-    return resumed

@@ -1,13 +1,12 @@
-"""Creating, starting, cancelling and retrying bulk jobs; each change of state is audited."""
+"""Creating, previewing, starting, cancelling and retrying bulk jobs; each change of state is
+audited."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,44 +15,18 @@ from django.utils import timezone, translation
 
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
-from thuladmin.bulk.chunking import chunk_by_url_budget
-from thuladmin.bulk.kinds import kind_for
+from thuladmin.bulk.completion import bulk_job_finish_if_complete
+from thuladmin.bulk.kinds import action_name, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import ParsedItem, ParseResult
+from thuladmin.bulk.tasks import bulk_job_run
 from thuladmin.thulium import errors, get_client
-from thuladmin.thulium.client import query_item
 
 INSERT_BATCH_SIZE = 2000
 # Lookups in flight at once while a preview page looks its items up in Thulium.
 PREVIEW_LOOKUPS_AT_ONCE = 8
 # Failures after which the other lookups of the page would fail the same way (or wait as long).
 PREVIEW_GIVE_UP_ERRORS = (errors.Unavailable, errors.RateLimited, errors.AuthenticationFailed)
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    total: int
-    done: int
-    counts: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(self.done * 100 / self.total)
-
-
-def bulk_job_progress(job: BulkJob) -> Progress:
-    """Counts per outcome from the chunks' tallies: a few rows, whatever the job's size."""
-    counts: Counter[str] = Counter()
-    for tally in (
-        BulkChunk.objects.filter(job=job)
-        .exclude(outcome_counts={})
-        .values_list("outcome_counts", flat=True)
-    ):
-        counts.update(tally)
-    if job.invalid_count:
-        counts[Outcome.INVALID] = job.invalid_count
-    done = sum(count for outcome, count in counts.items() if outcome != Outcome.INVALID)
-    return Progress(total=job.item_count, done=done, counts=dict(counts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,33 +116,19 @@ def bulk_job_draft_create(
         invalid_count=len(parsed.invalid),
         retry_of=retry_of,
     )
-    base_length = kind.base_url_length(get_client(), job)
-    chunks = chunk_by_url_budget(
-        (item.value for item in parsed.items),
-        base_length=base_length,
-        item_length=lambda value: len(query_item(kind.query_name, value).encode()),
-        budget=settings.BULK_URL_BUDGET_BYTES,
-    )
+    chunks = kind.chunks(get_client(), job, (item.value for item in parsed.items))
+    # (unsaved chunk, position of its first item): chunks are written a batch at a time too,
+    # since a kind that sends one item a request has as many chunks as items.
+    unsaved: list[tuple[BulkChunk, int]] = []
     position = 0
-    pending: list[BulkItem] = []
     for number, values in enumerate(chunks):
-        chunk = BulkChunk.objects.create(job=job, number=number, item_count=len(values))
-        for _ in values:
-            item: ParsedItem = parsed.items[position]
-            pending.append(
-                BulkItem(
-                    job=job,
-                    chunk=chunk,
-                    position=position,
-                    line=item.line,
-                    raw=item.raw,
-                    value=item.value,
-                )
-            )
-            position += 1
-        if len(pending) >= INSERT_BATCH_SIZE:
-            BulkItem.objects.bulk_create(pending)
-            pending = []
+        unsaved.append((BulkChunk(job=job, number=number, item_count=len(values)), position))
+        position += len(values)
+        if len(unsaved) >= INSERT_BATCH_SIZE or position - unsaved[0][1] >= INSERT_BATCH_SIZE:
+            _chunks_with_items_create(job, unsaved, parsed.items)
+            unsaved = []
+    _chunks_with_items_create(job, unsaved, parsed.items)
+    pending: list[BulkItem] = []
     for rejected in parsed.invalid:
         pending.append(
             BulkItem(
@@ -186,10 +145,30 @@ def bulk_job_draft_create(
     return job
 
 
+def _chunks_with_items_create(
+    job: BulkJob, chunks: list[tuple[BulkChunk, int]], items: Sequence[ParsedItem]
+) -> None:
+    """Write a batch of chunks, then their items (from each chunk's first position on)."""
+    created = BulkChunk.objects.bulk_create([chunk for chunk, _first in chunks])
+    rows = []
+    for chunk, (_unsaved, first) in zip(created, chunks, strict=True):
+        for position in range(first, first + chunk.item_count):
+            item = items[position]
+            rows.append(
+                BulkItem(
+                    job=job,
+                    chunk=chunk,
+                    position=position,
+                    line=item.line,
+                    raw=item.raw,
+                    value=item.value,
+                )
+            )
+    BulkItem.objects.bulk_create(rows, batch_size=INSERT_BATCH_SIZE)
+
+
 def bulk_job_start(*, job: BulkJob, user) -> bool:
     """Confirm a draft and queue it. Returns False if it was already started (a double submit)."""
-    from thuladmin.bulk.tasks import bulk_job_run
-
     with transaction.atomic():
         started = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DRAFT).update(
             state=BulkJob.State.QUEUED, confirmed_at=timezone.now()
@@ -198,7 +177,7 @@ def bulk_job_start(*, job: BulkJob, user) -> bool:
             return False
         audit_entry_create(
             actor=user,
-            action=f"bulk.{job.kind}.start",
+            action=action_name(job.kind, "start"),
             outcome=AuditEntry.Outcome.SUCCESS,
             campaign_id=job.campaign_id,
             target=f"job {job.pk}",
@@ -255,7 +234,7 @@ def bulk_job_cancel(*, job: BulkJob, user) -> int:
                 cancelled += count
         audit_entry_create(
             actor=user,
-            action=f"bulk.{job.kind}.cancel",
+            action=action_name(job.kind, "cancel"),
             outcome=AuditEntry.Outcome.SUCCESS,
             campaign_id=job.campaign_id,
             target=f"job {job.pk}",
@@ -268,10 +247,11 @@ def bulk_job_cancel(*, job: BulkJob, user) -> int:
 
 
 def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:
-    """A draft follow-up job with the items that failed, were uncertain or were in a call."""
+    """A draft follow-up job with the items whose outcome the kind says is worth sending again
+    (failed, uncertain, in a call…), or None if there are none."""
     items = [
         ParsedItem(value=value, raw=raw, line=line or 0)
-        for value, raw, line in job.items.retryable()
+        for value, raw, line in job.items.with_outcomes(kind_for(job.kind).retryable_outcomes)
         .order_by("position")
         .values_list("value", "raw", "line")
     ]
@@ -285,48 +265,3 @@ def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:
         options=job.options,
         retry_of=job,
     )
-
-
-def bulk_job_finish_if_complete(*, job_id: int) -> bool:
-    """Close the job once no chunk is waiting or in flight, and audit its outcome counts.
-
-    Several runners may finish at once: the conditional update lets exactly one of them write
-    the closing entry.
-    """
-    open_chunks = BulkChunk.objects.filter(
-        job_id=job_id, state__in=[BulkChunk.State.PENDING, BulkChunk.State.SENDING]
-    )
-    if open_chunks.exists():
-        return False
-    job = BulkJob.objects.get(pk=job_id)
-    if job.state == BulkJob.State.DRAFT:
-        return False
-    final_state = BulkJob.State.CANCELLED if job.cancel_requested_at else BulkJob.State.FINISHED
-    with transaction.atomic():
-        closed = BulkJob.objects.filter(pk=job_id, finished_at__isnull=True).update(
-            state=final_state, finished_at=timezone.now()
-        )
-        if not closed:
-            return False
-        job.refresh_from_db()
-        progress = bulk_job_progress(job)
-        failed = sum(progress.counts.get(o, 0) for o in (Outcome.ERROR, Outcome.UNCERTAIN))
-        audit_entry_create(
-            actor=job.created_by,
-            action=f"bulk.{job.kind}.finish",
-            outcome=(
-                AuditEntry.Outcome.SUCCESS
-                if not failed and final_state == BulkJob.State.FINISHED
-                else AuditEntry.Outcome.PARTIAL
-            ),
-            campaign_id=job.campaign_id,
-            target=f"job {job.pk}",
-            request={"job": job.pk, "items": job.item_count, "options": job.options},
-            response={"state": final_state, "outcomes": progress.counts},
-            duration_ms=int(
-                (job.finished_at - (job.started_at or job.confirmed_at or job.created_at))
-                / timedelta(milliseconds=1)
-            ),
-            bulk_job=job,
-        )
-    return True

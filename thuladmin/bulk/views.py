@@ -1,61 +1,50 @@
-"""The bulk deletion pages: paste a list, preview it, confirm, and follow the job to its end.
+"""The bulk job pages, shared by every kind: the preview, the job's progress and results, its
+actions (start, discard, cancel, retry), its CSV export, and the jobs list.
 
-The customers page (`customers.views.index`) takes its list the same way and then hands over to
-the job page here, which serves both kinds. The job page is one view at one URL, bookmarkable
-in every state: a draft shows its preview, a started job its progress and each item's outcome.
+Each kind has its own paste page, in its app; a valid list becomes a draft job whose page is
+here. The job page is one view at one URL, bookmarkable in every state: a draft shows its
+preview, a started job its progress and each item's outcome. What differs between kinds (the
+wording, the columns, the breadcrumbs) comes from the kind's template (`BulkKind.template_name`).
 """
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from campaigns.api_messages import thulium_error_message
-from campaigns.bulk import PHONE_NUMBERS
-from campaigns.forms import is_campaign_id
-from customers.bulk import CUSTOMERS
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
-from thuladmin.bulk.forms import (
-    INVALID_SHOWN,
-    PhoneNumbersForm,
-    StartForm,
-    grouped,
-    items_form_context,
-    number_format_description,
-)
-from thuladmin.bulk.kinds import kind_for
-from thuladmin.bulk.models import RETRYABLE_OUTCOMES, BulkItem, BulkJob, Outcome
+from thuladmin.bulk.completion import Progress, bulk_job_progress
+from thuladmin.bulk.forms import INVALID_SHOWN, StartForm, grouped
+from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
+from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import RejectedItem
+from thuladmin.bulk.permissions import may_change_job, may_open_jobs_list, may_read_job
 from thuladmin.bulk.services import (
-    Progress,
     bulk_items_preview_fill,
     bulk_job_cancel,
     bulk_job_discard,
-    bulk_job_draft_create,
-    bulk_job_progress,
     bulk_job_retry_create,
     bulk_job_start,
 )
+from thuladmin.partials import page_or_partial, wants_partial
+from thuladmin.spreadsheets import csv_lines, csv_response
+from thuladmin.thulium.messages import thulium_error_message
 
 RESULTS_PER_PAGE = 100
 # A preview page of a kind that looks its items up costs one request to Thulium per item.
@@ -65,72 +54,18 @@ EXPORT_BATCH = 2000
 # The id of the region an htmx request swaps, per state: the preview's list, or the results.
 PREVIEW_REGION = "preview-items"
 RESULTS_REGION = "job-results"
-
-# Who may open the jobs of each kind: view, start, discard, cancel, retry, export.
-KIND_PERMISSIONS: dict[str, Callable[[AbstractBaseUser | AnonymousUser], bool]] = {
-    PHONE_NUMBERS.name: roles.can_work_on_campaigns,
-    CUSTOMERS.name: roles.can_delete_customers,
-}
-
-
-def may_open_some_jobs(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return any(check(user) for check in KIND_PERMISSIONS.values())
-
-
-def may_change_job(user: AbstractBaseUser | AnonymousUser, job: BulkJob) -> bool:
-    check = KIND_PERMISSIONS.get(job.kind)
-    return check is not None and check(user)
+# Job pages show who was called, deleted or removed: no shared cache may keep them.
+private_no_store = cache_control(private=True, no_store=True)
 
 
 def _job_for(request: HttpRequest, job_id: int, *, read_only: bool = False) -> BulkJob:
-    """The job (404 if there is none), if the user may work on jobs of its kind (403 if not).
-
-    Any user with the kind's role may open any job of it: supervisors share a campaign's work,
-    and the audit log says who did what. Auditors may look at any job's results too, `read_only`,
-    since the audit log links to them, but never change one.
-    """
+    """The job (404 if there is none), if the user may work on it, or only read it when
+    `read_only` (403 if not): see `thuladmin.bulk.permissions` for the rule."""
     job = get_object_or_404(BulkJob.objects.with_author(), pk=job_id)
-    allowed = may_change_job(request.user, job) or (
-        read_only and roles.has_role(request.user, roles.Role.AUDITORS)
-    )
+    allowed = may_read_job(request.user, job) if read_only else may_change_job(request.user, job)
     if not allowed:
         raise PermissionDenied
     return job
-
-
-# --- pasting a list --------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required(roles.can_work_on_campaigns)
-def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
-    """Paste or upload the numbers to remove from a campaign. A valid list becomes a draft job
-    and the browser goes to its page, the preview; nothing is sent to Thulium here."""
-    if not is_campaign_id(campaign_id):
-        raise Http404(_("A campaign id is five letters or digits, such as 00001."))
-    if request.method == "POST":
-        form = PhoneNumbersForm(request.POST, request.FILES)
-        if form.is_valid():
-            job = bulk_job_draft_create(
-                user=request.user,
-                kind_name=PHONE_NUMBERS.name,
-                parsed=form.parsed,
-                campaign_id=campaign_id,
-                options=form.options(),
-            )
-            return redirect("bulk:detail", job_id=job.pk)
-    else:
-        form = PhoneNumbersForm()
-    return TemplateResponse(
-        request,
-        "bulk/remove_numbers.html",
-        {
-            "campaign_id": campaign_id,
-            "form": form,
-            "number_format": number_format_description(settings.PHONE_NUMBER_FORMAT),
-            **items_form_context(form),
-        },
-    )
 
 
 # --- the job page ----------------------------------------------------------------------------
@@ -163,11 +98,10 @@ def _query(**params: Any) -> str:
 
 
 def _outcome_filters(
-    job: BulkJob, progress: Progress, chosen: str
+    job: BulkJob, kind: BulkKind, progress: Progress, chosen: str
 ) -> tuple[list[dict[str, Any]], int]:
     """The results page's filter links (outcomes that occur, with their counts), and how many
     items the chosen one (or "all") lists."""
-    kind = kind_for(job.kind)
     total = job.item_count + job.invalid_count
     counts = dict(progress.counts)
     counts[Outcome.PENDING] = max(progress.total - progress.done, 0)
@@ -196,6 +130,12 @@ def _outcome_filters(
     return filters, listed
 
 
+def _with_outcome_labels(kind: BulkKind, items: list[BulkItem]) -> list[BulkItem]:
+    for item in items:
+        item.outcome_label = kind.outcome_label(item.outcome)
+    return items
+
+
 def _job_context(
     request: HttpRequest,
     job: BulkJob,
@@ -211,16 +151,18 @@ def _job_context(
     kind = kind_for(job.kind)
     progress = bulk_job_progress(job)
     detail_url = reverse("bulk:detail", args=[job.pk])
+    may_change = may_change_job(request.user, job)
     context: dict[str, Any] = {
         "job": job,
         "is_draft": job.state == BulkJob.State.DRAFT,
         "kind": kind,
-        "is_phone": job.kind == PHONE_NUMBERS.name,
+        # Where the kind's breadcrumbs and "start over" may lead: only for those who may go.
+        "may_change": may_change,
+        "jobs_url": reverse("bulk:index") if may_open_jobs_list(request.user) else "",
         "progress": progress,
         "detail_url": detail_url,
         "notice": notice,
-        "paste_url": _paste_url(job),
-        "may_change": may_change_job(request.user, job),
+        **kind.page_context(job),
     }
     if job.state == BulkJob.State.DRAFT:
         per_page = LOOKUP_PREVIEW_PER_PAGE if kind.looks_up_items else RESULTS_PER_PAGE
@@ -244,17 +186,18 @@ def _job_context(
             refused_total=job.invalid_count,
             refused_more=max(job.invalid_count - INVALID_SHOWN, 0),
             start_form=start_form or StartForm(job=job),
-            number_format=number_format_description(job.options.get("number_format", "")),
         )
         return context
 
     chosen = request.GET.get("outcome", "")
-    if chosen not in Outcome.values:
+    if chosen not in {outcome.value for outcome in (Outcome.PENDING, *kind.outcomes)}:
         chosen = ""
-    filters, listed = _outcome_filters(job, progress, chosen)
+    filters, listed = _outcome_filters(job, kind, progress, chosen)
     items = job.items.with_outcome(chosen).with_record_ids()
     page = _page(items, request, per_page=RESULTS_PER_PAGE, count=listed)
+    _with_outcome_labels(kind, page.object_list)
     page_query = _query(outcome=chosen, page=page.number if page.number > 1 else "")
+    retry_count = sum(progress.counts.get(o, 0) for o in kind.retryable_outcomes)
     context.update(
         page=page,
         page_url=detail_url + _query(outcome=chosen) + ("&" if chosen else "?"),
@@ -263,8 +206,8 @@ def _job_context(
         # The URL the results region refreshes itself from: this page, this filter.
         refresh_url=detail_url + page_query,
         page_query=page_query,
-        can_retry=job.is_over and any(progress.counts.get(o) for o in RETRYABLE_OUTCOMES),
-        retry_count=sum(progress.counts.get(o, 0) for o in RETRYABLE_OUTCOMES),
+        can_retry=may_change and job.is_over and retry_count > 0,
+        retry_count=retry_count,
         duration=_duration(job),
     )
     return context
@@ -285,14 +228,8 @@ def _duration(job: BulkJob) -> str:
     }
 
 
-def _paste_url(job: BulkJob) -> str:
-    """Where a list of this job's kind is pasted: where "discard" and "start over" lead."""
-    if job.kind == PHONE_NUMBERS.name:
-        return reverse("campaigns:remove_numbers", args=[job.campaign_id])
-    return reverse("customers:index")
-
-
 @require_GET
+@private_no_store
 def detail(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job: its preview while a draft, then its progress and every item's outcome.
 
@@ -301,18 +238,17 @@ def detail(request: HttpRequest, job_id: int) -> HttpResponse:
     seconds while the job is active (the region stops asking once the job is over).
     """
     job = _job_for(request, job_id, read_only=True)
-    region = PREVIEW_REGION if job.state == BulkJob.State.DRAFT else RESULTS_REGION
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
-    if partial and request.htmx.target and request.htmx.target != region:
+    is_draft = job.state == BulkJob.State.DRAFT
+    region = PREVIEW_REGION if is_draft else RESULTS_REGION
+    if wants_partial(request) and request.htmx.target and request.htmx.target != region:
         # The job moved on since the page was drawn (started or discarded elsewhere).
         return HttpResponseClientRefresh()
-    template_name = "bulk/detail.html"
-    if partial:
-        template_name += "#preview_items" if region == PREVIEW_REGION else "#results"
-    response = TemplateResponse(request, template_name, _job_context(request, job))
-    # One URL, two bodies: without this a browser's back button can show the bare fragment.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return page_or_partial(
+        request,
+        "bulk/detail.html",
+        "preview_items" if is_draft else "results",
+        _job_context(request, job),
+    )
 
 
 @require_POST
@@ -325,9 +261,11 @@ def start(request: HttpRequest, job_id: int) -> HttpResponse:
         return redirect("bulk:detail", job_id=job.pk)
     form = StartForm(request.POST, job=job)
     if not form.is_valid():
-        return TemplateResponse(
+        response = TemplateResponse(
             request, "bulk/detail.html", _job_context(request, job, start_form=form)
         )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
     if bulk_job_start(job=job, user=request.user):
         messages.success(
             request,
@@ -342,7 +280,7 @@ def start(request: HttpRequest, job_id: int) -> HttpResponse:
 def discard(request: HttpRequest, job_id: int) -> HttpResponse:
     """Throw a draft away (nothing was sent) and go back to where lists are pasted."""
     job = _job_for(request, job_id)
-    paste_url = _paste_url(job)
+    paste_url = kind_for(job.kind).paste_url(job)
     if bulk_job_discard(job=job):
         messages.success(request, _("Job %(job)s discarded: nothing was sent.") % {"job": job.pk})
         return redirect(paste_url)
@@ -369,9 +307,11 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         level = messages.INFO
         notice = _("This job is not running: there is nothing to cancel.")
     if request.htmx:
-        return TemplateResponse(
+        response = TemplateResponse(
             request, "bulk/detail.html#results", _job_context(request, job, notice=notice)
         )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
     messages.add_message(request, level, notice)
     return redirect(
         reverse("bulk:detail", args=[job.pk])
@@ -381,8 +321,9 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_POST
 def retry(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A follow-up draft with the items that failed, were uncertain or were in a call; its
-    preview is confirmed like any other. Asking twice leads to the same draft."""
+    """A follow-up draft with the items worth sending again (failed, uncertain, in a call…:
+    the kind says which); its preview is confirmed like any other. Asking twice leads to the
+    same draft."""
     job = _job_for(request, job_id)
     if not job.is_over:
         messages.error(request, _("A job can be retried once it is over."))
@@ -403,50 +344,20 @@ def retry(request: HttpRequest, job_id: int) -> HttpResponse:
 
 # --- export ------------------------------------------------------------------------------------
 
-# A cell a spreadsheet would run as a formula; "+48600100200" is only a number, so it is kept.
-FORMULA_START = re.compile(r"\A[=@\t\r]|\A[+-](?![0-9]+\Z)")
 
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if FORMULA_START.match(text) else text
-
-
-class _Echo:
-    """A file that hands back what is written to it, for a streamed csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(items: Iterable[BulkItem]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so that spreadsheets read the file as UTF-8
-    yield writer.writerow(
-        [
-            _("position"),
-            _("line"),
-            _("as pasted"),
-            _("as sent"),
-            _("outcome"),
-            _("removed count"),
-            _("record ids"),
-            _("detail"),
-        ]
-    )
+def _export_rows(kind: BulkKind, items: QuerySet) -> Any:
     for item in items:
-        yield writer.writerow(
-            [
-                item.position + 1,
-                "" if item.line is None else item.line,
-                _cell(item.raw),
-                _cell(item.value),
-                item.outcome,
-                "" if item.removed_count is None else item.removed_count,
-                " ".join(str(record_id) for record_id in item.record_ids),
-                _cell(item.detail),
-            ]
-        )
+        yield [
+            item.position + 1,
+            item.line,
+            item.raw,
+            item.value,
+            item.outcome,
+            kind.outcome_label(item.outcome),
+            item.removed_count,
+            " ".join(str(record_id) for record_id in item.record_ids),
+            item.detail,
+        ]
 
 
 @require_GET
@@ -454,23 +365,38 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """Every item of the job with its outcome, as CSV, streamed batch by batch so that a job of
     100,000 items never sits in memory."""
     job = _job_for(request, job_id, read_only=True)
+    kind = kind_for(job.kind)
+    header = [
+        _("position"),
+        _("line"),
+        _("as pasted"),
+        _("as sent"),
+        _("outcome code"),
+        _("outcome"),
+        _("removed count"),
+        _("record ids"),
+        _("detail"),
+    ]
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
-    response = StreamingHttpResponse(_csv_rows(items), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-{job.kind}.csv"'
-    return response
+    return csv_response(
+        csv_lines(header, _export_rows(kind, items)), filename=f"job-{job.pk}-{job.kind}.csv"
+    )
 
 
 # --- the jobs index ----------------------------------------------------------------------------
 
 
 @require_GET
-@permission_required(may_open_some_jobs)
+@permission_required(may_open_jobs_list)
+@private_no_store
 def index(request: HttpRequest) -> TemplateResponse:
-    """The user's recent jobs, newest first; admins see everyone's."""
-    kinds = [name for name, check in KIND_PERMISSIONS.items() if check(request.user)]
+    """The user's recent jobs, newest first, of the kinds they may run; admins see everyone's."""
+    kinds = [kind.name for kind in kinds_user_may_run(request.user)]
     everyone = roles.has_role(request.user, roles.Role.ADMINS)
     jobs = BulkJob.objects.for_jobs_page(user=request.user, everyone=everyone, kinds=kinds)
     page = paginate(Paginator(jobs, JOBS_PER_PAGE), request)
+    for job in page.object_list:
+        job.kind_object = kind_for(job.kind)
     return TemplateResponse(
         request,
         "bulk/index.html",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from thuladmin.bulk.runner import bulk_jobs_resume_stale
+from thuladmin.bulk.watchdog import bulk_jobs_resume_stale
 
 
 class Command(BaseCommand):

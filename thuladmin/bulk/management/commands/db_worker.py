@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from thuladmin.bulk.runner import bulk_jobs_resume_stale
+from thuladmin.bulk.watchdog import bulk_jobs_resume_stale
 from thuladmin.health.heartbeat import worker_heartbeat_forget, worker_heartbeat_loop
 
 logger = logging.getLogger(__name__)

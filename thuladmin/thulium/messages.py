@@ -1,6 +1,7 @@
 """What a supervisor reads when a call to Thulium fails.
 
-Shared by every page that talks to Thulium, so the same failure reads the same everywhere.
+Beside the client, shared by every page and job that talks to Thulium, so the same failure
+reads the same everywhere.
 """
 
 from __future__ import annotations

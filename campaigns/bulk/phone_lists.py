@@ -1,0 +1,69 @@
+"""What the kinds that take pasted phone numbers share: parsing, the paste form, the search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from thuladmin.bulk.forms import BulkItemsForm
+from thuladmin.bulk.parsing import InvalidItem, ParseResult, parse_items
+from thuladmin.phones import InvalidPhoneNumber, NumberFormat, normalise_phone_number
+
+
+def phone_item(token: str, *, number_format: str = NumberFormat.NATIONAL) -> str:
+    """One pasted token as the number sent, or InvalidItem saying what is wrong with it."""
+    try:
+        return normalise_phone_number(token, number_format=number_format)
+    except InvalidPhoneNumber as error:
+        raise InvalidItem(str(error)) from None
+
+
+def parse_phone_numbers(text: str, *, number_format: str) -> ParseResult:
+    """Pasted text as unique phone numbers in the form they are sent in, with every refused
+    token and its reason."""
+    return parse_items(
+        text,
+        normalise=lambda token: phone_item(token, number_format=number_format),
+        limit=settings.BULK_MAX_ITEMS,
+    )
+
+
+def phone_search_values(text: str) -> list[str]:
+    """The forms a number typed into a search may have been sent in: national and as typed,
+    because a job's options choose the format."""
+    values = []
+    for number_format in (NumberFormat.NATIONAL, NumberFormat.AS_TYPED):
+        try:
+            value = normalise_phone_number(text, number_format=number_format)
+        except InvalidPhoneNumber:
+            continue
+        if value not in values:
+            values.append(value)
+    return values
+
+
+def number_format_description(number_format: str) -> str:
+    """What the number format setting does, in the words of the page that shows it."""
+    if number_format == NumberFormat.NATIONAL:
+        return _(
+            "National: a +48 or 0048 prefix is dropped, so +48 600 100 200 is sent as 600100200."
+        )
+    return _("As typed: numbers are sent as pasted, without spaces, dashes, dots or parentheses.")
+
+
+class PhoneListForm(BulkItemsForm):
+    """A pasted or uploaded list of phone numbers; subclasses name the kind and its wording."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("Phone numbers")
+        self.fields["text"].help_text = _(
+            "One a line, or separated by commas, semicolons, tabs or spaces. Spaces, dashes, dots "
+            "and parentheses inside a number are ignored."
+        )
+        self.fields["text"].widget.attrs["placeholder"] = "600 100 200\n+48 600-100-201"
+
+    def options(self) -> dict[str, Any]:
+        return {"number_format": settings.PHONE_NUMBER_FORMAT}

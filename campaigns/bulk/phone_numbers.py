@@ -1,0 +1,253 @@
+"""Removing pasted phone numbers from one campaign: a kind of bulk job.
+
+`DELETE batch/outbounds/:id/records?phone_number[]=…` removes every record with each number and
+answers, per number, what happened to each of its records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from campaigns.bulk.phone_lists import (
+    PhoneListForm,
+    number_format_description,
+    parse_phone_numbers,
+    phone_search_values,
+)
+from campaigns.forms import is_campaign_id
+from thuladmin.accounts import roles
+from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk.forms import items_form_context
+from thuladmin.bulk.kinds import (
+    Confirmation,
+    ItemResult,
+    UrlBatchedKind,
+    above_typed_confirmation_threshold,
+    register,
+)
+from thuladmin.bulk.models import BulkJob, Outcome
+from thuladmin.bulk.parsing import ParseResult
+from thuladmin.bulk.services import bulk_job_draft_create
+from thuladmin.phones import MIN_DIGITS
+from thuladmin.thulium.client import ThuliumClient, query_item
+from thuladmin.thulium.types import PhoneOutcomeStatus, PhoneRecordOutcome
+
+
+class PhoneNumberOutcome(models.TextChoices):
+    """What removing one number from a campaign can end with, besides the engine's outcomes."""
+
+    REMOVED = "REMOVED", gettext_lazy("removed")
+    NOT_EXIST = "NOT_EXIST", gettext_lazy("did not exist")
+    CALL_IN_PROGRESS = "CALL_IN_PROGRESS", gettext_lazy("in a call")
+
+
+DOCUMENTED_STATUSES = frozenset(status.value for status in PhoneOutcomeStatus)
+
+
+def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: bool) -> ItemResult:
+    """One number's outcome from Thulium's list of per-record results.
+
+    A duplicated number has several records: it counts as removed only if every record was.
+    """
+    if len(entries) == 1 and entries[0].status == PhoneOutcomeStatus.REMOVED:
+        # Nearly every number of a large job: one record, removed. Decided without the lists
+        # below, which cost a job of 100,000 numbers a noticeable share of its CPU.
+        record_id = entries[0].record_id
+        return ItemResult(
+            outcome=PhoneNumberOutcome.REMOVED,
+            record_ids=(record_id,) if record_id else (),
+            removed_count=1,
+        )
+    removed = [entry for entry in entries if entry.status == PhoneOutcomeStatus.REMOVED]
+    in_call = [entry for entry in entries if entry.status == PhoneOutcomeStatus.CALL_IN_PROGRESS]
+    undocumented = sorted(
+        {entry.status or "?" for entry in entries if entry.status not in DOCUMENTED_STATUSES}
+    )
+    record_ids = tuple(entry.record_id for entry in removed if entry.record_id)
+    if undocumented:
+        return ItemResult(
+            outcome=Outcome.ERROR,
+            detail=_("Thulium answered with an undocumented status: %(statuses)s")
+            % {"statuses": ", ".join(undocumented)},
+            record_ids=record_ids,
+            removed_count=len(removed),
+        )
+    if in_call:
+        detail = ngettext(
+            "%(count)d record in a call, not removed.",
+            "%(count)d records in a call, not removed.",
+            len(in_call),
+        ) % {"count": len(in_call)}
+        if removed:
+            detail += " " + ngettext(
+                "%(count)d other record removed.",
+                "%(count)d other records removed.",
+                len(removed),
+            ) % {"count": len(removed)}
+        return ItemResult(
+            outcome=PhoneNumberOutcome.CALL_IN_PROGRESS,
+            detail=detail,
+            record_ids=record_ids,
+            removed_count=len(removed),
+        )
+    if removed:
+        return ItemResult(
+            outcome=PhoneNumberOutcome.REMOVED, record_ids=record_ids, removed_count=len(removed)
+        )
+    if uncertain:
+        return ItemResult(
+            outcome=Outcome.UNCERTAIN,
+            detail=_(
+                "Not found on a retry after an attempt that got no clear answer: it may have "
+                "been removed by that attempt, or may never have existed."
+            ),
+        )
+    return ItemResult(outcome=PhoneNumberOutcome.NOT_EXIST, removed_count=0)
+
+
+class PhoneNumbersKind(UrlBatchedKind):
+    name = "phone_numbers"
+    query_name = "phone_number"
+    item_label = gettext_lazy("phone number")
+    item_label_plural = gettext_lazy("phone numbers")
+    title = gettext_lazy("Remove phone numbers from a campaign")
+    template_name = "campaigns/bulk/phone_numbers.html"
+    outcomes = (
+        PhoneNumberOutcome.REMOVED,
+        PhoneNumberOutcome.NOT_EXIST,
+        PhoneNumberOutcome.CALL_IN_PROGRESS,
+        Outcome.UNCERTAIN,
+        Outcome.ERROR,
+        Outcome.CANCELLED,
+        Outcome.INVALID,
+    )
+    retryable_outcomes = (Outcome.ERROR, Outcome.UNCERTAIN, PhoneNumberOutcome.CALL_IN_PROGRESS)
+
+    def may_run(self, user) -> bool:
+        return roles.can_work_on_campaigns(user)
+
+    def paste_url(self, job: BulkJob) -> str:
+        return reverse("campaigns:remove_numbers", args=[job.campaign_id])
+
+    def confirmation(self, job: BulkJob) -> Confirmation | None:
+        if not above_typed_confirmation_threshold(job):
+            return None
+        return Confirmation(
+            label=_("This is a large job: type the campaign id, %(campaign_id)s, to confirm")
+            % {"campaign_id": job.campaign_id},
+            expected=job.campaign_id,
+            mismatch_message=_("That is not the campaign id: type %(campaign_id)s to start.")
+            % {"campaign_id": job.campaign_id},
+        )
+
+    def page_context(self, job: BulkJob) -> dict:
+        return {"number_format": number_format_description(job.options.get("number_format", ""))}
+
+    def parse(self, text: str, *, options: Mapping) -> ParseResult:
+        return parse_phone_numbers(
+            text, number_format=options.get("number_format", settings.PHONE_NUMBER_FORMAT)
+        )
+
+    def search_values(self, text: str) -> list[str]:
+        return phone_search_values(text)
+
+    def base_url_length(self, client: ThuliumClient, job: BulkJob) -> int:
+        sample = "0" * MIN_DIGITS
+        url = client.phone_deletion_url(
+            job.campaign_id,
+            [sample],
+            search_in_additional_numbers=bool(job.options.get("search_in_additional_numbers")),
+        )
+        return len(url.encode()) - len(query_item(self.query_name, sample))
+
+    def send(
+        self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
+    ) -> dict[str, ItemResult]:
+        report = client.records_delete_by_phone(
+            job.campaign_id,
+            values,
+            search_in_additional_numbers=bool(job.options.get("search_in_additional_numbers")),
+        )
+        uncertain = uncertain or report.maybe_applied_earlier
+        return {
+            number: phone_number_result(entries, uncertain=uncertain)
+            for number, entries in report.results.items()
+        }
+
+
+PHONE_NUMBERS = register(PhoneNumbersKind())
+
+
+class PhoneNumbersForm(PhoneListForm):
+    """Phone numbers to remove from one campaign."""
+
+    kind = PHONE_NUMBERS
+    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
+    nothing_valid_message = gettext_lazy(
+        "None of these is a phone number: every token was refused (see the list below)."
+    )
+    limit_message = gettext_lazy(
+        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
+    )
+
+    search_in_additional_numbers = forms.BooleanField(
+        label=gettext_lazy("Also match the records' additional numbers"),
+        required=False,
+        help_text=gettext_lazy(
+            "Removes a record when one of its additional numbers matches, not only its main one."
+        ),
+    )
+
+    field_order = ["text", "upload", "search_in_additional_numbers"]
+
+    def options(self) -> dict[str, Any]:
+        return {
+            **super().options(),
+            "search_in_additional_numbers": bool(
+                self.cleaned_data.get("search_in_additional_numbers")
+            ),
+        }
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(PHONE_NUMBERS.may_run)
+def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
+    """Paste or upload the numbers to remove from a campaign. A valid list becomes a draft job
+    and the browser goes to its page, the preview; nothing is sent to Thulium here."""
+    if not is_campaign_id(campaign_id):
+        raise Http404(_("A campaign id is five letters or digits, such as 00001."))
+    if request.method == "POST":
+        form = PhoneNumbersForm(request.POST, request.FILES)
+        if form.is_valid():
+            job = bulk_job_draft_create(
+                user=request.user,
+                kind_name=PHONE_NUMBERS.name,
+                parsed=form.parsed,
+                campaign_id=campaign_id,
+                options=form.options(),
+            )
+            return redirect("bulk:detail", job_id=job.pk)
+    else:
+        form = PhoneNumbersForm()
+    return TemplateResponse(
+        request,
+        "campaigns/remove_numbers.html",
+        {
+            "campaign_id": campaign_id,
+            "form": form,
+            "number_format": number_format_description(settings.PHONE_NUMBER_FORMAT),
+            **items_form_context(form),
+        },
+    )

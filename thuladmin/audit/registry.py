@@ -1,0 +1,84 @@
+"""What the audit log learns from the parts that write to it, without importing them.
+
+The audit log sits below the features it records: they import it to write entries, it never
+imports them. What it needs to know of them, they register here when their app loads:
+
+- the actions they write, with a label a person reads ("Record edited"), for the action filter;
+- how a searched phone number or id is normalised, and which of their own rows mention it
+  (a bulk job's items), so one search finds both the entries about it and the jobs it was in;
+- where an entry's subject can be opened (a bulk job's page), for those allowed to open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.db.models import Q
+    from django.utils.functional import Promise
+
+    from thuladmin.audit.models import AuditEntry
+
+
+_ACTIONS: dict[str, Promise | str] = {}
+
+
+def register_action(action: str, label: Promise | str) -> None:
+    _ACTIONS[action] = label
+
+
+def known_actions() -> list[tuple[str, str]]:
+    """(action, label) of every action registered, sorted by label in the active language."""
+    return sorted(((action, str(label)) for action, label in _ACTIONS.items()), key=lambda a: a[1])
+
+
+def action_label(action: str) -> str:
+    """What an action is called in the active language; unknown actions (written by a version
+    that had them) keep their code."""
+    label = _ACTIONS.get(action)
+    return str(label) if label is not None else action
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSearch:
+    """How one feature takes part in the audit log's item search.
+
+    `values(text)`: the forms the typed text may have been stored in (e.g. a phone number
+    without spaces). `related(values)`: a condition on audit entries that are about the item
+    through the feature's own rows (e.g. `bulk_job_id IN (...)`), or None.
+    """
+
+    values: Callable[[str], Sequence[str]]
+    related: Callable[[Sequence[str]], Q | None]
+
+
+_ITEM_SEARCHES: list[ItemSearch] = []
+
+
+def register_item_search(search: ItemSearch) -> None:
+    _ITEM_SEARCHES.append(search)
+
+
+def item_searches() -> list[ItemSearch]:
+    return list(_ITEM_SEARCHES)
+
+
+# (user, entry) -> the URL of what the entry is about, or "" when there is none or the user may
+# not open it. The first non-empty answer wins.
+EntryLink = Callable[["AbstractBaseUser | AnonymousUser", "AuditEntry"], str]
+_ENTRY_LINKS: list[EntryLink] = []
+
+
+def register_entry_link(link: EntryLink) -> None:
+    _ENTRY_LINKS.append(link)
+
+
+def entry_link(user: AbstractBaseUser | AnonymousUser, entry: AuditEntry) -> str:
+    for link in _ENTRY_LINKS:
+        url = link(user, entry)
+        if url:
+            return url
+    return ""

@@ -1,0 +1,75 @@
+"""What the audit log learns from the bulk engine (see `thuladmin.audit.registry`): each kind's
+actions, how a searched item is normalised and which jobs held it, and links to job pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, Subquery
+from django.urls import reverse
+from django.utils.functional import Promise, lazy
+
+from thuladmin.audit import registry
+from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.kinds import JOB_EVENTS, BulkKind, action_name, registered_kinds
+from thuladmin.bulk.models import BulkItem
+from thuladmin.bulk.permissions import may_read_job
+
+# A searched value found in the items of more bulk jobs than this is looked up with a subquery
+# instead of a list of job ids (see `jobs_with_items`).
+MAX_SEARCH_JOB_IDS = 1000
+
+
+def search_values(text: str) -> list[str]:
+    values: list[str] = []
+    for kind in registered_kinds():
+        for value in kind.search_values(text):
+            if value not in values:
+                values.append(value)
+    return values
+
+
+def jobs_with_items(values: Sequence[str]) -> Q | None:
+    """Entries about a bulk job that had one of `values` among its items.
+
+    The jobs are looked up first, in a query of their own on the `bulk_item_value` index, and
+    their ids handed over as a list: `target IN (...) OR bulk_job_id IN (ids)` is then two index
+    lookups on both SQLite and PostgreSQL, whereas PostgreSQL cannot use an index for
+    `bulk_job_id IN (SELECT ...)` under an OR and would scan the whole log. Only a value found
+    in more than MAX_SEARCH_JOB_IDS jobs falls back to that subquery.
+    """
+    # The partial index on item values leaves out empty values; saying so lets SQLite use it.
+    items = BulkItem.objects.filter(value__in=values).exclude(value="")
+    job_ids = list(
+        items.order_by().values_list("job_id", flat=True).distinct()[: MAX_SEARCH_JOB_IDS + 1]
+    )
+    if len(job_ids) > MAX_SEARCH_JOB_IDS:
+        return Q(bulk_job_id__in=Subquery(items.values("job_id")))
+    if job_ids:
+        return Q(bulk_job_id__in=job_ids)
+    return None
+
+
+def job_link(user: AbstractBaseUser | AnonymousUser, entry: AuditEntry) -> str:
+    """The job page of an entry about a bulk job, if the user may read it."""
+    job = entry.bulk_job
+    if job is None or not may_read_job(user, job):
+        return ""
+    return reverse("bulk:detail", kwargs={"job_id": job.pk})
+
+
+def register_with_the_audit_log() -> None:
+    """Called once the kinds are registered (`BulkConfig.ready`)."""
+    for kind in registered_kinds():
+        for event, label in JOB_EVENTS.items():
+            registry.register_action(action_name(kind, event), _job_event_label(label, kind))
+    registry.register_item_search(
+        registry.ItemSearch(values=search_values, related=jobs_with_items)
+    )
+    registry.register_entry_link(job_link)
+
+
+def _job_event_label(label: Promise, kind: BulkKind) -> Promise:
+    """ "Remove phone numbers: started", in whichever language is active when it is read."""
+    return lazy(lambda: str(label) % {"title": kind.title}, str)()

@@ -1,0 +1,91 @@
+"""How far a job has got, and closing it once every chunk is done.
+
+Below the runner and the services, which both close jobs: the runner when its last chunk is
+recorded, a cancel when it leaves nothing in flight.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from thuladmin.audit.models import AuditEntry
+from thuladmin.audit.services import audit_entry_create
+from thuladmin.bulk.kinds import action_name
+from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    total: int
+    done: int
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
+
+
+def bulk_job_progress(job: BulkJob) -> Progress:
+    """Counts per outcome from the chunks' tallies: a few rows, whatever the job's size."""
+    counts: Counter[str] = Counter()
+    for tally in (
+        BulkChunk.objects.filter(job=job)
+        .exclude(outcome_counts={})
+        .values_list("outcome_counts", flat=True)
+    ):
+        counts.update(tally)
+    if job.invalid_count:
+        counts[Outcome.INVALID] = job.invalid_count
+    done = sum(count for outcome, count in counts.items() if outcome != Outcome.INVALID)
+    return Progress(total=job.item_count, done=done, counts=dict(counts))
+
+
+def bulk_job_finish_if_complete(*, job_id: int) -> bool:
+    """Close the job once no chunk is waiting or in flight, and audit its outcome counts.
+
+    Several runners may finish at once: the conditional update lets exactly one of them write
+    the closing entry.
+    """
+    open_chunks = BulkChunk.objects.filter(
+        job_id=job_id, state__in=[BulkChunk.State.PENDING, BulkChunk.State.SENDING]
+    )
+    if open_chunks.exists():
+        return False
+    job = BulkJob.objects.get(pk=job_id)
+    if job.state == BulkJob.State.DRAFT:
+        return False
+    final_state = BulkJob.State.CANCELLED if job.cancel_requested_at else BulkJob.State.FINISHED
+    with transaction.atomic():
+        closed = BulkJob.objects.filter(pk=job_id, finished_at__isnull=True).update(
+            state=final_state, finished_at=timezone.now()
+        )
+        if not closed:
+            return False
+        job.refresh_from_db()
+        progress = bulk_job_progress(job)
+        failed = sum(progress.counts.get(o, 0) for o in (Outcome.ERROR, Outcome.UNCERTAIN))
+        audit_entry_create(
+            actor=job.created_by,
+            action=action_name(job.kind, "finish"),
+            outcome=(
+                AuditEntry.Outcome.SUCCESS
+                if not failed and final_state == BulkJob.State.FINISHED
+                else AuditEntry.Outcome.PARTIAL
+            ),
+            campaign_id=job.campaign_id,
+            target=f"job {job.pk}",
+            request={"job": job.pk, "items": job.item_count, "options": job.options},
+            response={"state": final_state, "outcomes": progress.counts},
+            duration_ms=int(
+                (job.finished_at - (job.started_at or job.confirmed_at or job.created_at))
+                / timedelta(milliseconds=1)
+            ),
+            bulk_job=job,
+        )
+    return True
