@@ -1,12 +1,14 @@
 from django.urls import path
 
 from campaigns import views
-from campaigns.bulk import phone_numbers
+from campaigns.bulk import do_not_call, phone_numbers
 
 app_name = "campaigns"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    # Before the campaign's own pages: "do-not-call" is no campaign id.
+    path("do-not-call/", do_not_call.do_not_call, name="do_not_call"),
     # Any segment reaches the view, which explains a malformed id instead of a bare 404.
     path("<str:campaign_id>/", views.detail, name="detail"),
     path(

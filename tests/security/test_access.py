@@ -75,6 +75,13 @@ ACTIONS = [
     ("campaigns:record_delete", "post", "/campaigns/00001/records/42/delete/", {}),
     ("campaigns:remove_numbers", "get", "/campaigns/00001/remove-numbers/", None),
     ("campaigns:remove_numbers", "post", "/campaigns/00001/remove-numbers/", {"text": "600100200"}),
+    ("campaigns:do_not_call", "get", "/campaigns/do-not-call/", None),
+    (
+        "campaigns:do_not_call",
+        "post",
+        "/campaigns/do-not-call/",
+        {"dictionary_status": "2", "text": "600100200"},
+    ),
     ("customers:index", "get", "/customers/", None),
     ("customers:index", "post", "/customers/", {"text": "13\n14"}),
     ("bulk:index", "get", "/jobs/", None),

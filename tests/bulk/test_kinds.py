@@ -1,0 +1,77 @@
+"""The registry of kinds: every registered kind is complete, and the engine names none."""
+
+from __future__ import annotations
+
+import pytest
+from django.template.loader import get_template
+
+from thuladmin.audit.registry import known_actions
+from thuladmin.bulk.kinds import Confirmation, registered_kinds
+from thuladmin.bulk.models import Outcome
+
+KIND_PARTIALS = (
+    "breadcrumbs",
+    "heading",
+    "items_label",
+    "summary",
+    "confirm_button",
+    "preview_heading",
+    "preview_header",
+    "preview_row",
+    "result_header",
+    "result_row",
+    "retry_button",
+    "job_what",
+)
+
+
+def test_the_three_kinds_register_themselves():
+    assert {kind.name for kind in registered_kinds()} == {
+        "phone_numbers",
+        "customers",
+        "do_not_call",
+    }
+
+
+@pytest.mark.parametrize("kind", registered_kinds(), ids=str)
+def test_each_kind_has_every_partial_the_job_pages_include(kind):
+    for partial in KIND_PARTIALS:
+        assert get_template(f"{kind.template_name}#{partial}")
+    if kind.looks_up_items:
+        assert get_template(f"{kind.template_name}#preview_notices")
+
+
+@pytest.mark.parametrize("kind", registered_kinds(), ids=str)
+def test_each_kind_names_its_outcomes_and_retries_only_those(kind):
+    codes = {outcome.value for outcome in kind.outcomes}
+    assert {Outcome.ERROR, Outcome.CANCELLED, Outcome.INVALID} <= codes
+    assert set(kind.retryable_outcomes) <= codes
+    for outcome in kind.outcomes:
+        assert kind.outcome_label(outcome) == str(outcome.label)
+    assert kind.outcome_label(Outcome.PENDING) == "waiting"
+    assert kind.outcome_label("SOMETHING_NEW") == "SOMETHING_NEW"
+
+
+def test_a_kind_that_may_resend_never_reports_uncertain():
+    for kind in registered_kinds():
+        if kind.resend_is_safe:
+            assert Outcome.UNCERTAIN not in kind.outcomes
+
+
+def test_the_audit_log_learns_each_kinds_actions():
+    actions = dict(known_actions())
+    for kind in registered_kinds():
+        for event in ("start", "finish", "cancel"):
+            assert f"bulk.{kind.name}.{event}" in actions
+    assert actions["bulk.do_not_call.start"] == "Do not call, in any campaign: started"
+    assert actions["record.update"] == "Record edited"
+
+
+def test_a_count_confirmation_ignores_thousands_separators():
+    confirmation = Confirmation(label="", expected="12345", mismatch_message="", numeric=True)
+    assert confirmation.matches(" 12 345 ")
+    assert confirmation.matches("12,345")
+    assert not confirmation.matches("1234")
+    exact = Confirmation(label="", expected="00001", mismatch_message="")
+    assert exact.matches("00001 ")
+    assert not exact.matches("0 0001")
