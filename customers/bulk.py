@@ -83,6 +83,7 @@ class CustomersKind(UrlBatchedKind):
     item_label_plural = gettext_lazy("customer ids")
     title = gettext_lazy("Delete customers")
     template_name = "customers/bulk/customers.html"
+    outcome_tones = {CustomerOutcome.DELETED: "success"}
     outcomes = (
         CustomerOutcome.DELETED,
         CustomerOutcome.NOT_FOUND,

@@ -66,6 +66,7 @@ class DoNotCallKind(OneByOneKind):
     item_label_plural = gettext_lazy("phone numbers")
     title = gettext_lazy("Do not call, in any campaign")
     template_name = "campaigns/bulk/do_not_call.html"
+    outcome_tones = {DoNotCallOutcome.UPDATED: "success"}
     outcomes = (
         DoNotCallOutcome.UPDATED,
         DoNotCallOutcome.IN_NO_CAMPAIGN,

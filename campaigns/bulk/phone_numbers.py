@@ -124,6 +124,10 @@ class PhoneNumbersKind(UrlBatchedKind):
     item_label_plural = gettext_lazy("phone numbers")
     title = gettext_lazy("Remove phone numbers from a campaign")
     template_name = "campaigns/bulk/phone_numbers.html"
+    outcome_tones = {
+        PhoneNumberOutcome.REMOVED: "success",
+        PhoneNumberOutcome.CALL_IN_PROGRESS: "warning",
+    }
     outcomes = (
         PhoneNumberOutcome.REMOVED,
         PhoneNumberOutcome.NOT_EXIST,

@@ -172,7 +172,14 @@ class Browse:
         overflow = self.page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
-        assert overflow <= 0, f"{self.page.url} is {overflow}px wider than the window"
+        if overflow > 0:
+            widest = self.page.evaluate(
+                """() => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > innerWidth)
+                    .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+            )
+            self.shot("overflow")
+            raise AssertionError(f"{self.page.url} is {overflow}px wider than the window: {widest}")
 
 
 def _language_cookie(base_url: str, lang: str) -> dict:

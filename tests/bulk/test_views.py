@@ -585,7 +585,7 @@ def test_finished_job_lists_each_outcome_with_filters_and_pages(supervisor_clien
     assert '<progress value="150" max="150"' in html
     assert "100%" in html
     filters = re.findall(
-        r'class="outcome-filter outcome-(\w+)"[^>]*>([^<]*)<span class="count">(\d+)', html
+        r'class="outcome-filter tone-\w+ outcome-(\w+)"[^>]*>([^<]*)<span class="count">(\d+)', html
     )
     assert filters == [
         ("all", "all ", "151"),
@@ -604,8 +604,8 @@ def test_finished_job_lists_each_outcome_with_filters_and_pages(supervisor_clien
     assert f'href="/jobs/{job.pk}/export.csv"' in html
 
     in_call = _html(supervisor_client.get(f"/jobs/{job.pk}/?outcome=CALL_IN_PROGRESS"))
-    assert in_call.count('class="badge outcome-call_in_progress"') == 5
-    assert 'class="badge outcome-removed"' not in in_call
+    assert in_call.count('class="badge tone-warning outcome-call_in_progress"') == 5
+    assert 'class="badge tone-success outcome-removed"' not in in_call
     assert "1 record in a call, not removed." in in_call
 
     page2 = _html(supervisor_client.get(f"/jobs/{job.pk}/?page=2"))
@@ -615,7 +615,7 @@ def test_finished_job_lists_each_outcome_with_filters_and_pages(supervisor_clien
 
     removed_page2 = _html(supervisor_client.get(f"/jobs/{job.pk}/?outcome=REMOVED&page=2"))
     assert "101\u2013120 of 120" in removed_page2
-    assert removed_page2.count('class="badge outcome-removed"') == 20
+    assert removed_page2.count('class="badge tone-success outcome-removed"') == 20
     assert f'href="/jobs/{job.pk}/?outcome=REMOVED&amp;page=1"' in removed_page2
 
     unknown = supervisor_client.get(f"/jobs/{job.pk}/?outcome=NOPE&page=x")

@@ -377,7 +377,7 @@ def test_customer_job_results_and_retry(admin_client, admin_member):
 
     html = _html(admin_client.get(f"/jobs/{job.pk}/"))
     filters = re.findall(
-        r'class="outcome-filter outcome-(\w+)"[^>]*>[^<]*<span class="count">(\d+)', html
+        r'class="outcome-filter tone-\w+ outcome-(\w+)"[^>]*>[^<]*<span class="count">(\d+)', html
     )
     assert filters == [("all", "10"), ("deleted", "6"), ("not_found", "2"), ("error", "2")]
     assert "Customer not found." in html

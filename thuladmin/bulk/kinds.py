@@ -35,6 +35,13 @@ if TYPE_CHECKING:
 
     User = AbstractBaseUser | AnonymousUser
 
+ENGINE_OUTCOME_TONES = {
+    Outcome.PENDING: "info",
+    Outcome.UNCERTAIN: "warning",
+    Outcome.ERROR: "error",
+    Outcome.INVALID: "error",
+}
+
 # Thousands separators people type or copy into a count: "1 234", "1,234", "1.234", "1'234".
 COUNT_GROUPING = str.maketrans("", "", " \u00a0\u202f,.'\u2019_")
 
@@ -81,6 +88,9 @@ class BulkKind:
     # The outcomes this kind's items can end with, in the order the results page lists them:
     # members of a TextChoices (the engine's `Outcome` or the kind's own), for their labels.
     outcomes: ClassVar[tuple[Choices, ...]]
+    # How each of the kind's own outcomes looks: "success", "info", "warning" or "error" (the
+    # badge's colour); the engine's outcomes have theirs, the rest are neutral.
+    outcome_tones: ClassVar[Mapping[str, str]] = {}
     # Outcomes worth sending again in a follow-up job ("retry").
     retryable_outcomes: ClassVar[tuple[str, ...]] = (Outcome.ERROR, Outcome.UNCERTAIN)
     # A template with the kind's partials (see templates/bulk/detail.html for where each is
@@ -135,6 +145,9 @@ class BulkKind:
             if choice == outcome:
                 return str(choice.label)
         return outcome
+
+    def outcome_tone(self, outcome: str) -> str:
+        return self.outcome_tones.get(outcome) or ENGINE_OUTCOME_TONES.get(outcome, "neutral")
 
     def chunks(self, client: ThuliumClient, job: BulkJob, values: Iterable[str]) -> Iterator[list]:
         """The items grouped into requests, one list per request, in order."""

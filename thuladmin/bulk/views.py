@@ -121,6 +121,7 @@ def _outcome_filters(
                 {
                     "outcome": outcome.value,
                     "label": outcome.label,
+                    "tone": kind.outcome_tone(outcome),
                     "count": counts[outcome],
                     "url": detail_url + _query(outcome=outcome.value),
                     "current": chosen == outcome.value,
@@ -133,6 +134,7 @@ def _outcome_filters(
 def _with_outcome_labels(kind: BulkKind, items: list[BulkItem]) -> list[BulkItem]:
     for item in items:
         item.outcome_label = kind.outcome_label(item.outcome)
+        item.outcome_tone = kind.outcome_tone(item.outcome)
     return items
 
 
