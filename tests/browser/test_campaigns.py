@@ -103,7 +103,7 @@ def test_campaign_statuses(browse, supervisor, lang):
 
     expect(page).to_have_url(browse.url("/campaigns/00001/"))
     table = page.locator("table.statuses")
-    expect(table.locator("tbody tr")).to_have_count(12)
+    expect(table.locator("tbody tr")).to_have_count(13)
     my_record = table.locator("tbody tr", has_text="MY_RECORD")
     expect(my_record).to_contain_text("Mój rekord")
     expect(my_record).to_contain_text(text["my_record_meaning"])
@@ -113,7 +113,7 @@ def test_campaign_statuses(browse, supervisor, lang):
     # Refresh swaps the statuses in place (htmx): the page is not reloaded.
     page.evaluate("window.stillTheSamePage = true")
     page.get_by_role("button", name=re.compile("Refresh|Odśwież")).click()
-    expect(page.locator("table.statuses tbody tr")).to_have_count(12)
+    expect(page.locator("table.statuses tbody tr")).to_have_count(13)
     assert page.evaluate("window.stillTheSamePage") is True
 
     # The campaign now counts as recently opened.
