@@ -1,11 +1,12 @@
-"""Benchmark of bulk phone-number deletion against the sandbox, with injected latency.
+"""Benchmark of bulk jobs against the sandbox, with injected latency.
 
-Runs jobs of 10,000 and 100,000 numbers through the real engine (the runner a `db_worker` uses)
-against the sandbox served by gunicorn in another process, and prints side by side: wall time,
-the ideal time (requests needed x latency / parallelism), their ratio, a naive sequential
-one-request-per-number loop (timed on a sample and extrapolated), the floor (the same requests
-from a bare thread pool, i.e. what the sandbox itself costs on this machine), and peak memory
-(Python heap during the run, and the process's maximum RSS including parsing the paste).
+Runs jobs of 10,000 and 100,000 numbers removed from a campaign, and 10,000 numbers of "do not
+call, in any campaign" (one request a number), through the real engine (the runner a
+`db_worker` uses) against the sandbox served by gunicorn in another process, and prints side by
+side: wall time, the ideal time (requests needed x latency / parallelism), their ratio, a naive
+sequential one-request-per-number loop (timed on a sample and extrapolated), the floor (the same
+requests from a bare thread pool, i.e. what the sandbox itself costs on this machine), and peak
+memory (Python heap during the run, and the process's maximum RSS including parsing the paste).
 
     .venv/bin/python bench/bulk.py                      # SQLite in var/bench.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bulk.py
@@ -16,7 +17,8 @@ the engine's writes, which no real Thulium does. Both SQLite files start empty o
 Wall times and floors are the median of `--repeat` runs (default 3); this machine's timings
 wander by a few per cent from run to run.
 
-The last line reads `ratio_to_ideal <x>` for the 10,000-number job.
+The last lines read `do_not_call_ratio_to_ideal <x>` and `ratio_to_ideal <x>` for the
+10,000-number jobs.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ ROOT = sandbox_server.ROOT
 sys.path.insert(0, str(ROOT))
 CAMPAIGN = "99999"
 NAIVE_SAMPLE = 100
+DO_NOT_CALL_STATUS = 99
+PHONE_NUMBERS_KIND = "phone_numbers"
+DO_NOT_CALL_KIND = "do_not_call"
 
 
 def _environment(
@@ -56,11 +61,19 @@ def _numbers(count: int) -> list[str]:
 
 
 def _seed_campaign(count: int) -> None:
-    """Campaign 99999 holding one record per benchmark number, so every deletion is real work."""
-    from thuladmin.sandbox.models import Campaign, Record
+    """Campaign 99999 holding one record per benchmark number, so every deletion is real work,
+    with a "do not call" status for the other kind to set."""
+    from thuladmin.sandbox.models import Campaign, Record, Status
 
     Campaign.objects.filter(campaign_id=CAMPAIGN).delete()
     campaign = Campaign.objects.create(campaign_id=CAMPAIGN, name="Benchmark", active=True)
+    Status.objects.create(
+        campaign=campaign,
+        status_id="99",
+        system_status="NO_CALL",
+        name="Do not call",
+        dictionary_status_id=DO_NOT_CALL_STATUS,
+    )
     Record.objects.bulk_create(
         (
             Record(campaign=campaign, identifier=f"B{number}", phone_number=number)
@@ -70,7 +83,7 @@ def _seed_campaign(count: int) -> None:
     )
 
 
-def _one_job(count: int, *, measure_memory: bool) -> dict:
+def _one_job(count: int, *, kind_name: str, measure_memory: bool) -> dict:
     """Create and run one job in this process; the child of `main` for each measurement."""
     import django
 
@@ -78,19 +91,22 @@ def _one_job(count: int, *, measure_memory: bool) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from campaigns.bulk.phone_numbers import PHONE_NUMBERS
     from thuladmin.bulk.completion import bulk_job_progress
+    from thuladmin.bulk.kinds import kind_for
     from thuladmin.bulk.models import BulkJob
     from thuladmin.bulk.runner import JobRunner
     from thuladmin.bulk.services import bulk_job_draft_create
 
     _seed_campaign(count)
+    kind = kind_for(kind_name)
     user, _ = get_user_model().objects.get_or_create(username="bench")
     started = time.perf_counter()
-    parsed = PHONE_NUMBERS.parse("\n".join(_numbers(count)), options={})
-    job = bulk_job_draft_create(
-        user=user, kind_name=PHONE_NUMBERS.name, parsed=parsed, campaign_id=CAMPAIGN
-    )
+    parsed = kind.parse("\n".join(_numbers(count)), options={})
+    if kind_name == DO_NOT_CALL_KIND:
+        where = {"options": {"dictionary_status_id": DO_NOT_CALL_STATUS}}
+    else:
+        where = {"campaign_id": CAMPAIGN}
+    job = bulk_job_draft_create(user=user, kind_name=kind.name, parsed=parsed, **where)
     del parsed
     BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.QUEUED)
     created = time.perf_counter() - started
@@ -105,6 +121,7 @@ def _one_job(count: int, *, measure_memory: bool) -> dict:
     job.refresh_from_db()
     progress = bulk_job_progress(job)
     return {
+        "kind": kind_name,
         "count": count,
         "requests": job.chunks.count(),
         "create_seconds": created,
@@ -132,7 +149,7 @@ def _naive(sample: int) -> float:
     return time.perf_counter() - started
 
 
-def _floor(count: int) -> float:
+def _floor(count: int, kind_name: str) -> float:
     """Seconds for the same requests fired by a bare thread pool: no job, no database writes.
 
     This is the fastest the sandbox on this machine can answer them; the engine's own overhead
@@ -151,6 +168,16 @@ def _floor(count: int) -> float:
 
     _seed_campaign(count)
     client = get_client()
+    if kind_name == DO_NOT_CALL_KIND:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(settings.BULK_PARALLEL_REQUESTS) as pool:
+            list(
+                pool.map(
+                    lambda number: client.phone_status_set(number, DO_NOT_CALL_STATUS),
+                    _numbers(count),
+                )
+            )
+        return time.perf_counter() - started
     base = len(client.phone_deletion_url(CAMPAIGN, ["0"])) - len(query_item("phone_number", "0"))
     chunks = list(
         chunk_by_url_budget(
@@ -182,10 +209,18 @@ def _child(args: argparse.Namespace, env: dict[str, str], *extra: str) -> dict |
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--do-not-call-sizes",
+        type=int,
+        nargs="*",
+        default=[10_000],
+        help="numbers of 'do not call' jobs (one request a number); none to skip",
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per size (median)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default=PHONE_NUMBERS_KIND, help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
@@ -195,9 +230,9 @@ def main() -> None:
         if args.naive:
             result = _naive(args.naive)
         elif args.floor:
-            result = _floor(args.floor)
+            result = _floor(args.floor, args.kind)
         else:
-            result = _one_job(args.job, measure_memory=args.memory)
+            result = _one_job(args.job, kind_name=args.kind, measure_memory=args.memory)
         print(json.dumps(result))
         return
 
@@ -223,12 +258,15 @@ def main() -> None:
     try:
         naive_per_number = _child(args, env, "--naive", str(NAIVE_SAMPLE)) / NAIVE_SAMPLE
         rows = []
-        for size in args.sizes:
-            runs = [_child(args, env, "--job", str(size)) for _ in range(args.repeat)]
+        plan = [(PHONE_NUMBERS_KIND, size) for size in args.sizes]
+        plan += [(DO_NOT_CALL_KIND, size) for size in args.do_not_call_sizes]
+        for kind_name, size in plan:
+            kind = ("--kind", kind_name)
+            runs = [_child(args, env, "--job", str(size), *kind) for _ in range(args.repeat)]
             timed = sorted(runs, key=lambda run: run["wall_seconds"])[len(runs) // 2]
-            memory = _child(args, env, "--job", str(size), "--memory")
+            memory = _child(args, env, "--job", str(size), "--memory", *kind)
             floor = statistics.median(
-                _child(args, env, "--floor", str(size)) for _ in range(args.repeat)
+                _child(args, env, "--floor", str(size), *kind) for _ in range(args.repeat)
             )
             ideal = timed["requests"] * args.latency_ms / 1000 / timed["parallel"]
             rows.append((size, timed, memory, ideal, floor))
@@ -242,7 +280,7 @@ def main() -> None:
         f"naive loop timed on {NAIVE_SAMPLE} numbers"
     )
     header = (
-        f"{'numbers':>8} {'requests':>8} {'create s':>9} {'wall s':>8} {'ideal s':>8} "
+        f"{'kind':>13} {'numbers':>8} {'requests':>8} {'create s':>9} {'wall s':>8} {'ideal s':>8} "
         f"{'ratio':>6} {'floor s':>8} {'/floor':>6} {'cpu s':>6} {'naive s':>9} {'speed-up':>8} "
         f"{'heap peak MB':>12} {'max RSS MB':>10}"
     )
@@ -250,20 +288,23 @@ def main() -> None:
     for size, timed, memory, ideal, floor in rows:
         naive = naive_per_number * size
         print(
-            f"{size:>8} {timed['requests']:>8} {timed['create_seconds']:>9.2f} "
+            f"{timed['kind']:>13} {size:>8} {timed['requests']:>8} {timed['create_seconds']:>9.2f} "
             f"{timed['wall_seconds']:>8.2f} {ideal:>8.2f} {timed['wall_seconds'] / ideal:>6.2f} "
             f"{floor:>8.2f} {timed['wall_seconds'] / floor:>6.2f} "
             f"{timed['runner_cpu_seconds']:>6.2f} "
             f"{naive:>9.1f} {naive / timed['wall_seconds']:>7.0f}x "
             f"{memory['heap_peak_bytes'] / 2**20:>12.1f} {memory['max_rss_bytes'] / 2**20:>10.1f}"
         )
-        print(f"{'':>8} outcomes: {timed['outcomes']}")
+        print(f"{'':>13} outcomes: {timed['outcomes']}")
     print(
         "ideal = requests x latency / parallel; floor = the same requests from a bare thread pool "
         "(the sandbox's own cost on this machine); cpu = the runner process's CPU time"
     )
-    ratio_row = next((row for row in rows if row[0] == 10_000), rows[0])
-    print(f"ratio_to_ideal {ratio_row[1]['wall_seconds'] / ratio_row[3]:.2f}")
+    for kind_name, label in ((DO_NOT_CALL_KIND, "do_not_call_"), (PHONE_NUMBERS_KIND, "")):
+        of_kind = [row for row in rows if row[1]["kind"] == kind_name]
+        if of_kind:
+            row = next((row for row in of_kind if row[0] == 10_000), of_kind[0])
+            print(f"{label}ratio_to_ideal {row[1]['wall_seconds'] / row[3]:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,30 +1,66 @@
 """Phone numbers as people type them, turned into the form Thulium stores: in one place, for
-every page and job that takes a number (bulk jobs, the audit log's search)."""
+every page and job that takes a number (bulk jobs, the audit log's search, the records search).
+
+Parsed with `phonenumbers` (Google's libphonenumber) for the call centre's region
+(`PHONE_NUMBER_REGION`, PL by default): `+48 600 100 200`, `0048600100200`, `48600100200` and
+`600-100-200` are all the national `600100200` Thulium's examples store. A number that is not a
+valid number of the region (a digit too many or too few, another country's number) is not
+refused but *suspicious*: in a list that removes numbers because a person asked not to be
+called, sending it as typed would answer "did not exist" and leave the real number dialled, so
+it is held back with its reason until the supervisor ticks it in.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import phonenumbers
+from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from phonenumbers import geocoder
+
+# Removed from inside a number: spaces, dashes, dots, parentheses (and slashes, common in Poland).
+NUMBER_PUNCTUATION = re.compile(r"[\s\-.()/\u00a0\u202f]")
+MIN_DIGITS = 6
+MAX_DIGITS = 15  # E.164
+
+
+class NumberFormat:
+    NATIONAL = "national"  # drop +48 / 0048 / 48: Thulium's examples store nine-digit numbers
+    AS_TYPED = "as_typed"
 
 
 class InvalidPhoneNumber(ValueError):
     """Raised with a message saying, in the supervisor's words, what is wrong with a number."""
 
 
-# Removed from inside a number: spaces, dashes, dots, parentheses (and slashes, common in Poland).
-NUMBER_PUNCTUATION = re.compile(r"[\s\-.()/]")
-MIN_DIGITS = 6
-MAX_DIGITS = 15  # E.164
+@dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    """A typed number: the form it is sent in, and why it is suspicious ("" if it is not)."""
+
+    value: str
+    suspicious: str = ""
 
 
-class NumberFormat:
-    NATIONAL = "national"  # drop +48 / 0048: Thulium's examples store nine-digit numbers
-    AS_TYPED = "as_typed"
+def _country_name(number: phonenumbers.PhoneNumber) -> str:
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return geocoder.country_name_for_number(number, language) or geocoder.country_name_for_number(
+        number, "en"
+    )
 
 
-def normalise_phone_number(token: str, *, number_format: str = NumberFormat.NATIONAL) -> str:
-    """The form a typed number is sent in, or InvalidPhoneNumber saying what is wrong with it."""
+def _region_country_code(region: str) -> int:
+    return phonenumbers.country_code_for_region(region)
+
+
+def parse_phone_number(
+    token: str, *, number_format: str = NumberFormat.NATIONAL, region: str | None = None
+) -> PhoneNumber:
+    """The form a typed number is sent in, with the reason it is suspicious if it is not a
+    valid number of the region; InvalidPhoneNumber if it is no phone number at all."""
+    region = region or settings.PHONE_NUMBER_REGION
     cleaned = NUMBER_PUNCTUATION.sub("", token)
     digits = cleaned[1:] if cleaned.startswith("+") else cleaned
     if not digits:
@@ -35,9 +71,44 @@ def normalise_phone_number(token: str, *, number_format: str = NumberFormat.NATI
         raise InvalidPhoneNumber(_("too short"))
     if len(digits) > MAX_DIGITS:
         raise InvalidPhoneNumber(_("too long"))
-    if number_format == NumberFormat.NATIONAL:
-        if cleaned.startswith("+48") and len(digits) == 11:
-            return digits[2:]
-        if cleaned.startswith("0048") and len(digits) == 13:
-            return digits[4:]
-    return cleaned
+    international = "+" + digits if cleaned.startswith("+") else None
+    if international is None and digits.startswith("00"):
+        international = "+" + digits[2:]
+    try:
+        number = phonenumbers.parse(international or digits, None if international else region)
+    except phonenumbers.NumberParseException:
+        return PhoneNumber(value=cleaned, suspicious=_("not a number phones can dial"))
+    home = _region_country_code(region)
+    national = phonenumbers.national_significant_number(number)
+    as_typed = number_format == NumberFormat.AS_TYPED
+    if number.country_code != home:
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return PhoneNumber(
+            value=cleaned if as_typed else e164,
+            suspicious=_("another country's number: %(country)s (+%(code)s)")
+            % {"country": _country_name(number) or "?", "code": number.country_code},
+        )
+    value = cleaned if as_typed else national
+    if phonenumbers.is_valid_number_for_region(number, region):
+        return PhoneNumber(value=value)
+    expected = {
+        len(str(example.national_number))
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+        if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+    }
+    if expected and len(national) < min(expected):
+        reason = _("%(count)s digits: too short for a number in %(country)s")
+    elif expected and len(national) > max(expected):
+        reason = _("%(count)s digits: too long for a number in %(country)s")
+    else:
+        reason = _("%(count)s digits, but no number in %(country)s starts so")
+    return PhoneNumber(
+        value=value,
+        suspicious=reason % {"count": len(national), "country": _country_name(number) or region},
+    )
+
+
+def normalise_phone_number(token: str, *, number_format: str = NumberFormat.NATIONAL) -> str:
+    """The form a typed number is sent in (suspicious or not), or InvalidPhoneNumber: for
+    searches, which look a number up whichever way it was stored."""
+    return parse_phone_number(token, number_format=number_format).value

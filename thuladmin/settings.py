@@ -272,6 +272,9 @@ BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=10.0)
 BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD", default=1000)
 # How phone numbers are stored in Thulium: "national" drops a +48/0048 prefix, "as_typed" keeps it.
 PHONE_NUMBER_FORMAT = env.str("PHONE_NUMBER_FORMAT", default="national")
+# Where the call centre dials (ISO 3166 code): numbers valid here are sent in national form; any
+# other (another country's, a digit too many or too few) is held back as suspicious.
+PHONE_NUMBER_REGION = env.str("PHONE_NUMBER_REGION", default="PL").upper()
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Health and logs -----------------------------------------------------------------------------

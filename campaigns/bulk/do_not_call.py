@@ -72,6 +72,7 @@ class DoNotCallKind(OneByOneKind):
         DoNotCallOutcome.IN_NO_CAMPAIGN,
         Outcome.ERROR,
         Outcome.CANCELLED,
+        Outcome.SUSPICIOUS,
         Outcome.INVALID,
     )
     retryable_outcomes = (Outcome.ERROR,)

@@ -8,16 +8,25 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from thuladmin.bulk.forms import BulkItemsForm
-from thuladmin.bulk.parsing import InvalidItem, ParseResult, parse_items
-from thuladmin.phones import InvalidPhoneNumber, NumberFormat, normalise_phone_number
+from thuladmin.bulk.parsing import InvalidItem, ParseResult, SuspiciousValue, parse_items
+from thuladmin.phones import (
+    InvalidPhoneNumber,
+    NumberFormat,
+    normalise_phone_number,
+    parse_phone_number,
+)
 
 
 def phone_item(token: str, *, number_format: str = NumberFormat.NATIONAL) -> str:
-    """One pasted token as the number sent, or InvalidItem saying what is wrong with it."""
+    """One pasted token as the number sent (a SuspiciousValue if it is not a valid number of
+    the region), or InvalidItem saying what is wrong with it."""
     try:
-        return normalise_phone_number(token, number_format=number_format)
+        number = parse_phone_number(token, number_format=number_format)
     except InvalidPhoneNumber as error:
         raise InvalidItem(str(error)) from None
+    if number.suspicious:
+        return SuspiciousValue(number.value, number.suspicious)
+    return number.value
 
 
 def parse_phone_numbers(text: str, *, number_format: str) -> ParseResult:

@@ -135,6 +135,7 @@ class PhoneNumbersKind(UrlBatchedKind):
         Outcome.UNCERTAIN,
         Outcome.ERROR,
         Outcome.CANCELLED,
+        Outcome.SUSPICIOUS,
         Outcome.INVALID,
     )
     retryable_outcomes = (Outcome.ERROR, Outcome.UNCERTAIN, PhoneNumberOutcome.CALL_IN_PROGRESS)

@@ -1,9 +1,11 @@
 """Properties of the paste parser: nothing pasted is lost, every token is accounted for once.
 
-Hypothesis writes the pastes: valid and invalid tokens mixed on lines, separated by every hard
-separator, with duplicates (also in other spellings: `+48`, `0048`, dashes), blank lines and
-stray whitespace. Whatever it writes, each token ends as exactly one of: an item (the first time
-its value is seen, with its own line number), a duplicate, or an invalid entry (with its line).
+Hypothesis writes the pastes: valid, suspicious and invalid tokens mixed on lines, separated by
+every hard separator, with duplicates (also in other spellings: `+48`, `0048`, `48…`, spaces,
+dashes), blank lines and stray whitespace. Whatever it writes, each token ends as exactly one of:
+an item (the first time its value is seen, with its own line number), a suspicious item held
+back (another country's number, a Polish one a digit short or long), a duplicate, or an invalid
+entry (with its line).
 """
 
 from __future__ import annotations
@@ -21,29 +23,52 @@ from thuladmin.phones import NumberFormat, normalise_phone_number
 
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None)
 
-NATIONAL = st.from_regex(r"[1-9][0-9]{8}", fullmatch=True)
+# Polish mobile numbers: valid in every spelling.
+NATIONAL = st.from_regex(r"(45|50|51|53|57|60|66|69|72|73|78|79|88)[0-9]{7}", fullmatch=True)
+# Valid numbers of other countries, as E.164.
+FOREIGN = st.sampled_from(
+    ["+442079460958", "+12025550143", "+4930901820", "+33142685300", "+420224004111"]
+)
+# Polish mobile-looking numbers a digit short or long.
+WRONG_LENGTH = st.from_regex(r"(50|60|69|79)([0-9]{6}|[0-9]{8})", fullmatch=True)
+
+ITEM, SUSPICIOUS = "item", "suspicious"
 
 
 @st.composite
 def valid_number(draw) -> tuple[str, str]:
     """(token as pasted, value it must be sent as): national numbers in the spellings
-    supervisors paste, and longer international ones kept as typed."""
+    supervisors paste."""
     number = draw(NATIONAL)
-    spelling = draw(st.sampled_from(["plain", "+48", "0048", "dashes", "dots", "brackets", "intl"]))
+    spelling = draw(
+        st.sampled_from(["plain", "+48", "0048", "48", "spaces", "dashes", "dots", "brackets"])
+    )
     if spelling == "plain":
         return number, number
     if spelling == "+48":
         return "+48" + number, number
     if spelling == "0048":
         return "0048" + number, number
+    if spelling == "48":
+        return "48" + number, number
+    if spelling == "spaces":
+        return f"+48 {number[:3]} {number[3:6]} {number[6:]}", number
     if spelling == "dashes":
         return f"{number[:3]}-{number[3:6]}-{number[6:]}", number
     if spelling == "dots":
         return f"{number[:3]}.{number[3:6]}.{number[6:]}", number
-    if spelling == "brackets":
-        return f"({number[:2]}){number[2:]}", number
-    intl = draw(st.from_regex(r"\+4[0-79][0-9]{9,12}", fullmatch=True))
-    return intl, intl
+    return f"({number[:2]}){number[2:]}", number
+
+
+@st.composite
+def suspicious_number(draw) -> tuple[str, str]:
+    """(token as pasted, value it would be sent as): another country's number (in E.164, as
+    pasted or with 00), or a Polish-looking one of the wrong length."""
+    if draw(st.booleans()):
+        number = draw(FOREIGN)
+        return (number if draw(st.booleans()) else "00" + number[1:]), number
+    number = draw(WRONG_LENGTH)
+    return number, number
 
 
 INVALID = st.one_of(
@@ -57,11 +82,15 @@ INVALID = st.one_of(
 
 
 @st.composite
-def token(draw) -> tuple[str, str | None]:
-    """(token, expected value) — None for a token that must be refused."""
-    if draw(st.booleans()):
-        return draw(valid_number())
-    return draw(INVALID), None
+def token(draw) -> tuple[str, str | None, str | None]:
+    """(token, expected value, ITEM or SUSPICIOUS) — (token, None, None) when it must be
+    refused."""
+    group = draw(st.sampled_from([ITEM, ITEM, SUSPICIOUS, None]))
+    if group == ITEM:
+        return (*draw(valid_number()), ITEM)
+    if group == SUSPICIOUS:
+        return (*draw(suspicious_number()), SUSPICIOUS)
+    return draw(INVALID), None, None
 
 
 SEPARATORS = st.sampled_from([",", ";", "\t", ", ", " ;", " , ", ",,", ";\t"])
@@ -69,11 +98,11 @@ LINE_BREAKS = st.sampled_from(["\n", "\r\n", "\n\n", "\n \n"])
 
 
 @st.composite
-def paste(draw) -> tuple[str, list[tuple[str, str | None, int]]]:
-    """Text as pasted, and every token in it as (token, expected value, line number)."""
+def paste(draw) -> tuple[str, list[tuple[str, str | None, int, str | None]]]:
+    """Text as pasted, and every token in it as (token, expected value, line number, group)."""
     lines: list[str] = []
-    expected: list[tuple[str, str | None, int]] = []
-    pool: list[tuple[str, str | None]] = []
+    expected: list[tuple[str, str | None, int, str | None]] = []
+    pool: list[tuple[str, str | None, str | None]] = []
     line_number = 1
     for _ in range(draw(st.integers(min_value=0, max_value=12))):
         tokens = []
@@ -85,10 +114,10 @@ def paste(draw) -> tuple[str, list[tuple[str, str | None, int]]]:
                 pool.append(tok)
             tokens.append(tok)
         text = ""
-        for index, (raw, _value) in enumerate(tokens):
+        for index, (raw, _value, _group) in enumerate(tokens):
             text += (draw(SEPARATORS) if index else draw(st.sampled_from(["", " ", "\t"]))) + raw
         text += draw(st.sampled_from(["", " ", ",", ";"]))
-        expected += [(raw, value, line_number) for raw, value in tokens]
+        expected += [(raw, value, line_number, group) for raw, value, group in tokens]
         lines.append(text)
         breaks = draw(LINE_BREAKS)
         lines.append(breaks)
@@ -102,28 +131,38 @@ def _parse_phones(text: str, limit: int = 100_000):
 
 @PROPERTY_SETTINGS
 @given(paste())
-def test_every_token_ends_as_an_item_a_duplicate_or_an_invalid_entry(case):
+def test_every_token_ends_as_an_item_a_suspicious_one_a_duplicate_or_an_invalid_entry(case):
     text, tokens = case
     result = _parse_phones(text)
 
     # The count identity: nothing lost, nothing counted twice.
-    assert len(result.items) + result.duplicate_count + len(result.invalid) == len(tokens)
+    counted = (
+        len(result.items) + len(result.suspicious) + result.duplicate_count + len(result.invalid)
+    )
+    assert counted == len(tokens)
     assert not result.limit_exceeded
 
-    # Valid tokens: the first of each value is an item, with its own line; the rest duplicates.
-    first_seen: dict[str, tuple[str, int]] = {}
-    for raw, value, line in tokens:
+    # Sendable tokens: the first of each value is an item (or a suspicious one), with its own
+    # line; the rest are duplicates.
+    first_seen: dict[str, tuple[str, int, str]] = {}
+    for raw, value, line, group in tokens:
         if value is not None and value not in first_seen:
-            first_seen[value] = (raw, line)
+            first_seen[value] = (raw, line, group)
     assert [(item.value, item.raw, item.line) for item in result.items] == [
-        (value, raw, line) for value, (raw, line) in first_seen.items()
+        (value, raw, line) for value, (raw, line, group) in first_seen.items() if group == ITEM
     ]
-    valid_tokens = sum(1 for _raw, value, _line in tokens if value is not None)
-    assert result.duplicate_count == valid_tokens - len(first_seen)
+    assert [(item.value, item.raw, item.line) for item in result.suspicious] == [
+        (value, raw, line)
+        for value, (raw, line, group) in first_seen.items()
+        if group == SUSPICIOUS
+    ]
+    assert all(item.reason for item in result.suspicious)
+    sendable = sum(1 for _raw, value, _line, _group in tokens if value is not None)
+    assert result.duplicate_count == sendable - len(first_seen)
 
     # Invalid tokens: every one kept, in order, with its line and a reason.
     assert [(bad.raw, bad.line) for bad in result.invalid] == [
-        (raw, line) for raw, value, line in tokens if value is None
+        (raw, line) for raw, value, line, _group in tokens if value is None
     ]
     assert all(bad.reason for bad in result.invalid)
 
@@ -146,7 +185,10 @@ def test_any_text_parses_without_error_and_every_entry_points_at_its_line(text):
     # Nothing invented: every item, duplicate and refusal came from a piece of text between
     # separators (a piece with spaces may be one number, so there can be fewer, never more).
     pieces = [piece for piece in re.split(r"[,;\s]+", text) if piece]
-    assert len(result.items) + result.duplicate_count + len(result.invalid) <= len(pieces)
+    counted = (
+        len(result.items) + len(result.suspicious) + result.duplicate_count + len(result.invalid)
+    )
+    assert counted <= len(pieces)
 
 
 @PROPERTY_SETTINGS
@@ -155,8 +197,11 @@ def test_the_limit_keeps_the_first_items_and_says_so(case, limit):
     text, _tokens = case
     unlimited = _parse_phones(text)
     limited = _parse_phones(text, limit=limit)
-    assert limited.items == unlimited.items[:limit]
-    assert limited.limit_exceeded == (len(unlimited.items) > limit)
+    sendable = len(unlimited.items) + len(unlimited.suspicious)
+    assert limited.items == unlimited.items[: len(limited.items)]
+    assert limited.suspicious == unlimited.suspicious[: len(limited.suspicious)]
+    assert len(limited.items) + len(limited.suspicious) == min(limit, sendable)
+    assert limited.limit_exceeded == (sendable > limit)
     assert limited.invalid == unlimited.invalid
     # Repeats of items past the limit are not counted: the form refuses such a paste anyway.
     assert limited.duplicate_count <= unlimited.duplicate_count
@@ -174,6 +219,25 @@ def test_numbers_kept_as_typed_are_sent_as_typed(numbers, separator):
         limit=1000,
     )
     assert [item.value for item in result.items] == list(dict.fromkeys("+48" + n for n in numbers))
+    assert not result.suspicious
+
+
+@PROPERTY_SETTINGS
+@given(NATIONAL)
+def test_every_spelling_of_a_polish_number_is_the_national_number(number):
+    spaced = f"{number[:3]} {number[3:6]} {number[6:]}"
+    for typed in (number, "+48" + number, "0048" + number, "48" + number, spaced, "+48 " + spaced):
+        assert phone_item(typed) == number
+        assert type(phone_item(typed)) is str  # not suspicious
+
+
+@PROPERTY_SETTINGS
+@given(suspicious_number())
+def test_foreign_and_wrong_length_numbers_are_held_back_with_a_reason(case):
+    typed, value = case
+    held = phone_item(typed)
+    assert held == value
+    assert held.reason
 
 
 CUSTOMER_TOKEN = st.one_of(

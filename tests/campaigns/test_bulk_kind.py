@@ -2,7 +2,13 @@ import pytest
 
 from campaigns.bulk.phone_numbers import PhoneNumberOutcome, phone_number_result
 from thuladmin.bulk.models import Outcome
-from thuladmin.phones import InvalidPhoneNumber, NumberFormat, normalise_phone_number
+from thuladmin.phones import (
+    InvalidPhoneNumber,
+    NumberFormat,
+    PhoneNumber,
+    normalise_phone_number,
+    parse_phone_number,
+)
 from thuladmin.thulium.types import PhoneRecordOutcome
 
 
@@ -13,12 +19,30 @@ from thuladmin.thulium.types import PhoneRecordOutcome
         ("+48600100200", "600100200", "+48600100200"),
         ("0048 600 100 200", "600100200", "0048600100200"),
         ("+44 20 7946 0958", "+442079460958", "+442079460958"),
-        ("48600100200", "48600100200", "48600100200"),
+        # The country code without its +: still Poland's (issue 14: it was sent as typed).
+        ("48600100200", "600100200", "48600100200"),
     ],
 )
 def test_number_formats(typed, national, as_typed):
     assert normalise_phone_number(typed, number_format=NumberFormat.NATIONAL) == national
     assert normalise_phone_number(typed, number_format=NumberFormat.AS_TYPED) == as_typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("600 100 20", "8 digits: too short for a number in Poland"),
+        ("6001002001", "10 digits: too long for a number in Poland"),
+        ("+44 20 7946 0958", "another country's number: United Kingdom (+44)"),
+        ("+1 202 555 0143", "another country's number: United States (+1)"),
+    ],
+)
+def test_numbers_that_are_not_valid_here_are_suspicious_with_a_reason(typed, reason):
+    assert parse_phone_number(typed).suspicious == reason
+
+
+def test_a_valid_polish_number_is_not_suspicious():
+    assert parse_phone_number("+48 600 100 200") == PhoneNumber(value="600100200")
 
 
 @pytest.mark.parametrize(

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import Q
     from django.utils.functional import Promise
-
-    from thuladmin.audit.models import AuditEntry
 
 
 _ACTIONS: dict[str, Promise | str] = {}
@@ -66,9 +64,10 @@ def item_searches() -> list[ItemSearch]:
     return list(_ITEM_SEARCHES)
 
 
-# (user, entry) -> the URL of what the entry is about, or "" when there is none or the user may
-# not open it. The first non-empty answer wins.
-EntryLink = Callable[["AbstractBaseUser | AnonymousUser", "AuditEntry"], str]
+# (user, audit entry) -> the URL of what the entry is about, or "" when there is none or the user
+# may not open it. The first non-empty answer wins. (The entry is typed loosely: the models
+# import this module, not the reverse.)
+EntryLink = Callable[["AbstractBaseUser | AnonymousUser", Any], str]
 _ENTRY_LINKS: list[EntryLink] = []
 
 
@@ -76,7 +75,7 @@ def register_entry_link(link: EntryLink) -> None:
     _ENTRY_LINKS.append(link)
 
 
-def entry_link(user: AbstractBaseUser | AnonymousUser, entry: AuditEntry) -> str:
+def entry_link(user: AbstractBaseUser | AnonymousUser, entry: Any) -> str:
     for link in _ENTRY_LINKS:
         url = link(user, entry)
         if url:

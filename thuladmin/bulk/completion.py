@@ -42,7 +42,10 @@ def bulk_job_progress(job: BulkJob) -> Progress:
         counts.update(tally)
     if job.invalid_count:
         counts[Outcome.INVALID] = job.invalid_count
-    done = sum(count for outcome, count in counts.items() if outcome != Outcome.INVALID)
+    if job.suspicious_count:
+        counts[Outcome.SUSPICIOUS] = job.suspicious_count
+    not_sent = (Outcome.INVALID, Outcome.SUSPICIOUS)
+    done = sum(count for outcome, count in counts.items() if outcome not in not_sent)
     return Progress(total=job.item_count, done=done, counts=dict(counts))
 
 

@@ -18,6 +18,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_EXTENSIONS = (".txt", ".csv")
 # Refused tokens listed on a page; the CSV export of a job has all of them.
 INVALID_SHOWN = 100
+# Suspicious items listed on the preview, each with its tick box; "all of them" covers the rest.
+SUSPICIOUS_SHOWN = 200
 
 
 def grouped(number: int) -> str:
@@ -140,9 +142,26 @@ class StartForm(forms.Form):
         ),
     )
 
+    include_suspicious = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Send these anyway"), coerce=int, required=False
+    )
+    include_all_suspicious = forms.BooleanField(
+        label=gettext_lazy("Send all the suspicious ones anyway"), required=False
+    )
+
     def __init__(self, *args: Any, job: BulkJob, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.job = job
+        self.suspicious = (
+            list(job.items.suspicious()[:SUSPICIOUS_SHOWN]) if job.suspicious_count else []
+        )
+        if self.suspicious:
+            self.fields["include_suspicious"].choices = [
+                (item.pk, item.value) for item in self.suspicious
+            ]
+        else:
+            del self.fields["include_suspicious"]
+            del self.fields["include_all_suspicious"]
         self.expected = kind_for(job.kind).confirmation(job)
         if self.expected is None:
             del self.fields["confirmation"]
@@ -156,6 +175,14 @@ class StartForm(forms.Form):
     def expects(self) -> bool:
         """Whether something must be typed (the template shows the field then)."""
         return self.expected is not None
+
+    def suspicious_to_include(self) -> list[int]:
+        """The ids of the suspicious items ticked in (all of them if so asked)."""
+        if not self.suspicious:
+            return []
+        if self.cleaned_data.get("include_all_suspicious"):
+            return list(self.job.items.suspicious().values_list("pk", flat=True))
+        return list(self.cleaned_data.get("include_suspicious") or [])
 
     def clean_confirmation(self) -> str:
         typed = self.cleaned_data["confirmation"]

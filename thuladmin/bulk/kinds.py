@@ -40,6 +40,7 @@ ENGINE_OUTCOME_TONES = {
     Outcome.UNCERTAIN: "warning",
     Outcome.ERROR: "error",
     Outcome.INVALID: "error",
+    Outcome.SUSPICIOUS: "warning",
 }
 
 # Thousands separators people type or copy into a count: "1 234", "1,234", "1.234", "1'234".

@@ -27,6 +27,9 @@ class Outcome(models.TextChoices):
     ERROR = "ERROR", _("error")
     CANCELLED = "CANCELLED", _("cancelled")
     INVALID = "INVALID", _("invalid, not sent")
+    # Could be sent but doubtful (a phone number of another country, a digit short): not sent
+    # unless the supervisor ticked it in on the preview.
+    SUSPICIOUS = "SUSPICIOUS", _("suspicious, not sent")
 
 
 class BulkJobQuerySet(models.QuerySet):
@@ -82,6 +85,8 @@ class BulkJob(models.Model):
     item_count = models.PositiveIntegerField(_("items to send"), default=0)
     duplicate_count = models.PositiveIntegerField(_("duplicates merged"), default=0)
     invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
+    # Held back from `item_count` until ticked in on the preview (see Outcome.SUSPICIOUS).
+    suspicious_count = models.PositiveIntegerField(_("suspicious"), default=0)
 
     objects = BulkJobQuerySet.as_manager()
 
@@ -155,6 +160,10 @@ class BulkItemQuerySet(models.QuerySet):
         """The items a job sends (every valid, unique one), in pasted order: the preview's list
         of what will go to Thulium. Invalid items have no chunk."""
         return self.filter(chunk__isnull=False).order_by("position")
+
+    def suspicious(self) -> BulkItemQuerySet:
+        """Items held back as doubtful, in pasted order, for the preview's list to tick in."""
+        return self.filter(outcome=Outcome.SUSPICIOUS).order_by("position")
 
     def invalid(self) -> BulkItemQuerySet:
         """Tokens refused when the text was parsed, in pasted order, for the preview's list of

@@ -21,6 +21,19 @@ class InvalidItem(ValueError):
     """Raised by a kind's normaliser with a message saying what is wrong with the token."""
 
 
+class SuspiciousValue(str):
+    """What a kind's normaliser returns for a token it could send but doubts (a phone number of
+    another country, or a digit short): the value, with the reason. It is held back, "not
+    sent", unless the supervisor ticks it in on the preview."""
+
+    reason: str
+
+    def __new__(cls, value: str, reason: str) -> SuspiciousValue:
+        instance = super().__new__(cls, value)
+        instance.reason = reason
+        return instance
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedItem:
     value: str
@@ -35,10 +48,19 @@ class RejectedItem:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class SuspiciousItem:
+    value: str
+    raw: str
+    line: int
+    reason: str
+
+
 @dataclass(slots=True)
 class ParseResult:
     items: list[ParsedItem] = field(default_factory=list)
     invalid: list[RejectedItem] = field(default_factory=list)
+    suspicious: list[SuspiciousItem] = field(default_factory=list)
     duplicate_count: int = 0
     limit_exceeded: bool = False
     limit: int = 0
@@ -71,8 +93,18 @@ def parse_items(
                     )
                 elif value in seen:
                     result.duplicate_count += 1
-                elif len(result.items) >= limit:
+                elif len(result.items) + len(result.suspicious) >= limit:
                     result.limit_exceeded = True
+                elif isinstance(value, SuspiciousValue):
+                    seen.add(value)
+                    result.suspicious.append(
+                        SuspiciousItem(
+                            value=str(value),
+                            raw=token[:MAX_TOKEN_LENGTH],
+                            line=line_number,
+                            reason=value.reason,
+                        )
+                    )
                 else:
                     seen.add(value)
                     result.items.append(
@@ -84,10 +116,26 @@ def parse_items(
 def _tokens(piece: str, normalise: Callable[[str], str], split_on_spaces_first: bool):
     if not split_on_spaces_first and " " in piece:
         try:
-            yield piece, normalise(piece), None
-            return
+            whole = normalise(piece)
         except InvalidItem:
-            pass
+            whole = None
+        if whole is not None and not isinstance(whole, SuspiciousValue):
+            yield piece, whole, None
+            return
+        if whole is not None:
+            # Doubtful as one item: several good ones with spaces between, or one doubtful item.
+            split = list(_split_tokens(piece, normalise))
+            if not all(
+                error is None and not isinstance(value, SuspiciousValue)
+                for _token, value, error in split
+            ):
+                split = [(piece, whole, None)]
+            yield from split
+            return
+    yield from _split_tokens(piece, normalise)
+
+
+def _split_tokens(piece: str, normalise: Callable[[str], str]):
     for token in piece.split():
         if len(token) > MAX_TOKEN_LENGTH:
             yield token, None, _("too long")

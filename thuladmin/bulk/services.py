@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone, translation
 
 from thuladmin.audit.models import AuditEntry
@@ -114,6 +115,7 @@ def bulk_job_draft_create(
         item_count=len(parsed.items),
         duplicate_count=parsed.duplicate_count,
         invalid_count=len(parsed.invalid),
+        suspicious_count=len(parsed.suspicious),
         retry_of=retry_of,
     )
     chunks = kind.chunks(get_client(), job, (item.value for item in parsed.items))
@@ -129,6 +131,19 @@ def bulk_job_draft_create(
             unsaved = []
     _chunks_with_items_create(job, unsaved, parsed.items)
     pending: list[BulkItem] = []
+    for doubtful in parsed.suspicious:
+        pending.append(
+            BulkItem(
+                job=job,
+                position=position,
+                line=doubtful.line,
+                raw=doubtful.raw,
+                value=doubtful.value,
+                outcome=Outcome.SUSPICIOUS,
+                detail=doubtful.reason,
+            )
+        )
+        position += 1
     for rejected in parsed.invalid:
         pending.append(
             BulkItem(
@@ -167,14 +182,17 @@ def _chunks_with_items_create(
     BulkItem.objects.bulk_create(rows, batch_size=INSERT_BATCH_SIZE)
 
 
-def bulk_job_start(*, job: BulkJob, user) -> bool:
-    """Confirm a draft and queue it. Returns False if it was already started (a double submit)."""
+def bulk_job_start(*, job: BulkJob, user, include_suspicious: Sequence[int] = ()) -> bool:
+    """Confirm a draft and queue it, with the suspicious items the supervisor ticked in
+    (`include_suspicious`, their ids); the others stay "suspicious, not sent". Returns False if
+    it was already started (a double submit)."""
     with transaction.atomic():
         started = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DRAFT).update(
             state=BulkJob.State.QUEUED, confirmed_at=timezone.now()
         )
         if not started:
             return False
+        included = _suspicious_items_include(job=job, item_ids=include_suspicious)
         audit_entry_create(
             actor=user,
             action=action_name(job.kind, "start"),
@@ -186,6 +204,8 @@ def bulk_job_start(*, job: BulkJob, user) -> bool:
                 "items": job.item_count,
                 "duplicates_merged": job.duplicate_count,
                 "invalid": job.invalid_count,
+                "suspicious_included": included,
+                "suspicious_not_sent": job.suspicious_count,
                 "options": job.options,
             },
             bulk_job=job,
@@ -195,6 +215,30 @@ def bulk_job_start(*, job: BulkJob, user) -> bool:
         transaction.on_commit(lambda: bulk_job_run.enqueue(job_id=job.pk, language=language))
     job.refresh_from_db()
     return True
+
+
+def _suspicious_items_include(*, job: BulkJob, item_ids: Sequence[int]) -> int:
+    """Send the ticked suspicious items too: new chunks after the job's last one. Updates `job`'s
+    counts (in the database and on the instance) and returns how many were included."""
+    items = list(job.items.suspicious().filter(pk__in=list(item_ids)))
+    if not items:
+        return 0
+    kind = kind_for(job.kind)
+    last = BulkChunk.objects.filter(job=job).aggregate(last=Max("number"))["last"]
+    by_value = {item.value: item for item in items}
+    number = -1 if last is None else last
+    for values in kind.chunks(get_client(), job, [item.value for item in items]):
+        number += 1
+        chunk = BulkChunk.objects.create(job=job, number=number, item_count=len(values))
+        BulkItem.objects.filter(pk__in=[by_value[value].pk for value in values]).update(
+            chunk=chunk, outcome=Outcome.PENDING, detail=""
+        )
+    BulkJob.objects.filter(pk=job.pk).update(
+        item_count=F("item_count") + len(items), suspicious_count=F("suspicious_count") - len(items)
+    )
+    job.item_count += len(items)
+    job.suspicious_count -= len(items)
+    return len(items)
 
 
 def bulk_job_discard(*, job: BulkJob) -> bool:

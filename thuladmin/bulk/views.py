@@ -30,7 +30,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.completion import Progress, bulk_job_progress
-from thuladmin.bulk.forms import INVALID_SHOWN, StartForm, grouped
+from thuladmin.bulk.forms import INVALID_SHOWN, SUSPICIOUS_SHOWN, StartForm, grouped
 from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
 from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import RejectedItem
@@ -102,7 +102,7 @@ def _outcome_filters(
 ) -> tuple[list[dict[str, Any]], int]:
     """The results page's filter links (outcomes that occur, with their counts), and how many
     items the chosen one (or "all") lists."""
-    total = job.item_count + job.invalid_count
+    total = job.item_count + job.invalid_count + job.suspicious_count
     counts = dict(progress.counts)
     counts[Outcome.PENDING] = max(progress.total - progress.done, 0)
     detail_url = reverse("bulk:detail", args=[job.pk])
@@ -188,6 +188,7 @@ def _job_context(
             refused_total=job.invalid_count,
             refused_more=max(job.invalid_count - INVALID_SHOWN, 0),
             start_form=start_form or StartForm(job=job),
+            suspicious_more=max(job.suspicious_count - SUSPICIOUS_SHOWN, 0),
         )
         return context
 
@@ -268,7 +269,9 @@ def start(request: HttpRequest, job_id: int) -> HttpResponse:
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
-    if bulk_job_start(job=job, user=request.user):
+    if bulk_job_start(
+        job=job, user=request.user, include_suspicious=form.suspicious_to_include()
+    ):
         messages.success(
             request,
             _("Job %(job)s started: results appear below as Thulium answers.") % {"job": job.pk},
