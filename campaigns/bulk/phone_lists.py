@@ -57,7 +57,8 @@ def number_format_description(number_format: str) -> str:
     """What the number format setting does, in the words of the page that shows it."""
     if number_format == NumberFormat.NATIONAL:
         return _(
-            "National: a +48 or 0048 prefix is dropped, so +48 600 100 200 is sent as 600100200."
+            "National: +48, 0048 or 48 before the number is dropped, so +48 600 100 200 is sent "
+            "as 600100200. A number that is not a valid local one is held back for you to check."
         )
     return _("As typed: numbers are sent as pasted, without spaces, dashes, dots or parentheses.")
 
