@@ -134,3 +134,14 @@ def test_auditors_are_linked_to_the_jobs_they_may_read(auditor_client, make_entr
 
 def test_missing_entry_is_404(auditor_client):
     assert auditor_client.get(reverse("audit:detail", args=[999999])).status_code == 404
+
+
+def test_a_success_says_nothing_about_http_and_names_the_action_in_words(
+    auditor_client, make_entry
+):
+    entry = make_entry(action="record.update", outcome=AuditEntry.Outcome.SUCCESS)
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "HTTP status" not in html
+    assert "Record edited" in html
