@@ -118,7 +118,8 @@ def test_job_removes_existing_numbers_and_reports_the_rest(supervisor):
     finish = AuditEntry.objects.get(action="bulk.phone_numbers.finish")
     assert finish.bulk_job == job
     assert finish.response["outcomes"] == progress.counts
-    assert finish.outcome == AuditEntry.Outcome.SUCCESS
+    # Five numbers are still in a call, so still dialled: partly done, not a success.
+    assert finish.outcome == AuditEntry.Outcome.PARTIAL
     assert AuditEntry.objects.filter(action="bulk.phone_numbers.start", bulk_job=job).exists()
 
 
@@ -211,7 +212,8 @@ def test_wrong_credentials_fail_every_item_without_sending_every_chunk(superviso
     assert bulk_job_progress(job).counts == {"ERROR": 100}
     assert job.items.first().detail == "Invalid credentials."
     assert len(responses.calls) == 1
-    assert AuditEntry.objects.get(action="bulk.phone_numbers.finish").outcome == "partial"
+    # Nothing was removed and every item failed.
+    assert AuditEntry.objects.get(action="bulk.phone_numbers.finish").outcome == "failure"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -386,3 +388,14 @@ def test_unavailable_to_the_end_is_an_error_when_nothing_was_applied(supervisor,
 
     assert bulk_job_progress(job).counts == {"ERROR": 5}
     assert job.items.first().detail == "down"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_that_removed_nothing_is_logged_as_nothing_changed(supervisor):
+    job = _job(supervisor, _numbers(20))
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback(responses.DELETE, PHONES_URL, callback=FakeThulium(existing=set()))
+        JobRunner(job.pk).run()
+
+    finish = AuditEntry.objects.get(action="bulk.phone_numbers.finish")
+    assert finish.outcome == AuditEntry.Outcome.NOTHING_CHANGED

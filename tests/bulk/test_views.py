@@ -181,7 +181,7 @@ def test_paste_page_shows_the_form_and_the_number_format(supervisor_client):
     assert 'name="upload"' in html
     assert 'accept=".txt,.csv,text/plain,text/csv"' in html
     assert 'name="search_in_additional_numbers"' in html
-    assert "a +48 or 0048 prefix is dropped" in html
+    assert "+48, 0048 or 48 before the number is dropped" in html
 
 
 @pytest.mark.django_db

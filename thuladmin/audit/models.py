@@ -141,6 +141,8 @@ class AuditEntry(models.Model):
         PARTIAL = "partial", _("Partly done")
         FAILURE = "failure", _("Failure")
         REFUSED = "refused", _("Refused before sending")
+        # Everything was tried and nothing came of it (a job whose numbers were all unknown).
+        NOTHING_CHANGED = "nothing", _("Nothing changed")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

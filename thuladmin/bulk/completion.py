@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
-from thuladmin.bulk.kinds import action_name
+from thuladmin.bulk.kinds import action_name, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
 
 
@@ -72,15 +72,10 @@ def bulk_job_finish_if_complete(*, job_id: int) -> bool:
             return False
         job.refresh_from_db()
         progress = bulk_job_progress(job)
-        failed = sum(progress.counts.get(o, 0) for o in (Outcome.ERROR, Outcome.UNCERTAIN))
         audit_entry_create(
             actor=job.created_by,
             action=action_name(job.kind, "finish"),
-            outcome=(
-                AuditEntry.Outcome.SUCCESS
-                if not failed and final_state == BulkJob.State.FINISHED
-                else AuditEntry.Outcome.PARTIAL
-            ),
+            outcome=_finish_outcome(job, progress, final_state),
             campaign_id=job.campaign_id,
             target=f"job {job.pk}",
             request={"job": job.pk, "items": job.item_count, "options": job.options},
@@ -92,3 +87,26 @@ def bulk_job_finish_if_complete(*, job_id: int) -> bool:
             bulk_job=job,
         )
     return True
+
+
+def _finish_outcome(job: BulkJob, progress: Progress, final_state: str) -> AuditEntry.Outcome:
+    """The job's audit outcome in the words a supervisor would use: "nothing changed" when no
+    item succeeded and none failed (every number unknown, say), "failure" when none succeeded
+    and some failed, "partly done" when some failed, were uncertain, were left in a call or
+    cancelled, "success" only when every item sent did what was asked."""
+    kind = kind_for(job.kind)
+    succeeded = sum(
+        count
+        for outcome, count in progress.counts.items()
+        if kind.outcome_tone(outcome) == "success"
+    )
+    if not succeeded:
+        if progress.counts.get(Outcome.UNCERTAIN):
+            return AuditEntry.Outcome.PARTIAL  # some may have been applied
+        if progress.counts.get(Outcome.ERROR):
+            return AuditEntry.Outcome.FAILURE
+        return AuditEntry.Outcome.NOTHING_CHANGED
+    not_done = (Outcome.ERROR, Outcome.UNCERTAIN, Outcome.CANCELLED, *kind.retryable_outcomes)
+    if final_state != BulkJob.State.FINISHED or any(progress.counts.get(o) for o in not_done):
+        return AuditEntry.Outcome.PARTIAL
+    return AuditEntry.Outcome.SUCCESS
