@@ -145,12 +145,11 @@ class SnapshotSync:
                     )
                 self._write(page.records)
         except errors.ThuliumError as error:
-            snapshot.refresh_from_db()
             _snapshot_fail(snapshot, thulium_error_message(error, campaign_id=self.campaign_id))
+            snapshot.refresh_from_db()
             return snapshot
         except Exception:
             logger.exception("Snapshot %s of campaign %s failed", snapshot.pk, self.campaign_id)
-            snapshot.refresh_from_db()
             _snapshot_fail(snapshot, _("The sync failed; the error is in the worker's log."))
             raise
         return _snapshot_swap(snapshot)
