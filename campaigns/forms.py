@@ -129,7 +129,12 @@ class RecordFieldForm(forms.Form):
         required=False,
         max_length=RECORD_FIELD_KEY_MAX_LENGTH,
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "list": "record-field-names",
+            }
         ),
     )
     value = forms.CharField(
@@ -455,10 +460,15 @@ def record_edit_form_redisplay(
     return RecordEditForm(initial=values, statuses=statuses, rows=rows)
 
 
-def record_edit_form_blank(*, statuses: Sequence[CampaignStatus] | None) -> RecordEditForm:
-    """A fresh form with a new one-time token and one empty field row."""
+def record_edit_form_blank(
+    *, statuses: Sequence[CampaignStatus] | None, current: Mapping[str, str] | None = None
+) -> RecordEditForm:
+    """A fresh form with a new one-time token and one empty field row, prefilled with the
+    record's `current` values (status_id, agent_login, next_call_date) when they are known."""
     return RecordEditForm(
-        initial={"token": str(uuid.uuid4())}, statuses=statuses, rows=[{"key": "", "value": ""}]
+        initial={"token": str(uuid.uuid4()), **(current or {})},
+        statuses=statuses,
+        rows=[{"key": "", "value": ""}],
     )
 
 

@@ -46,3 +46,137 @@ class RecentCampaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} ({self.opened_at:%Y-%m-%d %H:%M})"
+
+
+# --- the campaign snapshot ------------------------------------------------------------------
+
+
+class CampaignSnapshotQuerySet(models.QuerySet):
+    def current_for(self, campaign_id: str) -> CampaignSnapshot | None:
+        """The snapshot searches read for this campaign: the last one that finished syncing.
+        A sync in progress writes a new generation beside it and only then takes its place."""
+        return self.filter(campaign_id=campaign_id, is_current=True).first()
+
+    def latest_for(self, campaign_id: str) -> CampaignSnapshot | None:
+        """The newest snapshot of this campaign whatever its state, for the progress bar."""
+        return self.filter(campaign_id=campaign_id).order_by("-started_at", "-pk").first()
+
+
+class CampaignSnapshot(models.Model):
+    """One generation of a campaign's records, copied from Thulium's records list.
+
+    Thulium cannot find a record by phone number or identifier, so the dashboard keeps a copy.
+    Each sync writes a new generation beside the current one and flips `is_current` in one
+    transaction when it is complete: a search never sees half an old and half a new copy.
+    """
+
+    class State(models.TextChoices):
+        SYNCING = "syncing", _("syncing")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        REPLACED = "replaced", _("replaced")
+
+    campaign_id = models.CharField(_("campaign id"), max_length=5)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.SYNCING
+    )
+    is_current = models.BooleanField(_("current"), default=False)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Thulium's `count` when the first page came, and how many records were written so far.
+    expected_count = models.PositiveIntegerField(_("expected records"), null=True, blank=True)
+    fetched_count = models.PositiveIntegerField(_("records fetched"), default=0)
+    # When the sync last wrote a page: a sync silent for `SNAPSHOT_STALE_SECONDS` died.
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = CampaignSnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign snapshot")
+        verbose_name_plural = _("campaign snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign_id"],
+                condition=models.Q(is_current=True),
+                name="campaign_snapshot_one_current",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign_id"],
+                condition=models.Q(state="syncing"),
+                name="campaign_snapshot_one_syncing",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign_id", "-started_at"], name="campaign_snapshot_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} ({self.state}, {self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def percent(self) -> int:
+        if not self.expected_count:
+            return 0 if self.state == self.State.SYNCING else 100
+        return min(100, self.fetched_count * 100 // self.expected_count)
+
+
+class SnapshotRecordQuerySet(models.QuerySet):
+    def live(self) -> SnapshotRecordQuerySet:
+        """The records not removed since the snapshot was taken (by the dashboard's own hand)."""
+        return self.filter(deleted=False)
+
+
+class SnapshotRecord(models.Model):
+    """One record of a campaign as Thulium listed it, in one snapshot generation.
+
+    `phone_normalised` is the main number in the form `thuladmin.phones.normalise_phone_number`
+    gives it, indexed with the snapshot, so a search by any typed form is an index lookup.
+    `changed_at` is set when the dashboard changed the record itself after the snapshot.
+    """
+
+    snapshot = models.ForeignKey(
+        CampaignSnapshot, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
+    record_id = models.CharField(max_length=40)
+    identifier = models.CharField(max_length=120, blank=True)
+    phone_number = models.CharField(max_length=40, blank=True)
+    phone_normalised = models.CharField(max_length=40, blank=True)
+    status_id = models.CharField(max_length=20, blank=True)
+    status_name = models.CharField(max_length=200, blank=True)
+    system_status = models.CharField(max_length=40, blank=True)
+    agent_login = models.CharField(max_length=150, blank=True)
+    agent_name = models.CharField(max_length=200, blank=True)
+    next_call_date = models.CharField(max_length=19, blank=True)
+    call_date = models.CharField(max_length=19, blank=True)
+    create_date = models.CharField(max_length=19, blank=True)
+    last_note = models.TextField(blank=True)
+    deleted = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SnapshotRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("snapshot record")
+        verbose_name_plural = _("snapshot records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "record_id"], name="snapshot_record_unique_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["snapshot", "phone_normalised"], name="snapshot_record_phone"),
+            models.Index(fields=["snapshot", "identifier"], name="snapshot_record_identifier"),
+            models.Index(fields=["snapshot", "agent_login"], name="snapshot_record_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.phone_number}"

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from campaigns.models import RECENT_CAMPAIGNS_KEPT, RecentCampaign
+from campaigns.snapshots import snapshot_record_changed, snapshot_record_deleted
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create, audit_entry_for_error
 from thuladmin.thulium import errors, get_client
@@ -213,6 +214,14 @@ def record_update(
         request=body,
         duration_ms=_elapsed_ms(started),
     )
+    # The snapshot shows what we just changed, not what it copied before.
+    try:
+        statuses = campaign_statuses_get(campaign_id=campaign_id)  # cached: the form read them
+    except errors.ThuliumError:
+        statuses = []
+    snapshot_record_changed(
+        campaign_id=campaign_id, identifier=identifier, changes=body, statuses=statuses
+    )
     return body
 
 
@@ -246,6 +255,32 @@ def record_delete(*, user, campaign_id: str, identifier: str) -> None:
         request={},
         duration_ms=_elapsed_ms(started),
     )
+    snapshot_record_deleted(campaign_id=campaign_id, identifier=identifier)
+
+
+# How many of the campaign's latest accepted edits are read for the field names they used.
+FIELD_NAMES_FROM_EDITS = 200
+
+
+def record_field_names_used(*, campaign_id: str) -> list[str]:
+    """Record-field names this campaign's records were given through the dashboard, for the edit
+    form's suggestions. Thulium's records list does not carry the fields, but our audit log
+    keeps every body we sent; the latest accepted edits name the fields in use."""
+    bodies = (
+        AuditEntry.objects.filter(
+            campaign_id=campaign_id,
+            action=RECORD_UPDATE_ACTION,
+            outcome=AuditEntry.Outcome.SUCCESS,
+        )
+        .order_by("-created_at", "-id")
+        .values_list("request", flat=True)[:FIELD_NAMES_FROM_EDITS]
+    )
+    names: dict[str, None] = {}
+    for body in bodies:
+        fields = body.get("record_fields") if isinstance(body, dict) else None
+        if isinstance(fields, dict):
+            names.update(dict.fromkeys(str(name) for name in fields))
+    return sorted(names, key=str.casefold)
 
 
 def _form_token_cache_key(*, user, token: str) -> str:

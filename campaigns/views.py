@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,21 +28,27 @@ from campaigns.forms import (
     record_edit_form_redisplay,
     record_identifier_clean,
 )
-from campaigns.models import RecentCampaign
+from campaigns.models import RecentCampaign, SnapshotRecord
+from campaigns.record_list import campaign_status_counts_get
+from campaigns.record_views import snapshot_context
 from campaigns.services import (
     campaign_agents_get,
     campaign_statuses_get,
     campaign_statuses_snapshot_get,
     campaign_summaries_get,
     recent_campaign_record,
+    record_field_names_used,
     record_form_token_claim,
     record_form_token_release,
     record_update,
 )
 from campaigns.services import record_delete as record_delete_send
+from campaigns.snapshots import snapshot_record_lookup, snapshot_records_search
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
+from thuladmin.partials import page_or_partial, wants_partial
 from thuladmin.thulium import errors
+from thuladmin.thulium.client import NEXT_CALL_DATE_FORMAT
 from thuladmin.thulium.messages import (
     is_record_in_a_call,
     record_failure,
@@ -114,35 +122,47 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             identifier=record_form.cleaned_data["identifier"],
         )
 
+    search = None
+    if "q" in request.GET:
+        search = snapshot_records_search(campaign_id=campaign_id, query=request.GET["q"][:100])
+        if wants_partial(request) and request.htmx.target == "search-results":
+            return page_or_partial(
+                request,
+                "campaigns/detail.html",
+                "search_results",
+                {"campaign_id": campaign_id, "search": search},
+            )
+
     snapshot = None
     statuses_error = ""
+    status_counts = []
+    refresh = request.GET.get("refresh") == "1"
     try:
-        snapshot = campaign_statuses_snapshot_get(
-            campaign_id=campaign_id, refresh=request.GET.get("refresh") == "1"
-        )
+        snapshot = campaign_statuses_snapshot_get(campaign_id=campaign_id, refresh=refresh)
     except errors.ThuliumError as error:
         statuses_error = thulium_error_message(error, campaign_id=campaign_id)
     else:
+        status_counts = campaign_status_counts_get(
+            campaign_id=campaign_id, statuses=snapshot.statuses, refresh=refresh
+        )
         if not request.htmx:
             # A refresh is not an opening; only whole-page visits count as recent.
             recent_campaign_record(user=request.user, campaign_id=campaign_id)
 
-    template_name = "campaigns/detail.html"
-    if request.htmx:
-        template_name += "#statuses"
-    response = TemplateResponse(
+    return page_or_partial(
         request,
-        template_name,
+        "campaigns/detail.html",
+        "statuses",
         {
             "campaign_id": campaign_id,
             "snapshot": snapshot,
+            "status_counts": status_counts,
             "statuses_error": statuses_error,
             "record_form": record_form,
+            "search": search,
+            **snapshot_context(campaign_id),
         },
     )
-    # One URL, two bodies: without this a browser's back button can show the bare fragment.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 # --- one record --------------------------------------------------------------------------------
@@ -212,6 +232,32 @@ def _sent_pop(request: HttpRequest, campaign_id: str, identifier: str) -> dict[s
     return body if isinstance(body, dict) else None
 
 
+def _current_values(record: SnapshotRecord | None) -> dict[str, str]:
+    """The record's values as the edit form's initial ones. A next call date already past is
+    left out: sent again, it would be refused as in the past."""
+    if record is None:
+        return {}
+    values = {"status_id": record.status_id, "agent_login": record.agent_login}
+    next_call = record.next_call_date[:16]
+    try:
+        naive = datetime.strptime(next_call, NEXT_CALL_DATE_FORMAT)
+    except ValueError:
+        naive = None
+    if naive is not None and naive.replace(tzinfo=timezone.get_current_timezone()) > timezone.now():
+        values["next_call_date"] = naive.strftime("%Y-%m-%dT%H:%M")
+    return {name: value for name, value in values.items() if value}
+
+
+def _changed_only(changes: dict[str, Any], current: dict[str, str]) -> dict[str, Any]:
+    """The form's body without the values the record already has (they were only prefilled)."""
+    known = {
+        "status_id": current.get("status_id"),
+        "agent_login": current.get("agent_login"),
+        "next_call_date": (current.get("next_call_date") or "").replace("T", " "),
+    }
+    return {name: value for name, value in changes.items() if known.get(name) != value}
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.can_work_on_campaigns)
 def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
@@ -249,16 +295,22 @@ def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> Http
     except errors.ThuliumError as error:
         agents_error = thulium_error_message(error, campaign_id=campaign_id)
 
+    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
+    current = _current_values(lookup.record)
     context: dict[str, Any] = {
         "campaign_id": campaign_id,
         "identifier": identifier,
         "statuses_error": statuses_error,
         "agents": agents,
         "agents_error": agents_error,
+        "lookup": lookup,
+        "field_names": record_field_names_used(campaign_id=campaign_id),
     }
     if request.method == "GET":
         context["sent"] = _sent_pop(request, campaign_id, identifier)
-        return _render_record_edit(request, context, record_edit_form_blank(statuses=statuses))
+        return _render_record_edit(
+            request, context, record_edit_form_blank(statuses=statuses, current=current)
+        )
 
     action = request.POST.get("action") or "send"
     if action != "send":
@@ -276,6 +328,14 @@ def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> Http
     if not form.is_valid():
         return _render_record_edit(request, context, form)
 
+    changes = _changed_only(form.changes(), current)
+    if not changes:
+        form.add_error(
+            None,
+            _("Nothing changed: the form shows the record's current values. Change one first."),
+        )
+        return _render_record_edit(request, context, form)
+
     token = str(form.cleaned_data["token"])
     if not record_form_token_claim(user=request.user, token=token):
         already_sent = _("This form was already sent, so it was not sent again.")
@@ -283,14 +343,16 @@ def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> Http
             messages.warning(request, already_sent)
             return redirect("campaigns:record_edit", campaign_id=campaign_id, identifier=identifier)
         context["already_sent"] = already_sent
-        return _render_record_edit(request, context, record_edit_form_blank(statuses=statuses))
+        return _render_record_edit(
+            request, context, record_edit_form_blank(statuses=statuses, current=current)
+        )
 
     try:
         body = record_update(
             user=request.user,
             campaign_id=campaign_id,
             identifier=identifier,
-            changes=form.changes(),
+            changes=changes,
         )
     except errors.ThuliumError as error:
         # Nothing was changed (or Thulium could not say): the same form may be sent again.
@@ -307,8 +369,13 @@ def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> Http
             "body": body,
         }
         return redirect("campaigns:record_edit", campaign_id=campaign_id, identifier=identifier)
-    context.update(sent=body, done=done)
-    return _render_record_edit(request, context, record_edit_form_blank(statuses=statuses))
+    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
+    context.update(sent=body, done=done, lookup=lookup)
+    return _render_record_edit(
+        request,
+        context,
+        record_edit_form_blank(statuses=statuses, current=_current_values(lookup.record)),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -332,7 +399,11 @@ def record_delete(request: HttpRequest, campaign_id: str, identifier: str) -> Ht
             "campaigns:record_delete", campaign_id=campaign_id, identifier=clean_identifier
         )
     identifier = clean_identifier
-    context: dict[str, Any] = {"campaign_id": campaign_id, "identifier": identifier}
+    context: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "identifier": identifier,
+        "lookup": snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier),
+    }
 
     if request.method == "POST":
         try:

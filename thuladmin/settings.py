@@ -270,6 +270,15 @@ BULK_RUNNER_STALE_SECONDS = env.float("BULK_RUNNER_STALE_SECONDS", default=15.0)
 BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=10.0)
 # From this many items on, the supervisor types the campaign id to confirm.
 BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD", default=1000)
+# --- Campaign snapshots (a local copy of a campaign's records, for search) -------------------
+# Pages of GET outbounds/:id/records in flight at once for one sync (under the shared limits).
+SNAPSHOT_PARALLEL_REQUESTS = env.int("SNAPSHOT_PARALLEL_REQUESTS", default=4)
+# A sync that wrote nothing for this long is taken for dead; a new one may start.
+SNAPSHOT_STALE_SECONDS = env.float("SNAPSHOT_STALE_SECONDS", default=300.0)
+# A snapshot younger than this is "fresh": an identifier missing from it is said so.
+SNAPSHOT_FRESH_SECONDS = env.float("SNAPSHOT_FRESH_SECONDS", default=24 * 60 * 60)
+# How long the campaign page's per-status record counts are kept in the cache.
+STATUS_COUNTS_CACHE_SECONDS = env.int("STATUS_COUNTS_CACHE_SECONDS", default=60)
 # How phone numbers are stored in Thulium: "national" drops a +48/0048 prefix, "as_typed" keeps it.
 PHONE_NUMBER_FORMAT = env.str("PHONE_NUMBER_FORMAT", default="national")
 # Where the call centre dials (ISO 3166 code): numbers valid here are sent in national form; any

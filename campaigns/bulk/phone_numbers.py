@@ -27,6 +27,7 @@ from campaigns.bulk.phone_lists import (
     phone_search_values,
 )
 from campaigns.forms import is_campaign_id
+from campaigns.snapshots import snapshot_numbers_removed
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.forms import items_form_context
@@ -186,10 +187,26 @@ class PhoneNumbersKind(UrlBatchedKind):
             search_in_additional_numbers=bool(job.options.get("search_in_additional_numbers")),
         )
         uncertain = uncertain or report.maybe_applied_earlier
-        return {
+        results = {
             number: phone_number_result(entries, uncertain=uncertain)
             for number, entries in report.results.items()
         }
+        # The campaign's snapshot forgets what this request removed: one UPDATE per request.
+        snapshot_numbers_removed(
+            campaign_id=job.campaign_id,
+            phone_numbers=[
+                number
+                for number, result in results.items()
+                if result.outcome == PhoneNumberOutcome.REMOVED
+            ],
+            record_ids=[
+                record_id
+                for result in results.values()
+                if result.outcome != PhoneNumberOutcome.REMOVED
+                for record_id in result.record_ids
+            ],
+        )
+        return results
 
 
 PHONE_NUMBERS = register(PhoneNumbersKind())

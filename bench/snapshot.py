@@ -1,0 +1,229 @@
+"""Benchmark of the campaign snapshot: syncing 100,000 records and searching 1,000,000 rows.
+
+1. Seeds the sandbox (served by gunicorn, with --latency-ms added to every answer) with a
+   campaign of --records records, then syncs its snapshot through `SnapshotSync` as the worker
+   does, and prints the wall time, the ideal (the larger of pages x latency / requests in flight
+   and pages / the rate limit), their ratio, and the peak Python heap (tracemalloc) of the sync.
+2. Fills the snapshot tables with --campaigns current snapshots of --rows-per-campaign rows each
+   (1,000,000 in all by default) and searches one campaign by a phone number typed the way a
+   person types it (`+48 600 100 200`), --searches times: p50 and p95 in ms.
+
+    .venv/bin/python bench/snapshot.py                                  # SQLite in var/
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/snapshot.py
+
+The last lines read `snapshot_ratio_to_ideal <x>` and `search_p95_ms <x>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import sandbox_server
+
+ROOT = sandbox_server.ROOT
+sys.path.insert(0, str(ROOT))
+CAMPAIGN = "99998"
+
+
+def _seed_sandbox(count: int) -> None:
+    from thuladmin.sandbox.models import Campaign, Record
+
+    Campaign.objects.filter(campaign_id=CAMPAIGN).delete()
+    campaign = Campaign.objects.create(campaign_id=CAMPAIGN, name="Snapshot bench", active=True)
+    Record.objects.bulk_create(
+        (
+            Record(campaign=campaign, identifier=f"S{index}", phone_number=f"7{index:08d}")
+            for index in range(count)
+        ),
+        batch_size=5000,
+    )
+
+
+def _sync(count: int) -> dict:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from campaigns.models import CampaignSnapshot, SnapshotRecord
+    from campaigns.snapshots import SnapshotSync
+
+    _seed_sandbox(count)
+    CampaignSnapshot.objects.filter(campaign_id=CAMPAIGN).delete()
+    snapshot = CampaignSnapshot.objects.create(campaign_id=CAMPAIGN)
+    tracemalloc.start()
+    started = time.perf_counter()
+    SnapshotSync(snapshot.pk).run()
+    wall = time.perf_counter() - started
+    heap_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    snapshot.refresh_from_db()
+    return {
+        "state": snapshot.state,
+        "rows": SnapshotRecord.objects.filter(snapshot=snapshot).count(),
+        "wall_seconds": wall,
+        "heap_peak_bytes": heap_peak,
+        "in_flight": min(settings.SNAPSHOT_PARALLEL_REQUESTS, settings.BULK_MAX_CONCURRENT_REQUESTS)
+        or settings.SNAPSHOT_PARALLEL_REQUESTS,
+        "rate": settings.BULK_REQUESTS_PER_SECOND,
+    }
+
+
+def _search(campaigns: int, rows_per_campaign: int, searches: int) -> dict:
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from campaigns.models import CampaignSnapshot, SnapshotRecord
+    from campaigns.snapshots import snapshot_records_search, snapshot_rows_insert
+    from thuladmin.thulium.types import CampaignRecord
+
+    CampaignSnapshot.objects.filter(campaign_id__startswith="B").delete()
+    started = time.perf_counter()
+    for campaign in range(campaigns):
+        snapshot = CampaignSnapshot.objects.create(
+            campaign_id=f"B{campaign:04d}", state="ready", is_current=True
+        )
+        for first in range(0, rows_per_campaign, 20_000):
+            with transaction.atomic():
+                snapshot_rows_insert(
+                    snapshot.pk,
+                    [
+                        CampaignRecord(
+                            record_id=str(index),
+                            identifier=f"I{campaign}-{index}",
+                            phone_number=f"6{campaign:02d}{index:06d}",
+                            system_status="TO_CALL",
+                            status_name="New",
+                            status_id="1",
+                            agent_login=None,
+                            agent_name=None,
+                            next_call_date=None,
+                            call_date=None,
+                            create_date=None,
+                            last_note=None,
+                        )
+                        for index in range(first, min(first + 20_000, rows_per_campaign))
+                    ],
+                )
+    filled = time.perf_counter() - started
+    randomiser = random.Random(1)
+    timings = []
+    for _ in range(searches):
+        campaign = randomiser.randrange(campaigns)
+        number = f"6{campaign:02d}{randomiser.randrange(rows_per_campaign):06d}"
+        typed = f"+48 {number[:3]} {number[3:6]} {number[6:]}"
+        started = time.perf_counter()
+        found = snapshot_records_search(campaign_id=f"B{campaign:04d}", query=typed)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert len(found.records) == 1, (typed, found)
+    timings.sort()
+    result = {
+        "rows": SnapshotRecord.objects.filter(snapshot__campaign_id__startswith="B").count(),
+        "fill_seconds": filled,
+        "p50_ms": statistics.median(timings),
+        "p95_ms": timings[int(len(timings) * 0.95) - 1],
+    }
+    CampaignSnapshot.objects.filter(campaign_id__startswith="B").delete()
+    return result
+
+
+def _child(env: dict[str, str], *extra: str) -> dict:
+    finished = subprocess.run(
+        [sys.executable, __file__, "--child", *extra],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if finished.returncode:
+        sys.exit(f"{' '.join(extra)} failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--in-flight", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=200.0, help="requests a second")
+    parser.add_argument("--campaigns", type=int, default=10)
+    parser.add_argument("--rows-per-campaign", type=int, default=100_000)
+    parser.add_argument("--searches", type=int, default=500)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sync", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--search", nargs=3, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        result = _sync(args.sync) if args.sync else _search(*args.search)
+        print(json.dumps(result))
+        return
+
+    var = ROOT / "var"
+    var.mkdir(exist_ok=True)
+    for leftover in [*var.glob("bench-snapshot*.sqlite3*")]:
+        leftover.unlink()
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{var / 'bench-snapshot.sqlite3'}")
+    port = sandbox_server.free_port()
+    env = sandbox_server.environment(
+        port,
+        SANDBOX_LATENCY_MS=str(args.latency_ms),
+        DATABASE_URL=database_url,
+        SANDBOX_DATABASE_URL=f"sqlite:///{var / 'bench-snapshot-sandbox.sqlite3'}?conn_max_age=600",
+        BULK_REQUESTS_PER_SECOND=str(args.rate),
+        BULK_MAX_CONCURRENT_REQUESTS=str(args.in_flight),
+        SNAPSHOT_PARALLEL_REQUESTS=str(args.in_flight),
+    )
+    for database in ("default", "sandbox"):
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0", "--database", database],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+    server = sandbox_server.start(env, port, workers=1)
+    try:
+        synced = _child(env, "--sync", str(args.records))
+    finally:
+        server.terminate()
+        server.wait()
+    searched = _child(
+        env, "--search", str(args.campaigns), str(args.rows_per_campaign), str(args.searches)
+    )
+
+    pages = -(-args.records // 100)
+    ideal = max(
+        pages * args.latency_ms / 1000 / args.in_flight,
+        pages / args.rate if args.rate > 0 else 0.0,
+    )
+    ratio = synced["wall_seconds"] / ideal
+    print(
+        f"database {database_url.split(':')[0]}, latency {args.latency_ms} ms, "
+        f"{args.in_flight} requests in flight, rate limit {args.rate:g}/s"
+    )
+    print(
+        f"sync: {synced['rows']} records ({synced['state']}) in {pages} pages, "
+        f"wall {synced['wall_seconds']:.2f} s, ideal {ideal:.2f} s, ratio {ratio:.2f}, "
+        f"heap peak {synced['heap_peak_bytes'] / 2**20:.1f} MB"
+    )
+    print(
+        f"search: {searched['rows']} snapshot rows in {args.campaigns} campaigns "
+        f"(filled in {searched['fill_seconds']:.0f} s), {args.searches} searches by a typed "
+        f"number: p50 {searched['p50_ms']:.2f} ms, p95 {searched['p95_ms']:.2f} ms"
+    )
+    print(f"snapshot_ratio_to_ideal {ratio:.2f}")
+    print(f"search_p95_ms {searched['p95_ms']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

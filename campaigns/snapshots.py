@@ -1,0 +1,458 @@
+"""A campaign's records copied into the dashboard's database, so a supervisor can find one.
+
+Thulium lists a campaign's records (`GET outbounds/:id/records`) but cannot filter them by phone
+number, identifier or agent. A snapshot is a copy of that list, taken in the background by the
+task worker and swapped in whole when complete (see `CampaignSnapshot`). The dashboard's own
+changes (a record edited or deleted here, numbers removed by a bulk job) are applied to the
+snapshot rows they touch, so our own hand never makes it stale.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import CampaignSnapshot, SnapshotRecord
+from thuladmin.bulk.runner import ConcurrencyLimiter, RateLimiter
+from thuladmin.phones import InvalidPhoneNumber, normalise_phone_number
+from thuladmin.thulium import errors, get_client
+from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE, ThuliumClient
+from thuladmin.thulium.messages import thulium_error_message
+from thuladmin.thulium.types import CampaignRecord, CampaignStatus, RecordsPage
+
+logger = logging.getLogger(__name__)
+
+# Rows written (and old rows deleted) per statement: short transactions, so SQLite's write lock
+# is never held long while a search or another page waits.
+WRITE_BATCH = 500
+# Records held before they are written in one transaction: a few pages, so commits are few and
+# memory stays flat however large the campaign.
+WRITE_BUFFER = 1000
+PURGE_BATCH = 5000
+SEARCH_LIMIT = 50
+
+
+def phone_normalised(phone_number: str) -> str:
+    """The indexed search form of a stored number: what a typed number is turned into too."""
+    try:
+        return normalise_phone_number(phone_number)
+    except InvalidPhoneNumber:
+        return phone_number.strip()
+
+
+# The columns a sync writes, in the order of `_row_values`.
+ROW_COLUMNS = (
+    "snapshot_id",
+    "record_id",
+    "identifier",
+    "phone_number",
+    "phone_normalised",
+    "status_id",
+    "status_name",
+    "system_status",
+    "agent_login",
+    "agent_name",
+    "next_call_date",
+    "call_date",
+    "create_date",
+    "last_note",
+    "deleted",
+)
+
+
+def _row_values(snapshot_id: int, record: CampaignRecord) -> tuple:
+    return (
+        snapshot_id,
+        record.record_id,
+        record.identifier or "",
+        record.phone_number,
+        phone_normalised(record.phone_number),
+        record.status_id or "",
+        record.status_name,
+        record.system_status,
+        record.agent_login or "",
+        record.agent_name or "",
+        record.next_call_date or "",
+        record.call_date or "",
+        record.create_date or "",
+        record.last_note or "",
+        False,
+    )
+
+
+def snapshot_rows_insert(snapshot_id: int, records: Sequence[CampaignRecord]) -> None:
+    """Write records into a snapshot with one multi-row statement per batch, skipping a record
+    already there (records added while paging shift the pages, so one may be listed twice).
+
+    Plain SQL rather than `bulk_create`: building a model instance per row cost more than the
+    insert itself, and a sync writes every record of the campaign.
+    """
+    table = connection.ops.quote_name(SnapshotRecord._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in ROW_COLUMNS)
+    row_placeholder = "(" + ", ".join(["%s"] * len(ROW_COLUMNS)) + ")"
+    with connection.cursor() as cursor:
+        for first in range(0, len(records), WRITE_BATCH):
+            batch = records[first : first + WRITE_BATCH]
+            placeholders = ", ".join([row_placeholder] * len(batch))
+            params = [value for record in batch for value in _row_values(snapshot_id, record)]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 (names are ours)
+                "ON CONFLICT DO NOTHING",
+                params,
+            )
+
+
+# --- starting a sync ---------------------------------------------------------------------------
+
+
+def _is_stale(snapshot: CampaignSnapshot) -> bool:
+    last = snapshot.progress_at or snapshot.started_at
+    return last < timezone.now() - timedelta(seconds=settings.SNAPSHOT_STALE_SECONDS)
+
+
+def campaign_snapshot_start(*, user, campaign_id: str) -> CampaignSnapshot:
+    """Start taking a new snapshot of a campaign in the task worker, or return the one already
+    being taken (two supervisors pressing Refresh start one sync, not two).
+
+    A sync silent for `SNAPSHOT_STALE_SECONDS` is taken for dead (its worker stopped) and
+    marked failed, so a new one can start.
+    """
+    from campaigns.tasks import campaign_snapshot_run
+
+    syncing = CampaignSnapshot.objects.filter(
+        campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
+    ).first()
+    if syncing is not None:
+        if not _is_stale(syncing):
+            return syncing
+        _snapshot_fail(syncing, _("The sync stopped without finishing (the worker stopped)."))
+    try:
+        with transaction.atomic():
+            snapshot = CampaignSnapshot.objects.create(campaign_id=campaign_id, started_by=user)
+            transaction.on_commit(lambda: campaign_snapshot_run.enqueue(snapshot_id=snapshot.pk))
+    except IntegrityError:  # another request started one just now
+        return CampaignSnapshot.objects.get(
+            campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
+        )
+    return snapshot
+
+
+# --- syncing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SnapshotSync:
+    """Copies one snapshot's records from Thulium: pages fetched several at once under the shared
+    limits, each page written as it arrives (never the whole campaign in memory), then the new
+    generation swapped in at once and the old one deleted in short batches."""
+
+    snapshot_id: int
+    client: ThuliumClient | None = None
+    parallel: int | None = None
+    rate_limiter: RateLimiter | None = None
+    concurrency: ConcurrencyLimiter | None = None
+    page_size: int = MAX_RECORDS_PAGE_SIZE
+
+    def run(self) -> CampaignSnapshot:
+        snapshot = CampaignSnapshot.objects.get(pk=self.snapshot_id)
+        if snapshot.state != CampaignSnapshot.State.SYNCING:
+            return snapshot  # a repeated task, or one for a sync given up
+        self.campaign_id = snapshot.campaign_id
+        self.client = self.client or get_client()
+        self.rate_limiter = self.rate_limiter or RateLimiter(settings.BULK_REQUESTS_PER_SECOND)
+        self.concurrency = self.concurrency or ConcurrencyLimiter(
+            settings.BULK_MAX_CONCURRENT_REQUESTS,
+            lease_seconds=settings.BULK_CONCURRENCY_LEASE_SECONDS,
+        )
+        parallel = max(1, self.parallel or settings.SNAPSHOT_PARALLEL_REQUESTS)
+        try:
+            pages = records_pages(
+                client=self.client,
+                campaign_id=self.campaign_id,
+                parallel=parallel,
+                rate_limiter=self.rate_limiter,
+                concurrency=self.concurrency,
+                page_size=self.page_size,
+            )
+            buffered: list[CampaignRecord] = []
+            for index, page in enumerate(pages):
+                if index == 0:
+                    CampaignSnapshot.objects.filter(pk=snapshot.pk).update(
+                        expected_count=page.count
+                    )
+                buffered += page.records
+                if len(buffered) >= WRITE_BUFFER:
+                    self._write(buffered)
+                    buffered = []
+            self._write(buffered)
+        except errors.ThuliumError as error:
+            _snapshot_fail(snapshot, thulium_error_message(error, campaign_id=self.campaign_id))
+            snapshot.refresh_from_db()
+            return snapshot
+        except Exception:
+            logger.exception("Snapshot %s of campaign %s failed", snapshot.pk, self.campaign_id)
+            _snapshot_fail(snapshot, _("The sync failed; the error is in the worker's log."))
+            raise
+        return _snapshot_swap(snapshot)
+
+    def _write(self, records: Sequence[CampaignRecord]) -> None:
+        if not records:
+            return
+        with transaction.atomic():
+            snapshot_rows_insert(self.snapshot_id, records)
+            CampaignSnapshot.objects.filter(pk=self.snapshot_id).update(
+                fetched_count=F("fetched_count") + len(records), progress_at=timezone.now()
+            )
+
+
+def records_pages(
+    *,
+    client: ThuliumClient,
+    campaign_id: str,
+    filters: Mapping[str, Any] | None = None,
+    parallel: int,
+    rate_limiter: RateLimiter,
+    concurrency: ConcurrencyLimiter,
+    page_size: int = MAX_RECORDS_PAGE_SIZE,
+) -> Iterator[RecordsPage]:
+    """Every page of a campaign's records list (with `filters`, the keyword arguments of
+    `ThuliumClient.campaign_records`): the first alone, for the `count`, then up to `parallel`
+    at once, each request under the shared rate and concurrency limits. Pages are yielded as
+    they arrive (not in order), with at most 2 x `parallel` fetched ahead, so the caller can
+    write each one away and memory stays flat however large the campaign."""
+    filters = dict(filters or {})
+
+    def fetch(offset: int) -> RecordsPage:
+        rate_limiter.acquire()
+        with concurrency.slot():
+            return client.campaign_records(campaign_id, limit=page_size, offset=offset, **filters)
+
+    first = fetch(0)
+    yield first
+    offsets = iter(range(page_size, first.count, page_size))
+    with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="records-pages") as pool:
+        pending: set[Future[RecordsPage]] = set()
+
+        def refill() -> None:
+            while len(pending) < 2 * parallel:
+                offset = next(offsets, None)
+                if offset is None:
+                    return
+                pending.add(pool.submit(fetch, offset))
+
+        refill()
+        try:
+            while pending:
+                done, _not_done = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    pending.discard(future)
+                    yield future.result()
+                concurrency.renew()
+                refill()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _snapshot_swap(snapshot: CampaignSnapshot) -> CampaignSnapshot:
+    """Make `snapshot` the campaign's current one in one transaction, then delete the older
+    generations in short batches (searches read the new one from the moment of the commit)."""
+    with transaction.atomic():
+        older = list(
+            CampaignSnapshot.objects.select_for_update()
+            .filter(campaign_id=snapshot.campaign_id)
+            .exclude(pk=snapshot.pk)
+            .exclude(state=CampaignSnapshot.State.SYNCING)
+            .values_list("pk", flat=True)
+        )
+        CampaignSnapshot.objects.filter(pk__in=older).update(
+            is_current=False, state=CampaignSnapshot.State.REPLACED
+        )
+        CampaignSnapshot.objects.filter(pk=snapshot.pk).update(
+            is_current=True, state=CampaignSnapshot.State.READY, finished_at=timezone.now()
+        )
+    snapshot_records_purge(older)
+    CampaignSnapshot.objects.filter(pk__in=older).delete()
+    snapshot.refresh_from_db()
+    return snapshot
+
+
+def _snapshot_fail(snapshot: CampaignSnapshot, message: str) -> None:
+    CampaignSnapshot.objects.filter(pk=snapshot.pk).update(
+        state=CampaignSnapshot.State.FAILED, error=message, finished_at=timezone.now()
+    )
+    snapshot_records_purge([snapshot.pk])
+
+
+def snapshot_records_purge(snapshot_ids: Iterable[int]) -> None:
+    """Delete the rows of these snapshots a batch at a time: one large DELETE would hold SQLite's
+    write lock for seconds while every search and edit waits."""
+    snapshot_ids = list(snapshot_ids)
+    if not snapshot_ids:
+        return
+    while True:
+        batch = list(
+            SnapshotRecord.objects.filter(snapshot_id__in=snapshot_ids).values_list(
+                "pk", flat=True
+            )[:PURGE_BATCH]
+        )
+        if not batch:
+            return
+        SnapshotRecord.objects.filter(pk__in=batch).delete()  # a fast delete: no dependents
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotSearch:
+    """What a search found: the rows (at most `SEARCH_LIMIT`) and the snapshot they come from."""
+
+    query: str
+    snapshot: CampaignSnapshot | None
+    records: tuple[SnapshotRecord, ...]
+    phone_number: str  # the typed text as a phone number ('' when it is not one)
+
+
+def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
+    """Records of the campaign's current snapshot whose phone number, identifier or agent login
+    is `query`. The number may be typed any way (`+48 600 100 200`, `600-100-200`): it is turned
+    into the stored, indexed form first, so each of the three is an index lookup."""
+    query = query.strip()
+    snapshot = CampaignSnapshot.objects.current_for(campaign_id)
+    if snapshot is None or not query:
+        return SnapshotSearch(query=query, snapshot=snapshot, records=(), phone_number="")
+    lookups = [{"identifier": query}, {"agent_login": query}]
+    try:
+        phone_number = normalise_phone_number(query)
+    except InvalidPhoneNumber:
+        phone_number = ""
+    else:
+        lookups.insert(0, {"phone_normalised": phone_number})
+    # One query per column, each an index lookup: an OR of the three (with an ORDER BY) lets a
+    # planner walk the whole table in key order instead.
+    rows = SnapshotRecord.objects.filter(snapshot=snapshot).live()
+    found: dict[int, SnapshotRecord] = {}
+    for lookup in lookups:
+        for record in rows.filter(**lookup)[:SEARCH_LIMIT]:
+            found.setdefault(record.pk, record)
+    return SnapshotSearch(
+        query=query,
+        snapshot=snapshot,
+        records=tuple(sorted(found.values(), key=lambda record: record.pk)[:SEARCH_LIMIT]),
+        phone_number=phone_number,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotLookup:
+    """One identifier looked up in the current snapshot: the row (None when it is not there,
+    or was removed by the dashboard), and whether the snapshot is fresh enough to say that the
+    record does not exist."""
+
+    snapshot: CampaignSnapshot | None
+    record: SnapshotRecord | None
+    removed: bool
+
+    @property
+    def is_fresh(self) -> bool:
+        if self.snapshot is None or self.snapshot.finished_at is None:
+            return False
+        age = timezone.now() - self.snapshot.finished_at
+        return age <= timedelta(seconds=settings.SNAPSHOT_FRESH_SECONDS)
+
+    @property
+    def missing_from_fresh(self) -> bool:
+        return self.is_fresh and self.record is None
+
+    @property
+    def as_of(self):
+        if self.record is not None and self.record.changed_at is not None:
+            return self.record.changed_at
+        return self.snapshot.finished_at if self.snapshot is not None else None
+
+
+def snapshot_record_lookup(*, campaign_id: str, identifier: str) -> SnapshotLookup:
+    snapshot = CampaignSnapshot.objects.current_for(campaign_id)
+    if snapshot is None:
+        return SnapshotLookup(snapshot=None, record=None, removed=False)
+    row = SnapshotRecord.objects.filter(snapshot=snapshot, identifier=identifier).first()
+    if row is not None and row.deleted:
+        return SnapshotLookup(snapshot=snapshot, record=None, removed=True)
+    return SnapshotLookup(snapshot=snapshot, record=row, removed=False)
+
+
+# --- our own changes ---------------------------------------------------------------------------
+
+
+def _rows_of_campaign(campaign_id: str):
+    """The rows of the campaign's current snapshot and of the one being synced: a change made
+    during a sync must not come back with the new generation from a page read before it."""
+    return SnapshotRecord.objects.filter(
+        snapshot__campaign_id=campaign_id,
+        snapshot__state__in=(CampaignSnapshot.State.READY, CampaignSnapshot.State.SYNCING),
+    )
+
+
+def snapshot_record_changed(
+    *,
+    campaign_id: str,
+    identifier: str,
+    changes: Mapping[str, Any],
+    statuses: Sequence[CampaignStatus] = (),
+) -> int:
+    """Apply a change Thulium accepted (the PUT body of `record_update`) to the snapshot rows of
+    that record. Returns how many rows were updated."""
+    values: dict[str, Any] = {"changed_at": timezone.now()}
+    if changes.get("status_id"):
+        status_id = str(changes["status_id"])
+        values["status_id"] = status_id
+        status = next((status for status in statuses if status.status_id == status_id), None)
+        if status is not None:
+            values["status_name"] = status.name
+            values["system_status"] = status.system_status
+    if changes.get("agent_login"):
+        values["agent_login"] = changes["agent_login"]
+        values["agent_name"] = ""
+    if changes.get("next_call_date"):
+        values["next_call_date"] = f"{changes['next_call_date']}:00"[:19]
+    return _rows_of_campaign(campaign_id).filter(identifier=identifier).update(**values)
+
+
+def snapshot_record_deleted(*, campaign_id: str, identifier: str) -> int:
+    """Mark a record deleted by the dashboard as gone from the snapshot."""
+    return (
+        _rows_of_campaign(campaign_id)
+        .filter(identifier=identifier)
+        .update(deleted=True, changed_at=timezone.now())
+    )
+
+
+def snapshot_numbers_removed(
+    *, campaign_id: str, phone_numbers: Iterable[str], record_ids: Iterable[str] = ()
+) -> int:
+    """Mark the records a bulk removal took away as gone: every record with one of
+    `phone_numbers` (numbers all of whose records went) and the records `record_ids`. One
+    UPDATE, whatever the number of items."""
+    numbers = [number for number in phone_numbers if number]
+    ids = [record_id for record_id in record_ids if record_id]
+    if not numbers and not ids:
+        return 0
+    condition = Q(phone_normalised__in=[phone_normalised(number) for number in numbers])
+    if ids:
+        condition |= Q(record_id__in=ids)
+    return (
+        _rows_of_campaign(campaign_id)
+        .filter(condition)
+        .update(deleted=True, changed_at=timezone.now())
+    )

@@ -1,0 +1,238 @@
+"""The records list (filters one to one in the query string, paging, htmx), removing the chosen
+records' numbers, the campaign page's per-status counts and search, and who may see them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from responses import matchers
+
+from campaigns.models import CampaignSnapshot, SnapshotRecord
+from tests.campaigns.conftest import THULIUM_URL
+from tests.campaigns.test_snapshot import RECORDS_URL, STATUSES_URL, api_record
+from thuladmin.bulk.models import BulkItem, BulkJob
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = [
+    {"system_status": "TO_CALL", "status_id": "1", "dictionary_status_id": None, "name": "New"},
+    {"system_status": "NO_CALL", "status_id": "4", "dictionary_status_id": 7, "name": "Refused"},
+]
+LIST_URL = reverse("campaigns:records", args=["00001"])
+
+
+def page_body(count: int, numbers) -> dict:
+    return {"count": count, "result": [api_record(number) for number in numbers]}
+
+
+@pytest.mark.parametrize("url", [LIST_URL, reverse("campaigns:snapshot", args=["00001"])])
+def test_users_without_the_role_are_refused(user_without_role_client, thulium, url):
+    assert user_without_role_client.get(url).status_code == 403
+    assert len(thulium.calls) == 0
+
+
+def test_removing_chosen_records_needs_the_role(user_without_role_client, thulium):
+    response = user_without_role_client.post(
+        reverse("campaigns:records_remove", args=["00001"]), {"number": ["600000001"]}
+    )
+    assert response.status_code == 403
+    assert not BulkJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "api_query"),
+    [
+        ("", {"limit": "100", "offset": "0"}),
+        ("page=3", {"limit": "100", "offset": "200"}),
+        ("status=1&status=4", {"limit": "100", "offset": "0", "status_id[]": ["1", "4"]}),
+        (
+            "system_status=NO_CALL&system_status=CALL",
+            {"limit": "100", "offset": "0", "system_status[]": ["NO_CALL", "CALL"]},
+        ),
+        (
+            "created_from=2025-01-01&created_to=2025-01-31&called_from=2025-02-01"
+            "&called_to=2025-02-02&page=2",
+            {
+                "limit": "100",
+                "offset": "100",
+                "create_date_from": "2025-01-01",
+                "create_date_to": "2025-01-31",
+                "call_date_from": "2025-02-01",
+                "call_date_to": "2025-02-02",
+            },
+        ),
+    ],
+)
+def test_filters_go_to_thulium_one_to_one(supervisor_client, thulium, query, api_query):
+    thulium.get(STATUSES_URL, json=STATUSES)
+    listed = thulium.get(
+        RECORDS_URL,
+        json=page_body(1000, range(1, 101)),
+        match=[matchers.query_param_matcher(api_query)],
+    )
+
+    response = supervisor_client.get(f"{LIST_URL}?{query}")
+
+    assert response.status_code == 200
+    assert listed.call_count == 1
+
+
+def test_the_list_shows_the_records_and_page_links(
+    supervisor_client, thulium, django_assert_num_queries
+):
+    thulium.get(STATUSES_URL, json=STATUSES)
+    thulium.get(RECORDS_URL, json=page_body(250, range(1, 101)))
+
+    with django_assert_num_queries(3):  # the session, the user and the user's groups (role)
+        response = supervisor_client.get(f"{LIST_URL}?status=4")
+
+    html = response.content.decode()
+    assert "Records 1\u2013100 of 250." in html
+    assert "600000001" in html
+    assert reverse("campaigns:record", args=["00001", "id-1"]) in html
+    assert "?status=4&amp;page=3" in html
+    assert 'value="all"' in html
+
+
+def test_htmx_gets_only_the_table(supervisor_client, thulium):
+    thulium.get(STATUSES_URL, json=STATUSES)
+    thulium.get(RECORDS_URL, json=page_body(1, [1]))
+
+    response = supervisor_client.get(LIST_URL, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="records"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_reversed_date_range_is_explained_and_not_sent(supervisor_client, thulium):
+    thulium.get(STATUSES_URL, json=STATUSES)
+
+    response = supervisor_client.get(f"{LIST_URL}?created_from=2025-02-01&created_to=2025-01-01")
+
+    assert "This day is before the first one." in response.content.decode()
+    assert not any("/records" in call.request.url for call in thulium.calls)
+
+
+def test_chosen_rows_open_the_removal_preview_with_exactly_those_numbers(
+    supervisor_client, thulium
+):
+    response = supervisor_client.post(
+        reverse("campaigns:records_remove", args=["00001"]),
+        {"scope": "selected", "number": ["600000001", "600000005", "600000009"]},
+    )
+
+    job = BulkJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("bulk:detail", args=[job.pk])
+    assert job.campaign_id == "00001"
+    assert sorted(BulkItem.objects.filter(job=job).values_list("value", flat=True)) == [
+        "600000001",
+        "600000005",
+        "600000009",
+    ]
+    assert job.state == BulkJob.State.DRAFT
+
+
+def test_all_matching_records_are_read_again_through_the_filters(supervisor_client, thulium):
+    for offset, numbers in ((0, range(1, 101)), (100, range(101, 151))):
+        thulium.get(
+            RECORDS_URL,
+            json=page_body(150, numbers),
+            match=[
+                matchers.query_param_matcher(
+                    {"limit": "100", "offset": str(offset), "status_id[]": "4"}
+                )
+            ],
+        )
+
+    supervisor_client.post(
+        reverse("campaigns:records_remove", args=["00001"]), {"scope": "all", "status": "4"}
+    )
+
+    assert BulkItem.objects.filter(job=BulkJob.objects.get()).count() == 150
+
+
+def test_the_campaign_page_counts_each_status_and_links_the_list(supervisor_client, thulium):
+    thulium.get(STATUSES_URL, json=STATUSES)
+    for status_id, count in (("1", 1234), ("4", 7)):
+        thulium.get(
+            RECORDS_URL,
+            json={"count": count, "result": []},
+            match=[
+                matchers.query_param_matcher(
+                    {"limit": "1", "offset": "0", "status_id[]": status_id}
+                )
+            ],
+        )
+
+    html = supervisor_client.get(reverse("campaigns:detail", args=["00001"])).content.decode()
+    supervisor_client.get(reverse("campaigns:detail", args=["00001"]))  # cached now
+
+    assert f'href="{LIST_URL}?status=4">7</a>' in html
+    assert f'href="{LIST_URL}?status=1">1234</a>' in html
+    assert sum("/records" in call.request.url for call in thulium.calls) == 2
+
+
+def test_the_campaign_page_search_finds_a_typed_number(supervisor_client, thulium):
+    snapshot = CampaignSnapshot.objects.create(campaign_id="00001", state="ready", is_current=True)
+    SnapshotRecord.objects.create(
+        snapshot=snapshot,
+        record_id="1",
+        identifier="abc",
+        phone_number="600100200",
+        phone_normalised="600100200",
+    )
+
+    response = supervisor_client.get(
+        reverse("campaigns:detail", args=["00001"]),
+        {"q": "+48 600 100 200"},
+        headers={"HX-Request": "true", "HX-Target": "search-results"},
+    )
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="search-results"')
+    assert reverse("campaigns:record", args=["00001", "abc"]) in html
+    assert len(thulium.calls) == 0
+
+
+def test_the_record_page_shows_current_values_and_prefills_the_form(supervisor_client, thulium):
+    snapshot = CampaignSnapshot.objects.create(
+        campaign_id="00001", state="ready", is_current=True, finished_at="2025-01-01T00:00Z"
+    )
+    SnapshotRecord.objects.create(
+        snapshot=snapshot,
+        record_id="1",
+        identifier="abc",
+        phone_number="600100200",
+        status_id="4",
+        status_name="Refused",
+        system_status="NO_CALL",
+        agent_login="ewa",
+    )
+    thulium.get(STATUSES_URL, json=STATUSES)
+    thulium.get(f"{THULIUM_URL}outbounds/00001/agents", json=[])
+
+    response = supervisor_client.get(reverse("campaigns:record", args=["00001", "abc"]))
+
+    html = response.content.decode()
+    assert "600100200" in html
+    assert "Refused" in html
+    assert "ewa" in html
+    assert response.context["form"].initial["status_id"] == "4"
+    assert response.context["form"].initial["agent_login"] == "ewa"
+
+
+def test_an_identifier_missing_from_a_fresh_snapshot_is_said_so(supervisor_client, thulium):
+    from django.utils import timezone
+
+    CampaignSnapshot.objects.create(
+        campaign_id="00001", state="ready", is_current=True, finished_at=timezone.now()
+    )
+    thulium.get(STATUSES_URL, json=STATUSES)
+    thulium.get(f"{THULIUM_URL}outbounds/00001/agents", json=[])
+
+    response = supervisor_client.get(reverse("campaigns:record", args=["00001", "nope"]))
+
+    assert "No record with this identifier is in the campaign snapshot" in response.content.decode()
