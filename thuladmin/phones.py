@@ -12,6 +12,7 @@ it is held back with its reason until the supervisor ticks it in.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -55,6 +56,56 @@ def _region_country_code(region: str) -> int:
     return phonenumbers.country_code_for_region(region)
 
 
+@functools.cache
+def _valid_national_number(region: str) -> re.Pattern[str]:
+    """A national number valid in `region`: one of its number types' patterns (fixed line,
+    mobile, toll free…) within its general pattern, as `phonenumbers` decides validity. Compiled
+    once, so the common case, a plain local number, costs one regex match rather than a full
+    parse: 100,000 pasted numbers are read in well under a second."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    descriptions = (
+        metadata.fixed_line,
+        metadata.mobile,
+        metadata.toll_free,
+        metadata.premium_rate,
+        metadata.shared_cost,
+        metadata.personal_number,
+        metadata.voip,
+        metadata.pager,
+        metadata.uan,
+        metadata.voicemail,
+    )
+    types = "|".join(
+        f"(?:{description.national_number_pattern})"
+        for description in descriptions
+        if description is not None and description.national_number_pattern
+    )
+    general = metadata.general_desc.national_number_pattern
+    return re.compile(rf"(?=(?:{general})\Z)(?:{types})\Z")
+
+
+def _local_fast(cleaned: str, region: str, number_format: str) -> PhoneNumber | None:
+    """A plain local number (optionally after +CC, 00CC or CC) decided without a full parse;
+    None when the full parse must decide."""
+    if not cleaned.isdigit() and not (cleaned[:1] == "+" and cleaned[1:].isdigit()):
+        return None
+    code = str(_region_country_code(region))
+    valid = _valid_national_number(region).match
+    national = cleaned
+    for prefix in ("+" + code, "00" + code):
+        if cleaned.startswith(prefix):
+            national = cleaned[len(prefix) :]
+            break
+    else:
+        # A bare country code is stripped only when the number is not valid as it stands, as
+        # `phonenumbers` does (48 is also Radom's area code).
+        if not valid(cleaned) and cleaned.startswith(code) and valid(cleaned[len(code) :]):
+            national = cleaned[len(code) :]
+    if national.startswith("+") or not valid(national):
+        return None
+    return PhoneNumber(value=cleaned if number_format == NumberFormat.AS_TYPED else national)
+
+
 def parse_phone_number(
     token: str, *, number_format: str = NumberFormat.NATIONAL, region: str | None = None
 ) -> PhoneNumber:
@@ -62,6 +113,8 @@ def parse_phone_number(
     valid number of the region; InvalidPhoneNumber if it is no phone number at all."""
     region = region or settings.PHONE_NUMBER_REGION
     cleaned = NUMBER_PUNCTUATION.sub("", token)
+    if (fast := _local_fast(cleaned, region, number_format)) is not None:
+        return fast
     digits = cleaned[1:] if cleaned.startswith("+") else cleaned
     if not digits:
         raise InvalidPhoneNumber(_("not a phone number"))

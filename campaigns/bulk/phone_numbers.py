@@ -6,12 +6,13 @@ answers, per number, what happened to each of its records.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -54,6 +55,7 @@ class PhoneNumberOutcome(models.TextChoices):
     CALL_IN_PROGRESS = "CALL_IN_PROGRESS", gettext_lazy("in a call")
 
 
+logger = logging.getLogger(__name__)
 DOCUMENTED_STATUSES = frozenset(status.value for status in PhoneOutcomeStatus)
 
 
@@ -192,20 +194,26 @@ class PhoneNumbersKind(UrlBatchedKind):
             for number, entries in report.results.items()
         }
         # The campaign's snapshot forgets what this request removed: one UPDATE per request.
-        snapshot_numbers_removed(
-            campaign_id=job.campaign_id,
-            phone_numbers=[
-                number
-                for number, result in results.items()
-                if result.outcome == PhoneNumberOutcome.REMOVED
-            ],
-            record_ids=[
-                record_id
-                for result in results.values()
-                if result.outcome != PhoneNumberOutcome.REMOVED
-                for record_id in result.record_ids
-            ],
-        )
+        # The snapshot is a convenience: its failure must not cost the items their outcomes.
+        try:
+            snapshot_numbers_removed(
+                campaign_id=job.campaign_id,
+                phone_numbers=[
+                    number
+                    for number, result in results.items()
+                    if result.outcome == PhoneNumberOutcome.REMOVED
+                ],
+                record_ids=[
+                    record_id
+                    for result in results.values()
+                    if result.outcome != PhoneNumberOutcome.REMOVED
+                    for record_id in result.record_ids
+                ],
+            )
+        except DatabaseError:
+            logger.exception(
+                "job %s: could not update campaign %s's snapshot", job.pk, job.campaign_id
+            )
         return results
 
 

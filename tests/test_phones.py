@@ -1,0 +1,36 @@
+"""The one phone parser: its shortcut for plain local numbers agrees with `phonenumbers`."""
+
+from __future__ import annotations
+
+import phonenumbers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thuladmin.phones import InvalidPhoneNumber, NumberFormat, parse_phone_number
+
+DIGITS = st.from_regex(r"[0-9]{6,12}", fullmatch=True)
+PREFIX = st.sampled_from(["", "+48", "0048", "48"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(PREFIX, DIGITS)
+def test_every_number_is_read_as_phonenumbers_reads_it(prefix, digits):
+    typed = prefix + digits
+    try:
+        number = phonenumbers.parse("+" + typed[2:] if typed.startswith("00") else typed, "PL")
+    except phonenumbers.NumberParseException:
+        valid_here = False
+    else:
+        valid_here = number.country_code == 48 and phonenumbers.is_valid_number_for_region(
+            number, "PL"
+        )
+
+    try:
+        parsed = parse_phone_number(typed, number_format=NumberFormat.NATIONAL)
+    except InvalidPhoneNumber:  # more than 15 digits: no phone number at all
+        assert len(typed.lstrip("+")) > 15
+        return
+
+    assert (parsed.suspicious == "") == valid_here
+    if valid_here:
+        assert parsed.value == phonenumbers.national_significant_number(number)
