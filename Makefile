@@ -28,9 +28,10 @@ locale/%.mo: locale/%.po
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext)"; exit 1; }
 	msgfmt --check -o $@ $<
 
-# Local settings: DEBUG on, a random secret key and a random demo password, written once.
+# Local settings: DEBUG on, a random secret key, a random demo password and random credentials
+# for the sandbox API (the worker and the sandbox read the same .env), written once.
 .env:
-	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEMO_PASSWORD=' + secrets.token_urlsafe(9))" > $@
+	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEMO_PASSWORD=' + secrets.token_urlsafe(9)); print('THULIUM_USER=sandbox'); print('THULIUM_PASSWORD=' + secrets.token_urlsafe(24))" > $@
 	@echo "wrote .env (edit it to point at a real Thulium, see README)"
 
 run: install .env messages

@@ -33,6 +33,8 @@ def environment(port: int, **settings: str) -> dict[str, str]:
         "SECRET_KEY": "bench-only-secret-key",
         "SANDBOX_ENABLED": "true",
         "THULIUM_URL": "",
+        "THULIUM_USER": "sandbox",
+        "THULIUM_PASSWORD": "bench-only-sandbox-password",
         "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
         "LOG_LEVEL": "WARNING",
         **settings,

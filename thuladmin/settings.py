@@ -222,8 +222,11 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 # With no THULIUM_URL the built-in sandbox (served by this process under /sandbox/api/) stands in
 # for Thulium. Production must set THULIUM_URL; the sandbox is never turned on silently there.
 THULIUM_URL = env.str("THULIUM_URL", default="")
-THULIUM_USER = env.str("THULIUM_USER", default="sandbox" if not THULIUM_URL else "")
-THULIUM_PASSWORD = env.str("THULIUM_PASSWORD", default="sandbox" if not THULIUM_URL else "")
+# With the sandbox standing in for Thulium these are also the credentials it accepts. Only with
+# DEBUG on (a local try-out) do they default to sandbox/sandbox; see SANDBOX_ENABLED below.
+_LOCAL_SANDBOX_DEFAULT = "sandbox" if DEBUG and not THULIUM_URL else ""
+THULIUM_USER = env.str("THULIUM_USER", default=_LOCAL_SANDBOX_DEFAULT)
+THULIUM_PASSWORD = env.str("THULIUM_PASSWORD", default=_LOCAL_SANDBOX_DEFAULT)
 THULIUM_CONNECT_TIMEOUT = env.float("THULIUM_CONNECT_TIMEOUT", default=5.0)
 THULIUM_READ_TIMEOUT = env.float("THULIUM_READ_TIMEOUT", default=30.0)
 THULIUM_CA_BUNDLE = env.str("THULIUM_CA_BUNDLE", default="")
@@ -240,6 +243,14 @@ if SANDBOX_ENABLED and not DEBUG and "SANDBOX_ENABLED" not in env.ENVIRON:
         "off. Set THULIUM_URL (and THULIUM_USER, THULIUM_PASSWORD) for a real Thulium, or set "
         "SANDBOX_ENABLED=true to run the sandbox on purpose."
     )
+if SANDBOX_ENABLED and not DEBUG and not (THULIUM_USER and THULIUM_PASSWORD):
+    # The sandbox answers anyone who reaches this server: a well-known password would let them
+    # read and delete its data.
+    raise ImproperlyConfigured(
+        "The sandbox is switched on with DEBUG off, but THULIUM_USER and THULIUM_PASSWORD are not "
+        "both set. Set them (a long random password) in the environment or in .env: the sandbox "
+        "accepts only those credentials, and with DEBUG off there is no default."
+    )
 # Where the client finds the sandbox: this very process, so the port must match the server's.
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8000/sandbox/api/")
 # Fault injection, for demos, tests and benchmarks (see thuladmin/sandbox/faults.py).
@@ -249,6 +260,10 @@ SANDBOX_RATE_LIMIT_RATE = env.float("SANDBOX_RATE_LIMIT_RATE", default=0.0)
 SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=1)
 SANDBOX_SLOW_RATE = env.float("SANDBOX_SLOW_RATE", default=0.0)
 SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=2000)
+# After this many failed logins to the sandbox API from one client address, that address gets
+# 429 for SANDBOX_LOGIN_COOLOFF_MINUTES (counted in the cache, like the dashboard's lockout).
+SANDBOX_LOGIN_FAILURE_LIMIT = env.int("SANDBOX_LOGIN_FAILURE_LIMIT", default=10)
+SANDBOX_LOGIN_COOLOFF_MINUTES = env.float("SANDBOX_LOGIN_COOLOFF_MINUTES", default=15.0)
 
 # --- Bulk deletions -----------------------------------------------------------------------------
 BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=100_000)
