@@ -42,17 +42,24 @@ def environment(port: int, **settings: str) -> dict[str, str]:
 
 
 def start(
-    env: dict[str, str], port: int, *, workers: int, output: IO[bytes] | None = None
+    env: dict[str, str],
+    port: int,
+    *,
+    workers: int,
+    output: IO[bytes] | None = None,
+    app: str = "thuladmin.wsgi",
 ) -> subprocess.Popen:
     """Start gunicorn and return once it accepts connections.
 
     `--limit-request-line 8190`: batch URLs are up to the client's 7,000-byte budget, longer
-    than gunicorn's default limit.
+    than gunicorn's default limit. `app` may name a module of bench/ (e.g. the recording one).
     """
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "thuladmin.wsgi",
+            app,
+            "--pythonpath",
+            f"{ROOT},{ROOT / 'bench'}",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -281,8 +281,10 @@ BULK_CHUNK_MAX_ATTEMPTS = env.int("BULK_CHUNK_MAX_ATTEMPTS", default=3)
 BULK_CHUNK_BACKOFF_SECONDS = env.float("BULK_CHUNK_BACKOFF_SECONDS", default=2.0)
 BULK_HEARTBEAT_SECONDS = env.float("BULK_HEARTBEAT_SECONDS", default=2.0)
 # A runner silent for this long is taken for dead and its chunks are taken over.
-BULK_RUNNER_STALE_SECONDS = env.float("BULK_RUNNER_STALE_SECONDS", default=15.0)
-BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=10.0)
+# With the watchdog's sweep every BULK_SWEEP_SECONDS, a killed worker's job is taken over about
+# BULK_RUNNER_STALE_SECONDS + BULK_SWEEP_SECONDS + a second after the kill.
+BULK_RUNNER_STALE_SECONDS = env.float("BULK_RUNNER_STALE_SECONDS", default=10.0)
+BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=2.0)
 # From this many items on, the supervisor types the campaign id to confirm.
 BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD", default=1000)
 # How phone numbers are stored in Thulium: "national" drops a +48/0048 prefix, "as_typed" keeps it.

@@ -109,8 +109,10 @@ class BulkJob(models.Model):
 class BulkChunk(models.Model):
     """One API request's worth of items.
 
-    SENDING chunks belong to a runner; if that runner stops beating, another takes the chunk over
-    and sends it again with `uncertain` set, because the first attempt may have been applied.
+    SENDING chunks belong to a runner; if that runner stops beating, another takes the chunk over.
+    If the dead runner's request had started (`request_started_at`), the chunk is sent again with
+    `uncertain` set, because that attempt may have been applied; a chunk it had only claimed
+    goes out as certain as before.
     """
 
     class State(models.TextChoices):
@@ -128,6 +130,9 @@ class BulkChunk(models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When this claim's request started (null while it waits for a request slot), written before
+    # anything is sent: only a started request may have reached Thulium.
+    request_started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Outcome -> number of items, written with the items, so progress never scans items.
     outcome_counts = models.JSONField(default=dict, blank=True)

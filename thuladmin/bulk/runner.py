@@ -4,9 +4,11 @@ A runner is a small thread pool inside a `db_worker` process. Chunks are claimed
 UPDATEs and outcomes are written in the same transaction that closes the chunk, so:
 
 - two runners (threads, processes, machines) never send the same chunk twice at once;
-- a runner that dies leaves its chunk SENDING with a heartbeat that goes stale; another runner
-  then takes the chunk over and sends it again marked `uncertain` (the first attempt may have
-  been applied), and every item still ends with exactly one outcome;
+- a runner that dies leaves its chunks SENDING with a heartbeat that goes stale; another runner
+  then takes them over. A chunk counts as on the wire only once its request started (its
+  `request_started_at` is written just before): such a chunk is sent again marked `uncertain`
+  (the first attempt may have been applied), while one that was only claimed goes out as
+  certain as before. Every item still ends with exactly one outcome;
 - a chunk that keeps failing is given up after `BULK_CHUNK_MAX_ATTEMPTS`, with its items marked
   ERROR (or UNCERTAIN when an attempt may have reached Thulium): nothing stays pending forever.
 
@@ -16,9 +18,9 @@ Requests to Thulium are limited in rate (`RateLimiter`) and in how many are in f
 A runner has twice as many threads as requests it may have in flight: while some threads wait
 for Thulium, the others claim the next chunks and record the last answers, so the database work
 never leaves a request slot idle. A `Pacer` spreads the requests' starts so they do not travel
-in bursts. The price: a chunk claimed while every slot is busy waits for
-one as SENDING, and if the worker dies right then, the chunk is taken over as `uncertain` although
-it was never sent. At most `parallel` chunks are in that position at any time.
+in bursts. A chunk claimed while every slot is busy waits for one as SENDING without a
+`request_started_at`, so if the worker dies right then it is taken over as certain: Thulium
+never saw it.
 """
 
 from __future__ import annotations
@@ -358,24 +360,37 @@ class JobRunner:
                 | Q(state=BulkChunk.State.SENDING) & ~Q(claimed_by__in=live_runners.values("id"))
             )
             .order_by("number")
-            .values("pk", "number", "state", "claimed_by", "attempts", "uncertain")[
-                : self.parallel * 2
-            ]
+            .values(
+                "pk",
+                "number",
+                "state",
+                "claimed_by",
+                "attempts",
+                "uncertain",
+                "request_started_at",
+            )[: self.parallel * 2]
         )
 
     def _try_claim(self, job: BulkJob, candidate: dict) -> ClaimedChunk | None:
         orphaned = candidate["state"] == BulkChunk.State.SENDING
-        # The runner that died may have sent it: "did not exist" is no longer certain.
-        uncertain = candidate["uncertain"] or orphaned
+        # If the runner that died had started its request, Thulium may have applied it: "did
+        # not exist" is no longer certain. A chunk it had only claimed never left.
+        started = candidate["request_started_at"]
+        uncertain = candidate["uncertain"] or (orphaned and started is not None)
         claimed = BulkChunk.objects.filter(
             pk=candidate["pk"],
             state=candidate["state"],
             claimed_by=candidate["claimed_by"],
             attempts=candidate["attempts"],
+            # Part of the condition: a runner thought dead may start its request meanwhile.
+            **(
+                {"request_started_at": started} if started else {"request_started_at__isnull": True}
+            ),
         ).update(
             state=BulkChunk.State.SENDING,
             claimed_by=self.runner_id,
             claimed_at=timezone.now(),
+            request_started_at=None,
             attempts=F("attempts") + 1,
             uncertain=uncertain,
         )
@@ -425,6 +440,8 @@ class JobRunner:
                     self._pacer.wait_turn()
                     with self.concurrency.slot():
                         self.rate_limiter.acquire()
+                        if not self._request_starts(chunk):
+                            return  # taken over by another runner meanwhile: its to send
                         sent_at = time.monotonic()
                         results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
                         self._pacer.observe(time.monotonic() - sent_at)
@@ -437,6 +454,19 @@ class JobRunner:
             self._failed(job, chunk, items, failure)
             return
         self._record(chunk, items, results)
+
+    def _request_starts(self, chunk: ClaimedChunk) -> bool:
+        """Record that the chunk's request starts now, if the chunk is still this runner's.
+
+        Written (and committed) before the request, so a runner that takes the chunk over knows
+        whether Thulium may have seen it. The update is conditional: if another runner took the
+        chunk over (this one looked dead), nothing is sent.
+        """
+        return bool(
+            BulkChunk.objects.filter(
+                pk=chunk.pk, state=BulkChunk.State.SENDING, claimed_by=self.runner_id
+            ).update(request_started_at=timezone.now())
+        )
 
     def _failed(
         self,
@@ -568,26 +598,36 @@ def bulk_jobs_resume_stale() -> list[int]:
     """Queue a runner for every unfinished job that has none alive, e.g. after a worker crash.
 
     Called by every `db_worker` on a timer (see the `db_worker` command) and by
-    `manage.py bulk_resume`. A job whose task is still waiting in the queue is left alone.
+    `manage.py bulk_resume`. A job queued (or queued again) whose runner has not started yet may
+    simply be waiting in the queue behind other tasks: it is left alone for a while. A job whose
+    runner started since it was last queued and then went silent is queued again at once, so a
+    killed worker's job is taken over about `BULK_RUNNER_STALE_SECONDS` after the kill.
     """
     from thuladmin.bulk.tasks import bulk_job_run
 
     close_old_connections()
+    now = timezone.now()
     stale_before = runner_stale_before()
-    grace = timezone.now() - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS * 3)
+    grace = now - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS * 3)
     resumed = []
-    for job in BulkJob.objects.unfinished().exclude(confirmed_at__gt=grace):
+    for job in BulkJob.objects.unfinished():
         if BulkRunner.objects.filter(job=job, heartbeat_at__gte=stale_before).exists():
+            continue
+        last_queued = job.resume_enqueued_at or job.confirmed_at
+        # Runners that died keep their rows (a runner that stops cleanly deletes its own).
+        runner_died = BulkRunner.objects.filter(job=job, started_at__gte=last_queued).exists()
+        if not runner_died and last_queued is not None and last_queued > grace:
             continue
         if bulk_job_finish_if_complete(job_id=job.pk):
             continue
+        # Conditional on the value read, so two workers' watchdogs never both queue it.
         if (
-            BulkJob.objects.filter(pk=job.pk)
-            .filter(Q(resume_enqueued_at__isnull=True) | Q(resume_enqueued_at__lt=grace))
-            .update(resume_enqueued_at=timezone.now())
-        ):
+            BulkJob.objects.filter(pk=job.pk, resume_enqueued_at=job.resume_enqueued_at)
+            if job.resume_enqueued_at
+            else BulkJob.objects.filter(pk=job.pk, resume_enqueued_at__isnull=True)
+        ).update(resume_enqueued_at=now):
             bulk_job_run.enqueue(job_id=job.pk)
             resumed.append(job.pk)
             logger.warning("bulk job %s had no live runner: queued it again", job.pk)
-    BulkRunner.objects.filter(heartbeat_at__lt=timezone.now() - timedelta(hours=1)).delete()
+    BulkRunner.objects.filter(heartbeat_at__lt=now - timedelta(hours=1)).delete()
     return resumed
