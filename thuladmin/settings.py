@@ -98,12 +98,18 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if env.str("SANDBOX_DATABASE_URL", default=""):
     DATABASES["sandbox"] = env.db("SANDBOX_DATABASE_URL")
     DATABASE_ROUTERS = ["thuladmin.sandbox.routers.SandboxRouter"]
+# How long a SQLite writer waits for the write lock before "database is locked". Every write
+# transaction is kept short (bulk drafts are written in batches), so this is a safety margin.
+SQLITE_TIMEOUT_SECONDS = env.float("SQLITE_TIMEOUT_SECONDS", default=20.0)
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.sqlite3":
-        # WAL and a busy timeout let the web process and db_workers share one SQLite file.
+        # WAL (readers never wait for the writer), a busy timeout (a writer waits for the lock),
+        # and BEGIN IMMEDIATE for every atomic block (a transaction takes the write lock when it
+        # starts, so it waits there rather than failing half-way when it first writes): the
+        # web process and the db_workers share one SQLite file.
         _database.setdefault("OPTIONS", {}).update(
             {
-                "timeout": 20,
+                "timeout": SQLITE_TIMEOUT_SECONDS,
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             }
