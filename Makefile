@@ -1,4 +1,5 @@
 # thuladmin — two commands: `make run` starts everything, `make test` runs every test.
+# `make run`'s task worker runs under scripts/supervise.py, which starts it again if it dies.
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -40,7 +41,7 @@ run: install .env messages
 	$(PY) manage.py demo_setup --port $(PORT)
 	@echo "starting the task worker and the web server on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
 	@export SANDBOX_URL=http://127.0.0.1:$(PORT)/sandbox/api/; \
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) scripts/supervise.py -- $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
