@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A body too large to read gets a page saying so and what to do (not a bare 400).
+    "thuladmin.limits.RequestSizeLimitMiddleware",
     # Django's LoginRequiredMiddleware, with a whole-page login for htmx requests.
     "thuladmin.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -295,7 +297,13 @@ BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=2.0)
 BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD", default=1000)
 # How phone numbers are stored in Thulium: "national" drops a +48/0048 prefix, "as_typed" keeps it.
 PHONE_NUMBER_FORMAT = env.str("PHONE_NUMBER_FORMAT", default="national")
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A pasted list, or an uploaded file, may be up to 5 MB (the bulk forms say so next to the
+# field); the form fields of a request (the pasted list among them) up to 6 MB, so a list just
+# over its limit still reaches the form; a whole request body (files included) up to 12 MB.
+# Beyond the last two, thuladmin.limits answers with a page that explains the limits.
+BULK_MAX_INPUT_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+REQUEST_BODY_MAX_BYTES = 12 * 1024 * 1024
 
 # --- Health and logs -----------------------------------------------------------------------------
 # Each db_worker records a heartbeat this often; /healthz calls a worker stale after the other.
