@@ -43,10 +43,14 @@ class BulkJobQuerySet(models.QuerySet):
         """The jobs index: a user's own jobs, or everyone's for those who answer for all
         deletions (admins); only of the kinds the user may open. Newest first, with the author
         joined, since the list names who ran each job."""
-        jobs = self.filter(kind__in=kinds)
+        jobs = self.written().filter(kind__in=kinds)
         if not everyone:
             jobs = jobs.filter(created_by=user)
         return jobs.with_author().order_by("-created_at", "-id")
+
+    def written(self) -> BulkJobQuerySet:
+        """Jobs whose items are all stored: a job still being written is shown nowhere."""
+        return self.exclude(state=BulkJob.State.WRITING)
 
     def with_author(self) -> BulkJobQuerySet:
         """Jobs with who created them: every job page names its author."""
@@ -61,6 +65,8 @@ class BulkJob(models.Model):
     class State(models.TextChoices):
         # A context of their own: "cancelled" and "finished" name items and fields too, and
         # some languages say them differently of a job.
+        # Its items are being stored (bulk_job_draft_create): no page lists or opens it yet.
+        WRITING = "writing", pgettext_lazy("job state", "being prepared")
         DRAFT = "draft", pgettext_lazy("job state", "preview")
         QUEUED = "queued", pgettext_lazy("job state", "queued")
         RUNNING = "running", pgettext_lazy("job state", "running")

@@ -11,7 +11,7 @@ one at a time), so no list of every line or token is ever built either.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 # those hard separators on a line, a token what lies between spaces in a piece.
 PIECES = re.compile(r"[^,;\t]+")
 TOKENS = re.compile(r"\S+")
+# A line with none of these is a single token.
+SPLITS = re.compile(r"[,;\s]")
 # Where str.splitlines breaks a line.
 LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 MAX_TOKEN_LENGTH = 200
@@ -78,27 +80,39 @@ def parse_items(
     result = ParseResult(limit=limit)
     seen: set[str] = set()
     for line_number, line in enumerate(_lines(text), start=1):
-        for piece_match in PIECES.finditer(line):
-            piece = piece_match.group().strip()
-            if not piece:
-                continue
-            for token, value, error in _tokens(piece, normalise, split_on_spaces_first):
-                if result.token_count >= limit:
-                    result.limit_exceeded = True
-                    return result
-                result.token_count += 1
-                if error is not None:
-                    result.invalid.append(
-                        RejectedItem(raw=token[:MAX_TOKEN_LENGTH], line=line_number, reason=error)
-                    )
-                elif value in seen:
-                    result.duplicate_count += 1
-                else:
-                    seen.add(value)
-                    result.items.append(
-                        ParsedItem(value=value, raw=token[:MAX_TOKEN_LENGTH], line=line_number)
-                    )
+        if not line:
+            continue
+        if SPLITS.search(line) is None:
+            # Nothing to split: the whole line is one token (a list of one number a line).
+            tokens: Iterable[tuple[str, str | None, str | None]] = (_token(line, normalise),)
+        else:
+            tokens = _line_tokens(line, normalise, split_on_spaces_first)
+        for token, value, error in tokens:
+            if result.token_count >= limit:
+                result.limit_exceeded = True
+                return result
+            result.token_count += 1
+            if error is not None:
+                result.invalid.append(
+                    RejectedItem(raw=token[:MAX_TOKEN_LENGTH], line=line_number, reason=error)
+                )
+            elif value in seen:
+                result.duplicate_count += 1
+            else:
+                seen.add(value)
+                result.items.append(
+                    ParsedItem(value=value, raw=token[:MAX_TOKEN_LENGTH], line=line_number)
+                )
     return result
+
+
+def _line_tokens(
+    line: str, normalise: Callable[[str], str], split_on_spaces_first: bool
+) -> Iterator[tuple[str, str | None, str | None]]:
+    for piece_match in PIECES.finditer(line):
+        piece = piece_match.group().strip()
+        if piece:
+            yield from _tokens(piece, normalise, split_on_spaces_first)
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -119,11 +133,14 @@ def _tokens(piece: str, normalise: Callable[[str], str], split_on_spaces_first: 
         except InvalidItem:
             pass
     for token_match in TOKENS.finditer(piece):
-        token = token_match.group()
-        if len(token) > MAX_TOKEN_LENGTH:
-            yield token, None, _("too long")
-            continue
-        try:
-            yield token, normalise(token), None
-        except InvalidItem as exc:
-            yield token, None, str(exc)
+        yield _token(token_match.group(), normalise)
+
+
+def _token(token: str, normalise: Callable[[str], str]) -> tuple[str, str | None, str | None]:
+    """(token, its value, None), or (token, None, why it is refused)."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        return token, None, _("too long")
+    try:
+        return token, normalise(token), None
+    except InvalidItem as exc:
+        return token, None, str(exc)

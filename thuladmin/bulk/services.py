@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from thuladmin.audit.models import AuditEntry
@@ -24,6 +25,10 @@ from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import query_item
 
 INSERT_BATCH_SIZE = 2000
+# Items written per transaction while a draft is created: about 0.1 s of SQLite's write lock.
+ITEM_WRITE_BATCH = 5000
+# A job still WRITING after this long was left by a writer that died (see bulk_job_draft_create).
+ABANDONED_WRITING_SECONDS = 15 * 60
 # Lookups in flight at once while a preview page looks its items up in Thulium.
 PREVIEW_LOOKUPS_AT_ONCE = 8
 # Failures after which the other lookups of the page would fail the same way (or wait as long).
@@ -116,7 +121,6 @@ def bulk_items_preview_fill(*, job: BulkJob, items: Sequence[BulkItem]) -> Previ
     return PreviewLookups(failed=frozenset(failed), error=first_error)
 
 
-@transaction.atomic
 def bulk_job_draft_create(
     *,
     user,
@@ -131,59 +135,145 @@ def bulk_job_draft_create(
     The job starts as a draft: the preview page shows it, and nothing reaches Thulium until the
     supervisor confirms (`bulk_job_start`). Invalid tokens are stored too, with the outcome
     INVALID, so every pasted item has its one recorded outcome.
+
+    A job of 100,000 items is written in several short transactions, not one: on SQLite a
+    transaction holds the database's only write lock, and one that lasts seconds makes every
+    other writer (logins, workers) wait or fail. The job is created WRITING, which no page lists
+    or opens and no worker runs, and becomes a DRAFT only once its last item is stored; if
+    writing fails it is deleted, and one left behind by a crash is deleted by the workers'
+    watchdog (`bulk_jobs_abandoned_delete`).
     """
     kind = kind_for(kind_name)
-    job = BulkJob.objects.create(
+    job = BulkJob(
         kind=kind_name,
         campaign_id=campaign_id,
         options=dict(options or {}),
+        state=BulkJob.State.WRITING,
         created_by=user,
         item_count=len(parsed.items),
         duplicate_count=parsed.duplicate_count,
         invalid_count=len(parsed.invalid),
         retry_of=retry_of,
     )
-    base_length = kind.base_url_length(get_client(), job)
-    chunks = chunk_by_url_budget(
-        (item.value for item in parsed.items),
-        base_length=base_length,
-        item_length=lambda value: len(query_item(kind.query_name, value).encode()),
-        budget=settings.BULK_URL_BUDGET_BYTES,
-    )
+    # Planned before the first transaction: no write lock is held while this is worked out.
+    sizes = [
+        len(values)
+        for values in chunk_by_url_budget(
+            (item.value for item in parsed.items),
+            base_length=kind.base_url_length(get_client(), job),
+            item_length=_query_item_length(kind.query_name),
+            budget=settings.BULK_URL_BUDGET_BYTES,
+        )
+    ]
+    with transaction.atomic():
+        job.save()
+        BulkChunk.objects.bulk_create(
+            [
+                BulkChunk(job=job, number=number, item_count=size)
+                for number, size in enumerate(sizes)
+            ],
+            batch_size=INSERT_BATCH_SIZE,
+        )
+    try:
+        chunk_ids = dict(BulkChunk.objects.filter(job=job).values_list("number", "pk"))
+        _bulk_items_insert(job=job, rows=_item_rows(job, parsed, sizes, chunk_ids))
+        BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.WRITING).update(
+            state=BulkJob.State.DRAFT
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):  # the watchdog deletes it if this fails too
+            BulkJob.objects.filter(pk=job.pk).delete()
+        raise
+    job.state = BulkJob.State.DRAFT
+    return job
+
+
+def _query_item_length(query_name: str) -> Callable[[str], int]:
+    """Bytes one value adds to a batch URL (`query_item`), without quoting every value of a
+    large job: letters and digits are never quoted, and phone numbers and ids are nearly always
+    only those."""
+    prefix = len(query_item(query_name, "").encode())
+
+    def length(value: str) -> int:
+        if value.isascii() and value.isalnum():
+            return prefix + len(value)
+        return len(query_item(query_name, value).encode())
+
+    return length
+
+
+def _item_rows(
+    job: BulkJob, parsed: ParseResult, sizes: Sequence[int], chunk_ids: Mapping[int, int]
+) -> Iterator[tuple]:
+    """Rows for ITEM_COLUMNS: the items to send in pasted order, chunk by chunk, then the
+    refused tokens."""
     position = 0
-    pending: list[BulkItem] = []
-    for number, values in enumerate(chunks):
-        chunk = BulkChunk.objects.create(job=job, number=number, item_count=len(values))
-        for _ in values:
-            item: ParsedItem = parsed.items[position]
-            pending.append(
-                BulkItem(
-                    job=job,
-                    chunk=chunk,
-                    position=position,
-                    line=item.line,
-                    raw=item.raw,
-                    value=item.value,
-                )
-            )
+    for number, size in enumerate(sizes):
+        chunk_id = chunk_ids[number]
+        for item in parsed.items[position : position + size]:
+            yield (job.pk, chunk_id, position, item.line, item.raw, item.value, Outcome.PENDING, "")
             position += 1
-        if len(pending) >= INSERT_BATCH_SIZE:
-            BulkItem.objects.bulk_create(pending)
-            pending = []
     for rejected in parsed.invalid:
-        pending.append(
-            BulkItem(
-                job=job,
-                position=position,
-                line=rejected.line,
-                raw=rejected.raw,
-                outcome=Outcome.INVALID,
-                detail=rejected.reason,
-            )
+        yield (
+            job.pk,
+            None,
+            position,
+            rejected.line,
+            rejected.raw,
+            "",
+            Outcome.INVALID,
+            rejected.reason,
         )
         position += 1
-    BulkItem.objects.bulk_create(pending, batch_size=INSERT_BATCH_SIZE)
-    return job
+
+
+# The columns `_bulk_items_insert` writes; the others keep their defaults.
+ITEM_COLUMNS = ("job", "chunk", "position", "line", "raw", "value", "outcome", "detail")
+
+
+def _bulk_items_insert(*, job: BulkJob, rows: Iterable[tuple]) -> None:
+    """Insert items ITEM_WRITE_BATCH at a time, each batch in a transaction of its own.
+
+    Plain `executemany` INSERTs rather than `bulk_create`: building and preparing 100,000 model
+    instances cost several seconds of CPU, which made the preview of a large list slow. The rows
+    are plain tuples in ITEM_COLUMNS' order; `preview` gets its default here.
+    """
+    fields = [BulkItem._meta.get_field(name) for name in ITEM_COLUMNS]
+    preview = BulkItem._meta.get_field("preview")
+    quote = connection.ops.quote_name
+    columns = [field.column for field in fields] + [preview.column]
+    # Only the model's own table and column names, quoted, go into the statement; values are
+    # parameters.
+    table = quote(BulkItem._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608
+    empty_preview = preview.get_db_prep_save({}, connection)
+    batch: list[tuple] = []
+
+    def write() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
+
+    for row in rows:
+        batch.append((*row, empty_preview))
+        if len(batch) >= ITEM_WRITE_BATCH:
+            write()
+            batch = []
+    if batch:
+        write()
+
+
+def bulk_jobs_abandoned_delete() -> int:
+    """Delete jobs left WRITING for longer than any draft takes to write: their writer died.
+
+    Called by every `db_worker`'s watchdog. Returns how many were deleted.
+    """
+    deleted, _ = BulkJob.objects.filter(
+        state=BulkJob.State.WRITING,
+        created_at__lt=timezone.now() - timedelta(seconds=ABANDONED_WRITING_SECONDS),
+    ).delete()
+    return deleted
 
 
 def bulk_job_start(*, job: BulkJob, user) -> bool:

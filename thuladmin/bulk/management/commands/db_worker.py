@@ -10,8 +10,9 @@ dies anyway (SIGKILL, out of memory) is started again by whatever supervises it:
 
 django-tasks-db leaves a task whose worker died marked as running for ever. Bulk jobs keep their
 own state, so each worker checks on a timer for jobs that no live runner is working on and
-queues them again (see `bulk_jobs_resume_stale`). Each worker also records a heartbeat every
-WORKER_HEARTBEAT_SECONDS, with how often it was restarted and how many database errors it
+queues them again (see `bulk_jobs_resume_stale`), and deletes drafts whose writer died before
+their last item was stored (`bulk_jobs_abandoned_delete`). Each worker also records a heartbeat
+every WORKER_HEARTBEAT_SECONDS, with how often it was restarted and how many database errors it
 survived, which `/healthz` reports. This command shadows django-tasks-db's own (`thuladmin.bulk`
 comes first in INSTALLED_APPS) and otherwise behaves exactly like it.
 """
@@ -31,6 +32,7 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 from django_tasks_db.management.commands.db_worker import Worker
 
 from thuladmin.bulk.runner import bulk_jobs_resume_stale
+from thuladmin.bulk.services import bulk_jobs_abandoned_delete
 from thuladmin.health.heartbeat import worker_heartbeat_forget, worker_heartbeat_loop
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ def _watch_bulk_jobs(stop: threading.Event) -> None:
         while True:
             try:
                 bulk_jobs_resume_stale()
+                bulk_jobs_abandoned_delete()
             except Exception:  # the watchdog must outlive a passing database error
                 logger.exception("bulk job watchdog failed; trying again later")
             if stop.wait(settings.BULK_SWEEP_SECONDS):
