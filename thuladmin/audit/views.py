@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
@@ -30,6 +31,9 @@ from thuladmin.audit.services import _without_secrets
 from thuladmin.bulk.models import BulkJob
 
 PAGE_SIZE = 50
+# What the audit log shows must not be kept by a browser or a proxy (a shared computer's cache,
+# the back button after logging out): every audit page and export is sent with it.
+PRIVATE_NO_STORE = cache_control(private=True, no_store=True)
 # Usernames suggested in the user filter (the filter itself accepts any).
 SUGGESTED_USERNAMES = 200
 EXPORT_CHUNK_SIZE = 2000
@@ -44,6 +48,7 @@ def _index_url(query_string: str) -> str:
     return _url("audit:index", query_string)
 
 
+@PRIVATE_NO_STORE
 @require_GET
 @permission_required(roles.can_read_audit_log)
 def index(request: HttpRequest) -> TemplateResponse:
@@ -125,6 +130,7 @@ def _bulk_job_url(user: AbstractBaseUser | AnonymousUser, job: BulkJob | None) -
     return url if may_open is not None and may_open(user) else ""
 
 
+@PRIVATE_NO_STORE
 @require_GET
 @permission_required(roles.can_read_audit_log)
 def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
@@ -254,6 +260,7 @@ def _csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
         )
 
 
+@PRIVATE_NO_STORE
 @require_GET
 @permission_required(roles.can_read_audit_log)
 def export(request: HttpRequest) -> HttpResponse:
