@@ -61,7 +61,7 @@ private_no_store = cache_control(private=True, no_store=True)
 def _job_for(request: HttpRequest, job_id: int, *, read_only: bool = False) -> BulkJob:
     """The job (404 if there is none), if the user may work on it, or only read it when
     `read_only` (403 if not): see `thuladmin.bulk.permissions` for the rule."""
-    job = get_object_or_404(BulkJob.objects.with_author(), pk=job_id)
+    job = get_object_or_404(BulkJob.objects.written().with_author(), pk=job_id)
     allowed = may_read_job(request.user, job) if read_only else may_change_job(request.user, job)
     if not allowed:
         raise PermissionDenied
@@ -269,9 +269,7 @@ def start(request: HttpRequest, job_id: int) -> HttpResponse:
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
-    if bulk_job_start(
-        job=job, user=request.user, include_suspicious=form.suspicious_to_include()
-    ):
+    if bulk_job_start(job=job, user=request.user, include_suspicious=form.suspicious_to_include()):
         messages.success(
             request,
             _("Job %(job)s started: results appear below as Thulium answers.") % {"job": job.pk},
