@@ -6,8 +6,11 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 
-from thuladmin.spreadsheets import csv_lines, spreadsheet_safe
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from thuladmin.bulk.services import bulk_job_draft_create
+from thuladmin.spreadsheets import csv_lines, spreadsheet_delimiter, spreadsheet_safe
 
 
 @pytest.mark.parametrize(
@@ -41,3 +44,29 @@ def test_every_cell_of_every_row_is_escaped_header_included():
 
 def test_the_delimiter_can_be_a_semicolon():
     assert "".join(csv_lines(["a", "b"], [], delimiter=";")) == "\ufeffa;b\r\n"
+
+
+def test_a_polish_reader_gets_semicolons_an_english_one_commas():
+    with translation.override("pl"):
+        assert spreadsheet_delimiter() == ";"
+    with translation.override("en"):
+        assert spreadsheet_delimiter() == ","
+
+
+@pytest.mark.django_db
+def test_the_job_export_in_polish_is_semicolon_separated_with_labels_in_polish(client, supervisor):
+    job = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=PHONE_NUMBERS.name,
+        parsed=PHONE_NUMBERS.parse("600100200\nabc", options={}),
+        campaign_id="00001",
+    )
+    client.force_login(supervisor)
+
+    response = client.get(f"/jobs/{job.pk}/export.csv", headers={"accept-language": "pl"})
+
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1][4:6] == ["PENDING", "oczekuje"]
+    assert rows[2][4:6] == ["INVALID", "błędne, niewysłane"]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from django.utils.formats import get_format
 
 # A cell a spreadsheet would evaluate: it starts with =, +, -, @, a tab or a carriage return.
 FORMULA_START = re.compile(r"\A[=+\-@\t\r]")
@@ -47,6 +48,12 @@ def csv_lines(
     yield "\ufeff" + writer.writerow([spreadsheet_safe(cell) for cell in header])
     for row in rows:
         yield writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+
+def spreadsheet_delimiter() -> str:
+    """The separator the reader's spreadsheet expects: ";" where the decimal separator is a comma
+    (Polish Excel reads a comma-separated file as one column), "," elsewhere."""
+    return ";" if get_format("DECIMAL_SEPARATOR") == "," else ","
 
 
 def csv_response(lines: Iterator[str], *, filename: str) -> StreamingHttpResponse:

@@ -26,7 +26,7 @@ from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.registry import entry_link, known_actions
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
-from thuladmin.spreadsheets import csv_lines, csv_response
+from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
 
 PAGE_SIZE = 50
 # What the audit log shows must not be kept by a browser or a proxy (a shared computer's cache,
@@ -230,6 +230,6 @@ def export(request: HttpRequest) -> HttpResponse:
     rows = AuditEntry.objects.filtered(**form.filters()).newest_first().values_list(*EXPORT_FIELDS)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_response(
-        csv_lines(EXPORT_HEADER, _export_rows(_stream(rows))),
+        csv_lines(EXPORT_HEADER, _export_rows(_stream(rows)), delimiter=spreadsheet_delimiter()),
         filename=f"audit-log-{stamp}.csv",
     )

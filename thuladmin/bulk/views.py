@@ -43,7 +43,7 @@ from thuladmin.bulk.services import (
     bulk_job_start,
 )
 from thuladmin.partials import page_or_partial, wants_partial
-from thuladmin.spreadsheets import csv_lines, csv_response
+from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
 from thuladmin.thulium.messages import thulium_error_message
 
 RESULTS_PER_PAGE = 100
@@ -382,7 +382,8 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     ]
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
     return csv_response(
-        csv_lines(header, _export_rows(kind, items)), filename=f"job-{job.pk}-{job.kind}.csv"
+        csv_lines(header, _export_rows(kind, items), delimiter=spreadsheet_delimiter()),
+        filename=f"job-{job.pk}-{job.kind}.csv",
     )
 
 
