@@ -1,4 +1,5 @@
 # thuladmin — two commands: `make run` starts everything, `make test` runs every test.
+# `make run`'s task worker runs under scripts/supervise.py, which starts it again if it dies.
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -28,9 +29,10 @@ locale/%.mo: locale/%.po
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext)"; exit 1; }
 	msgfmt --check -o $@ $<
 
-# Local settings: DEBUG on, a random secret key and a random demo password, written once.
+# Local settings: DEBUG on, a random secret key, a random demo password and random credentials
+# for the sandbox API (the worker and the sandbox read the same .env), written once.
 .env:
-	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEMO_PASSWORD=' + secrets.token_urlsafe(9))" > $@
+	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEMO_PASSWORD=' + secrets.token_urlsafe(9)); print('THULIUM_USER=sandbox'); print('THULIUM_PASSWORD=' + secrets.token_urlsafe(24))" > $@
 	@echo "wrote .env (edit it to point at a real Thulium, see README)"
 
 run: install .env messages
@@ -39,7 +41,7 @@ run: install .env messages
 	$(PY) manage.py demo_setup --port $(PORT)
 	@echo "starting the task worker and the web server on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
 	@export SANDBOX_URL=http://127.0.0.1:$(PORT)/sandbox/api/; \
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) scripts/supervise.py -- $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -17,6 +17,13 @@ the engine's writes, which no real Thulium does. Both SQLite files start empty o
 Wall times and floors are the median of `--repeat` runs (default 3); this machine's timings
 wander by a few per cent from run to run.
 
+It also times the preview of a pasted list of 100,000 numbers as a supervisor gets it: the
+paste form posted (parsing, the draft written), then the preview page, through Django's test
+client. Each write transaction of the draft is timed (the longest is how long it held the write
+lock at a stretch), and on SQLite another process keeps writing a row meanwhile, as a login or a
+worker's heartbeat would (`bench/lock_probe.py`), timing its waits. It prints
+`preview_seconds_100k <x>` and `draft_longest_transaction_seconds <x>`.
+
 The last lines read `do_not_call_ratio_to_ideal <x>` and `ratio_to_ideal <x>` for the
 10,000-number jobs.
 """
@@ -193,6 +200,78 @@ def _floor(count: int, kind_name: str) -> float:
     return time.perf_counter() - started
 
 
+def _preview(count: int) -> dict:
+    """Seconds from posting `count` pasted numbers to the preview page; the longest write
+    transaction of the draft; and on SQLite, the longest wait of a writer in another process."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test import Client
+
+    from thuladmin.accounts.roles import Role
+    from thuladmin.bulk import services
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-preview")
+    user.groups.add(Group.objects.get_or_create(name=Role.SUPERVISORS.value)[0])
+    client = Client()
+    client.force_login(user)
+    text = "\n".join(_numbers(count))
+
+    # Each transaction the draft writes is timed: the longest is the longest the write lock
+    # was held at a stretch (on SQLite the whole database's).
+    transactions: list[float] = []
+    atomic = services.transaction.atomic
+
+    class TimedAtomic:
+        def __init__(self, *args, **kwargs) -> None:
+            self.inner = atomic(*args, **kwargs)
+
+        def __enter__(self):
+            self.started = time.perf_counter()
+            return self.inner.__enter__()
+
+        def __exit__(self, *exc):
+            closed = self.inner.__exit__(*exc)
+            transactions.append(time.perf_counter() - self.started)
+            return closed
+
+    services.transaction.atomic = TimedAtomic
+    probe = None
+    if connection.vendor == "sqlite":
+        database_path = str(connection.settings_dict["NAME"])
+        probe = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "lock_probe.py"), database_path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        probe.stdout.readline()
+        time.sleep(0.1)
+    started = time.perf_counter()
+    response = client.post(f"/campaigns/{CAMPAIGN}/remove-numbers/", {"text": text})
+    posted = time.perf_counter() - started
+    assert response.status_code == 302, response.status_code
+    page = client.get(response["Location"])
+    seconds = time.perf_counter() - started
+    assert page.status_code == 200, page.status_code
+    assert b"500000000" in page.content  # the first number, on the first page
+    other_writer = None
+    if probe is not None:
+        time.sleep(0.1)
+        output, _ = probe.communicate("")
+        other_writer = json.loads(output.strip().splitlines()[-1])
+    return {
+        "preview_seconds": seconds,
+        "post_seconds": posted,
+        "draft_transactions": len(transactions),
+        "longest_transaction_seconds": max(transactions),
+        "other_writer": other_writer,
+    }
+
+
 def _child(args: argparse.Namespace, env: dict[str, str], *extra: str) -> dict | float:
     finished = subprocess.run(
         [sys.executable, __file__, "--child", *extra],
@@ -224,6 +303,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--preview", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
@@ -231,6 +311,8 @@ def main() -> None:
             result = _naive(args.naive)
         elif args.floor:
             result = _floor(args.floor, args.kind)
+        elif args.preview:
+            result = _preview(args.preview)
         else:
             result = _one_job(args.job, kind_name=args.kind, measure_memory=args.memory)
         print(json.dumps(result))
@@ -270,6 +352,17 @@ def main() -> None:
             )
             ideal = timed["requests"] * args.latency_ms / 1000 / timed["parallel"]
             rows.append((size, timed, memory, ideal, floor))
+        # Pages render with the plain static files storage: no collectstatic in a benchmark.
+        preview_env = {
+            **env,
+            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+            "SECURE_COOKIES": "false",
+        }
+        previews = sorted(
+            (_child(args, preview_env, "--preview", "100000") for _ in range(args.repeat)),
+            key=lambda run: run["preview_seconds"],
+        )
+        preview = previews[len(previews) // 2]
     finally:
         server.terminate()
         server.wait()
@@ -300,6 +393,20 @@ def main() -> None:
         "ideal = requests x latency / parallel; floor = the same requests from a bare thread pool "
         "(the sandbox's own cost on this machine); cpu = the runner process's CPU time"
     )
+    other = preview["other_writer"]
+    print(
+        f"preview of 100,000 pasted numbers: posted (parsed, draft written in "
+        f"{preview['draft_transactions']} transactions) in {preview['post_seconds']:.2f} s, "
+        f"preview page shown after {preview['preview_seconds']:.2f} s"
+        + (
+            f"; another process's writes ({other['writes']}) waited at most "
+            f"{other['max_wait_seconds']:.2f} s"
+            if other
+            else ""
+        )
+    )
+    print(f"preview_seconds_100k {preview['preview_seconds']:.2f}")
+    print(f"draft_longest_transaction_seconds {preview['longest_transaction_seconds']:.3f}")
     for kind_name, label in ((DO_NOT_CALL_KIND, "do_not_call_"), (PHONE_NUMBERS_KIND, "")):
         of_kind = [row for row in rows if row[1]["kind"] == kind_name]
         if of_kind:

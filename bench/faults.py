@@ -13,7 +13,16 @@ every item's outcome against the sandbox's records.
     .venv/bin/python bench/faults.py --error-rate 0.2 --rate-limit-rate 0.1 --slow-rate 0.05
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/faults.py
 
-The last line reads `items_without_exactly_one_outcome <n>` (over both runs; 0 is the goal).
+Then a crash: the same job run by a real `db_worker` against a sandbox 300 ms away, killed with
+SIGKILL while requests are on the wire and other chunks are claimed but still waiting for a
+request slot; a new worker starts a second later (as `make run`'s supervisor starts it), with the
+default heartbeat, staleness and sweep settings. The sandbox notes every request as it arrives,
+so the benchmark knows which numbers Thulium saw before the crash. It prints
+`items_uncertain_never_sent <n>` (items ending uncertain that Thulium never saw before the
+crash; 0 is the goal) and `takeover_seconds <x>` (from the kill until another runner holds the
+dead one's chunks; the goal is at most 20).
+
+The last line reads `items_without_exactly_one_outcome <n>` (over every run; 0 is the goal).
 """
 
 from __future__ import annotations
@@ -22,10 +31,13 @@ import argparse
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs
 
 import sandbox_server
 
@@ -155,6 +167,152 @@ def _one_job(count: int) -> dict:
     }
 
 
+def _wait_for(condition, timeout: float, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def _start_worker(log_path) -> subprocess.Popen:
+    with log_path.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload"],
+            cwd=ROOT,
+            env=os.environ,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _numbers_seen(request_log, before: float) -> set[str]:
+    """The numbers of every batch request the sandbox received before `before` (epoch)."""
+    seen: set[str] = set()
+    if not request_log.exists():
+        return seen
+    for line in request_log.read_text(encoding="latin-1").splitlines():
+        stamp, _, query = line.partition(" ")
+        if float(stamp) < before:
+            seen.update(parse_qs(query).get("phone_number[]", []))
+    return seen
+
+
+def _crash_job(count: int) -> dict:
+    """Start a job on a real worker, kill it mid-flight, restart it; the child of `_crash`."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from campaigns.bulk import PHONE_NUMBERS
+    from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
+    from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
+
+    existed = _seed(count)
+    user, _ = get_user_model().objects.get_or_create(username="bench-faults")
+    numbers = _numbers(count)
+    job = bulk_job_draft_create(
+        user=user,
+        kind_name=PHONE_NUMBERS.name,
+        parsed=PHONE_NUMBERS.parse("\n".join(numbers), options={}),
+        campaign_id=CAMPAIGN,
+    )
+    bulk_job_start(job=job, user=user)
+    log = ROOT / "var" / "bench-crash-workers.log"
+    request_log = Path(os.environ["SANDBOX_REQUEST_LOG"])
+    chunks = BulkChunk.objects.filter(job=job, state=BulkChunk.State.SENDING)
+    parallel = settings.BULK_PARALLEL_REQUESTS
+    worker = _start_worker(log)
+    on_the_wire = _wait_for(
+        lambda: (
+            chunks.filter(request_started_at__isnull=False).count() == parallel
+            and chunks.filter(request_started_at__isnull=True).exists()
+        ),
+        timeout=120,
+    )
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    killed_at = time.monotonic()
+    if not on_the_wire:
+        sys.exit(f"the worker never had every request slot busy:\n{log.read_text()[-2000:]}")
+    started = set(chunks.filter(request_started_at__isnull=False).values_list("pk", flat=True))
+    waiting = set(chunks.filter(request_started_at__isnull=True).values_list("pk", flat=True))
+    dead_runners = set(chunks.values_list("claimed_by", flat=True))
+    time.sleep(1)  # make run's supervisor starts a dead worker again after a second
+    restarted_at = time.time()
+    worker = _start_worker(log)
+    try:
+        _wait_for(
+            lambda: (
+                BulkChunk.objects.filter(pk__in=started | waiting)
+                .exclude(claimed_by__in=dead_runners)
+                .exists()
+            ),
+            timeout=120,
+            interval=0.1,
+        )
+        takeover = time.monotonic() - killed_at
+        if not _wait_for(lambda: BulkJob.objects.get(pk=job.pk).is_over, 300, interval=0.2):
+            sys.exit(f"the job did not finish after the restart:\n{log.read_text()[-2000:]}")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait()
+    seen_before_crash = _numbers_seen(request_log, before=restarted_at)
+    final: Counter[str] = Counter()
+    uncertain_never_sent = 0
+    outcomes: Counter[str] = Counter()
+    for value, outcome in job.items.values_list("value", "outcome"):
+        outcomes[outcome] += 1
+        if outcome != Outcome.PENDING:
+            final[value] += 1
+        if outcome == Outcome.UNCERTAIN and value not in seen_before_crash:
+            uncertain_never_sent += 1
+    return {
+        "takeover_seconds": takeover,
+        "chunks_on_the_wire": len(started),
+        "chunks_claimed_not_started": len(waiting),
+        "items_claimed_not_started": job.items.filter(chunk__in=waiting).count(),
+        "uncertain_never_sent": uncertain_never_sent,
+        "outcomes": dict(outcomes),
+        "without_one_outcome": sum(1 for number in numbers if final[number] != 1),
+        "existed": len(existed),
+    }
+
+
+def _crash(args: argparse.Namespace, database_url: str) -> dict:
+    port = sandbox_server.free_port()
+    request_log = "bench-crash-requests.log"
+    (ROOT / "var" / request_log).unlink(missing_ok=True)
+    env = _environment(port, args, database_url, {})
+    env.update(
+        SANDBOX_LATENCY_MS=str(args.crash_latency_ms),
+        SANDBOX_REQUEST_LOG=str(ROOT / "var" / request_log),
+        # A crash test of the defaults: the runner's own heartbeat, staleness and sweep.
+        THULIUM_READ_TIMEOUT="30",
+    )
+    with (ROOT / "var" / "bench-faults-server.log").open("ab") as output:
+        server = sandbox_server.start(
+            env, port, workers=2, output=output, app="recording_wsgi:application"
+        )
+    try:
+        finished = subprocess.run(
+            [sys.executable, __file__, "--crash-child", "--size", str(args.size)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        server.terminate()
+        server.wait()
+    if finished.returncode:
+        sys.exit(f"the crash run failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
 def _run(args: argparse.Namespace, database_url: str, faults: dict) -> dict:
     port = sandbox_server.free_port()
     env = _environment(port, args, database_url, faults)
@@ -187,11 +345,18 @@ def main() -> None:
     parser.add_argument("--read-timeout", type=float, default=2.0, help="client read timeout, s")
     parser.add_argument("--retry-after", type=int, default=1, help="429's Retry-After, s")
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument(
+        "--crash-latency-ms", type=int, default=300, help="latency during the crash run"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--crash-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         print(json.dumps(_one_job(args.size)))
+        return
+    if args.crash_child:
+        print(json.dumps(_crash_job(args.size)))
         return
 
     (ROOT / "var").mkdir(exist_ok=True)
@@ -207,6 +372,7 @@ def main() -> None:
     }
     clean = _run(args, database_url, {})
     noisy = _run(args, database_url, faulty)
+    crash = _crash(args, database_url)
 
     print(
         f"database {database_url.split(':')[0]}, {args.size} numbers "
@@ -238,7 +404,18 @@ def main() -> None:
             f"{name}: job {run['job_state']}, outcomes contradicting the sandbox "
             f"{run['contradicting_sandbox']}, tallies match items {run['tallies_match_items']}"
         )
-    without_one = clean["without_one_outcome"] + noisy["without_one_outcome"]
+    crash_outcomes = ", ".join(f"{key} {value}" for key, value in sorted(crash["outcomes"].items()))
+    print(
+        f"crash: SIGKILL with {crash['chunks_on_the_wire']} requests on the wire and "
+        f"{crash['chunks_claimed_not_started']} chunks ({crash['items_claimed_not_started']} "
+        f"items) claimed but not started, latency {args.crash_latency_ms} ms; "
+        f"outcomes {crash_outcomes}"
+    )
+    print(f"items_uncertain_never_sent {crash['uncertain_never_sent']}")
+    print(f"takeover_seconds {crash['takeover_seconds']:.1f}")
+    without_one = (
+        clean["without_one_outcome"] + noisy["without_one_outcome"] + crash["without_one_outcome"]
+    )
     print(f"items_without_exactly_one_outcome {without_one}")
 
 

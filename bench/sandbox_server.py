@@ -33,6 +33,8 @@ def environment(port: int, **settings: str) -> dict[str, str]:
         "SECRET_KEY": "bench-only-secret-key",
         "SANDBOX_ENABLED": "true",
         "THULIUM_URL": "",
+        "THULIUM_USER": "sandbox",
+        "THULIUM_PASSWORD": "bench-only-sandbox-password",
         "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
         "LOG_LEVEL": "WARNING",
         **settings,
@@ -40,17 +42,24 @@ def environment(port: int, **settings: str) -> dict[str, str]:
 
 
 def start(
-    env: dict[str, str], port: int, *, workers: int, output: IO[bytes] | None = None
+    env: dict[str, str],
+    port: int,
+    *,
+    workers: int,
+    output: IO[bytes] | None = None,
+    app: str = "thuladmin.wsgi",
 ) -> subprocess.Popen:
     """Start gunicorn and return once it accepts connections.
 
     `--limit-request-line 8190`: batch URLs are up to the client's 7,000-byte budget, longer
-    than gunicorn's default limit.
+    than gunicorn's default limit. `app` may name a module of bench/ (e.g. the recording one).
     """
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "thuladmin.wsgi",
+            app,
+            "--pythonpath",
+            f"{ROOT},{ROOT / 'bench'}",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

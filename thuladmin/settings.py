@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A body too large to read gets a page saying so and what to do (not a bare 400).
+    "thuladmin.limits.RequestSizeLimitMiddleware",
     # Django's LoginRequiredMiddleware, with a whole-page login for htmx requests.
     "thuladmin.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -98,12 +100,18 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if env.str("SANDBOX_DATABASE_URL", default=""):
     DATABASES["sandbox"] = env.db("SANDBOX_DATABASE_URL")
     DATABASE_ROUTERS = ["thuladmin.sandbox.routers.SandboxRouter"]
+# How long a SQLite writer waits for the write lock before "database is locked". Every write
+# transaction is kept short (bulk drafts are written in batches), so this is a safety margin.
+SQLITE_TIMEOUT_SECONDS = env.float("SQLITE_TIMEOUT_SECONDS", default=20.0)
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.sqlite3":
-        # WAL and a busy timeout let the web process and db_workers share one SQLite file.
+        # WAL (readers never wait for the writer), a busy timeout (a writer waits for the lock),
+        # and BEGIN IMMEDIATE for every atomic block (a transaction takes the write lock when it
+        # starts, so it waits there rather than failing half-way when it first writes): the
+        # web process and the db_workers share one SQLite file.
         _database.setdefault("OPTIONS", {}).update(
             {
-                "timeout": 20,
+                "timeout": SQLITE_TIMEOUT_SECONDS,
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             }
@@ -222,8 +230,11 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 # With no THULIUM_URL the built-in sandbox (served by this process under /sandbox/api/) stands in
 # for Thulium. Production must set THULIUM_URL; the sandbox is never turned on silently there.
 THULIUM_URL = env.str("THULIUM_URL", default="")
-THULIUM_USER = env.str("THULIUM_USER", default="sandbox" if not THULIUM_URL else "")
-THULIUM_PASSWORD = env.str("THULIUM_PASSWORD", default="sandbox" if not THULIUM_URL else "")
+# With the sandbox standing in for Thulium these are also the credentials it accepts. Only with
+# DEBUG on (a local try-out) do they default to sandbox/sandbox; see SANDBOX_ENABLED below.
+_LOCAL_SANDBOX_DEFAULT = "sandbox" if DEBUG and not THULIUM_URL else ""
+THULIUM_USER = env.str("THULIUM_USER", default=_LOCAL_SANDBOX_DEFAULT)
+THULIUM_PASSWORD = env.str("THULIUM_PASSWORD", default=_LOCAL_SANDBOX_DEFAULT)
 THULIUM_CONNECT_TIMEOUT = env.float("THULIUM_CONNECT_TIMEOUT", default=5.0)
 THULIUM_READ_TIMEOUT = env.float("THULIUM_READ_TIMEOUT", default=30.0)
 THULIUM_CA_BUNDLE = env.str("THULIUM_CA_BUNDLE", default="")
@@ -240,6 +251,14 @@ if SANDBOX_ENABLED and not DEBUG and "SANDBOX_ENABLED" not in env.ENVIRON:
         "off. Set THULIUM_URL (and THULIUM_USER, THULIUM_PASSWORD) for a real Thulium, or set "
         "SANDBOX_ENABLED=true to run the sandbox on purpose."
     )
+if SANDBOX_ENABLED and not DEBUG and not (THULIUM_USER and THULIUM_PASSWORD):
+    # The sandbox answers anyone who reaches this server: a well-known password would let them
+    # read and delete its data.
+    raise ImproperlyConfigured(
+        "The sandbox is switched on with DEBUG off, but THULIUM_USER and THULIUM_PASSWORD are not "
+        "both set. Set them (a long random password) in the environment or in .env: the sandbox "
+        "accepts only those credentials, and with DEBUG off there is no default."
+    )
 # Where the client finds the sandbox: this very process, so the port must match the server's.
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8000/sandbox/api/")
 # Fault injection, for demos, tests and benchmarks (see thuladmin/sandbox/faults.py).
@@ -249,6 +268,10 @@ SANDBOX_RATE_LIMIT_RATE = env.float("SANDBOX_RATE_LIMIT_RATE", default=0.0)
 SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=1)
 SANDBOX_SLOW_RATE = env.float("SANDBOX_SLOW_RATE", default=0.0)
 SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=2000)
+# After this many failed logins to the sandbox API from one client address, that address gets
+# 429 for SANDBOX_LOGIN_COOLOFF_MINUTES (counted in the cache, like the dashboard's lockout).
+SANDBOX_LOGIN_FAILURE_LIMIT = env.int("SANDBOX_LOGIN_FAILURE_LIMIT", default=10)
+SANDBOX_LOGIN_COOLOFF_MINUTES = env.float("SANDBOX_LOGIN_COOLOFF_MINUTES", default=15.0)
 
 # --- Bulk deletions -----------------------------------------------------------------------------
 BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=100_000)
@@ -266,8 +289,10 @@ BULK_CHUNK_MAX_ATTEMPTS = env.int("BULK_CHUNK_MAX_ATTEMPTS", default=3)
 BULK_CHUNK_BACKOFF_SECONDS = env.float("BULK_CHUNK_BACKOFF_SECONDS", default=2.0)
 BULK_HEARTBEAT_SECONDS = env.float("BULK_HEARTBEAT_SECONDS", default=2.0)
 # A runner silent for this long is taken for dead and its chunks are taken over.
-BULK_RUNNER_STALE_SECONDS = env.float("BULK_RUNNER_STALE_SECONDS", default=15.0)
-BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=10.0)
+# With the watchdog's sweep every BULK_SWEEP_SECONDS, a killed worker's job is taken over about
+# BULK_RUNNER_STALE_SECONDS + BULK_SWEEP_SECONDS + a second after the kill.
+BULK_RUNNER_STALE_SECONDS = env.float("BULK_RUNNER_STALE_SECONDS", default=10.0)
+BULK_SWEEP_SECONDS = env.float("BULK_SWEEP_SECONDS", default=2.0)
 # From this many items on, the supervisor types the campaign id to confirm.
 BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD", default=1000)
 # --- Campaign snapshots (a local copy of a campaign's records, for search) -------------------
@@ -284,7 +309,13 @@ PHONE_NUMBER_FORMAT = env.str("PHONE_NUMBER_FORMAT", default="national")
 # Where the call centre dials (ISO 3166 code): numbers valid here are sent in national form; any
 # other (another country's, a digit too many or too few) is held back as suspicious.
 PHONE_NUMBER_REGION = env.str("PHONE_NUMBER_REGION", default="PL").upper()
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A pasted list, or an uploaded file, may be up to 5 MB (the bulk forms say so next to the
+# field); the form fields of a request (the pasted list among them) up to 6 MB, so a list just
+# over its limit still reaches the form; a whole request body (files included) up to 12 MB.
+# Beyond the last two, thuladmin.limits answers with a page that explains the limits.
+BULK_MAX_INPUT_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+REQUEST_BODY_MAX_BYTES = 12 * 1024 * 1024
 
 # --- Health and logs -----------------------------------------------------------------------------
 # Each db_worker records a heartbeat this often; /healthz calls a worker stale after the other.

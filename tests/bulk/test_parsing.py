@@ -57,6 +57,26 @@ def test_limit_is_enforced_and_reported():
     assert result.limit_exceeded
 
 
+def test_refused_tokens_and_repeats_count_against_the_limit():
+    assert _parse("x,y,z,600100200", limit=3).limit_exceeded
+    assert _parse("600100200,600100200,600100200,600100200", limit=3).limit_exceeded
+    assert not _parse("x,y,600100200", limit=3).limit_exceeded
+
+
+def test_reading_stops_at_the_first_token_past_the_limit():
+    """A hostile paste of millions of junk tokens costs no more than `limit` of them."""
+    text = ",".join(["x"] * 3_000_000)
+    result = _parse(text, limit=1000)
+    assert result.limit_exceeded
+    assert result.token_count == 1000
+    assert len(result.invalid) == 1000
+
+
+def test_a_huge_token_is_refused_as_too_long_and_kept_short():
+    result = _parse("9" * 1_000_000)
+    assert [(bad.reason, len(bad.raw)) for bad in result.invalid] == [("too long", 200)]
+
+
 def test_empty_text_has_no_items_and_nothing_refused():
     result = _parse("  \n\n ,;")
     assert (result.items, result.invalid) == ([], [])

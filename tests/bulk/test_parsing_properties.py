@@ -193,20 +193,44 @@ def test_any_text_parses_without_error_and_every_entry_points_at_its_line(text):
 
 @PROPERTY_SETTINGS
 @given(paste(), st.integers(min_value=0, max_value=20))
-def test_the_limit_keeps_the_first_items_and_says_so(case, limit):
-    text, _tokens = case
+def test_every_token_counts_against_the_limit_and_reading_stops_past_it(case, limit):
+    text, tokens = case
     unlimited = _parse_phones(text)
     limited = _parse_phones(text, limit=limit)
-    sendable = len(unlimited.items) + len(unlimited.suspicious)
+    assert unlimited.token_count == len(tokens)
+    # Items, suspicious ones, refusals and repeats alike: more than `limit` tokens is too many.
+    assert limited.limit_exceeded == (len(tokens) > limit)
+    assert limited.token_count == min(len(tokens), limit)
+    # What was read is what the first `limit` tokens give, and nothing past them.
+    first = tokens[:limit]
+    counted = (
+        len(limited.items)
+        + len(limited.suspicious)
+        + limited.duplicate_count
+        + len(limited.invalid)
+    )
+    assert counted == len(first)
+    assert [(bad.raw, bad.line) for bad in limited.invalid] == [
+        (raw, line) for raw, value, line, _group in first if value is None
+    ]
     assert limited.items == unlimited.items[: len(limited.items)]
     assert limited.suspicious == unlimited.suspicious[: len(limited.suspicious)]
-    assert len(limited.items) + len(limited.suspicious) == min(limit, sendable)
-    assert limited.limit_exceeded == (sendable > limit)
-    assert limited.invalid == unlimited.invalid
-    # Repeats of items past the limit are not counted: the form refuses such a paste anyway.
-    assert limited.duplicate_count <= unlimited.duplicate_count
     if not limited.limit_exceeded:
-        assert limited.duplicate_count == unlimited.duplicate_count
+        assert (limited.items, limited.invalid, limited.duplicate_count) == (
+            unlimited.items,
+            unlimited.invalid,
+            unlimited.duplicate_count,
+        )
+
+
+@PROPERTY_SETTINGS
+@given(st.text(max_size=400))
+def test_lines_are_numbered_as_splitlines_numbers_them(text):
+    """The parser walks the lines lazily; its line numbers are still splitlines' own."""
+    result = parse_items(text, normalise=lambda token: token, limit=100_000)
+    lines = text.splitlines()
+    for item in result.items:
+        assert item.raw in lines[item.line - 1]
 
 
 @PROPERTY_SETTINGS

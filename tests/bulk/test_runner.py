@@ -228,7 +228,9 @@ def test_a_runner_that_died_mid_chunk_is_taken_over_without_double_counting(supe
         id="dead-worker", job=job, heartbeat_at=timezone.now() - timedelta(minutes=5)
     )
     first = job.chunks.get(number=0)
-    BulkChunk.objects.filter(pk=first.pk).update(state="sending", claimed_by=dead.id, attempts=1)
+    BulkChunk.objects.filter(pk=first.pk).update(
+        state="sending", claimed_by=dead.id, attempts=1, request_started_at=timezone.now()
+    )
     for value in first.items.values_list("value", flat=True):
         fake.existing.discard(value)
     BulkJob.objects.filter(pk=job.pk).update(
@@ -256,13 +258,108 @@ def test_a_chunk_whose_runner_dies_every_time_is_given_up(supervisor, settings):
     responses.add_callback(responses.DELETE, PHONES_URL, callback=FakeThulium(existing=set()))
     job = _job(supervisor, _numbers(5))
     BulkRunner.objects.create(id="dead", job=job, heartbeat_at=timezone.now() - timedelta(hours=1))
-    BulkChunk.objects.filter(job=job).update(state="sending", claimed_by="dead", attempts=2)
+    BulkChunk.objects.filter(job=job).update(
+        state="sending", claimed_by="dead", attempts=2, request_started_at=timezone.now()
+    )
 
     JobRunner(job.pk).run()
 
     _assert_each_item_has_one_final_outcome(job)
     assert bulk_job_progress(job).counts == {"UNCERTAIN": 5}
     assert len(responses.calls) == 0
+    assert "Given up after repeated interruptions" in job.items.first().detail
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_a_chunk_given_up_that_never_left_is_an_error_not_uncertain(supervisor, settings):
+    settings.BULK_CHUNK_MAX_ATTEMPTS = 2
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=FakeThulium(existing=set()))
+    job = _job(supervisor, _numbers(5))
+    BulkRunner.objects.create(id="dead", job=job, heartbeat_at=timezone.now() - timedelta(hours=1))
+    # Claimed twice by runners that died before their request started.
+    BulkChunk.objects.filter(job=job).update(state="sending", claimed_by="dead", attempts=2)
+
+    JobRunner(job.pk).run()
+
+    _assert_each_item_has_one_final_outcome(job)
+    assert bulk_job_progress(job).counts == {"ERROR": 5}
+    assert len(responses.calls) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_a_chunk_claimed_by_a_dead_runner_but_never_sent_is_sent_as_certain(supervisor):
+    numbers = _numbers(40)
+    fake = FakeThulium(existing=set(numbers[:30]))
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=fake)
+    job = _job(supervisor, numbers)
+    # A worker claimed every chunk, started the request of the first only, then died.
+    dead = BulkRunner.objects.create(
+        id="dead-worker", job=job, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
+    BulkChunk.objects.filter(job=job).update(state="sending", claimed_by=dead.id, attempts=1)
+    first = job.chunks.get(number=0)
+    BulkChunk.objects.filter(pk=first.pk).update(request_started_at=timezone.now())
+    for value in first.items.values_list("value", flat=True):
+        fake.existing.discard(value)  # Thulium applied the first request
+
+    JobRunner(job.pk).run()
+
+    job.refresh_from_db()
+    _assert_each_item_has_one_final_outcome(job)
+    assert set(first.items.values_list("outcome", flat=True)) == {Outcome.UNCERTAIN}
+    others = job.items.exclude(chunk=first)
+    assert not others.filter(outcome=Outcome.UNCERTAIN).exists()
+    assert set(others.filter(value__in=numbers[30:]).values_list("outcome", flat=True)) == {
+        Outcome.NOT_EXIST
+    }
+    assert not BulkChunk.objects.filter(job=job, uncertain=True).exclude(pk=first.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_a_runner_whose_chunk_was_taken_over_before_its_request_sends_nothing(supervisor):
+    responses.add_callback(responses.DELETE, PHONES_URL, callback=FakeThulium(existing=set()))
+    job = _job(supervisor, _numbers(5))
+    runner = JobRunner(job.pk)
+    chunk = runner._claim(job)
+    # While it waited for a request slot, it looked dead and another runner took the chunk.
+    BulkChunk.objects.filter(pk=chunk.pk).update(claimed_by="another-runner")
+
+    runner._send(job, PHONE_NUMBERS, chunk)
+
+    assert len(responses.calls) == 0
+    taken = BulkChunk.objects.get(pk=chunk.pk)
+    assert (taken.state, taken.claimed_by, taken.request_started_at) == (
+        "sending",
+        "another-runner",
+        None,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_runner_died_is_queued_again_at_once(supervisor):
+    job = _job(supervisor, _numbers(5))  # confirmed a moment ago
+    BulkJob.objects.filter(pk=job.pk).update(state="running")
+    BulkRunner.objects.create(
+        id="dead", job=job, heartbeat_at=timezone.now() - timedelta(seconds=30)
+    )
+
+    assert bulk_jobs_resume_stale() == [job.pk]
+    # Queued again: not a second time while that task waits for a worker.
+    assert bulk_jobs_resume_stale() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_waiting_in_the_queue_is_left_alone_for_a_while(supervisor):
+    job = _job(supervisor, _numbers(5))
+
+    assert bulk_jobs_resume_stale() == []
+
+    BulkJob.objects.filter(pk=job.pk).update(confirmed_at=timezone.now() - timedelta(minutes=5))
+    assert bulk_jobs_resume_stale() == [job.pk]
+    assert bulk_jobs_resume_stale() == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -68,6 +68,20 @@ def test_the_sandbox_may_be_switched_on_explicitly():
     assert result.returncode == 0, result.stderr
 
 
+def test_the_sandbox_with_debug_off_needs_credentials_set_explicitly():
+    for missing in ({"THULIUM_USER": None, "THULIUM_PASSWORD": None}, {"THULIUM_PASSWORD": ""}):
+        result = _check(THULIUM_URL="", SANDBOX_ENABLED="true", **missing)
+        assert result.returncode != 0
+        assert "THULIUM_USER and THULIUM_PASSWORD are not both set" in result.stderr
+
+
+def test_a_local_sandbox_with_debug_on_has_default_credentials():
+    result = _check(
+        THULIUM_URL="", DEBUG="true", THULIUM_USER=None, THULIUM_PASSWORD=None, SECRET_KEY=None
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_an_unknown_log_format_is_refused():
     result = _check(LOG_FORMAT="xml")
     assert result.returncode != 0

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from thuladmin.audit.models import AuditEntry
@@ -16,6 +16,13 @@ from thuladmin.thulium.validators import campaign_id_validator
 
 # The query-string parameters that select entries (the page cursor `before` is not one of them).
 FILTER_FIELDS = ("q", "user", "action", "campaign", "outcome", "date_from", "date_to")
+
+# The dates a filter may name. Days near the ends of Python's calendar (0001-01-01, 9999-12-31)
+# cannot be turned into the UTC instants the query needs, and no entry is that old or that new.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ENTRY_ID = 2**63 - 1
 
 
 class Cursor:
@@ -40,8 +47,13 @@ class Cursor:
             number = int(entry_id)
         except ValueError:
             raise ValueError(text) from None
-        if timezone.is_naive(created_at) or number < 1:
+        if timezone.is_naive(created_at) or not 1 <= number <= MAX_ENTRY_ID:
             raise ValueError(text)
+        try:
+            # In UTC now, so a time near the calendar's ends fails here, not in the query.
+            created_at = created_at.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(text) from None
         return cls(created_at, number)
 
     def __str__(self) -> str:
@@ -128,6 +140,25 @@ class AuditFilterForm(forms.Form):
 
     def clean_action(self) -> str:
         return self.cleaned_data["action"].strip()
+
+    def _clean_date(self, name: str) -> date | None:
+        day = self.cleaned_data[name]
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise forms.ValidationError(
+                _("Pick a date between %(earliest)s and %(latest)s, or leave it empty."),
+                code="date_range",
+                params={
+                    "earliest": formats.date_format(EARLIEST_DATE),
+                    "latest": formats.date_format(LATEST_DATE),
+                },
+            )
+        return day
+
+    def clean_date_from(self) -> date | None:
+        return self._clean_date("date_from")
+
+    def clean_date_to(self) -> date | None:
+        return self._clean_date("date_to")
 
     def clean_before(self) -> Cursor | None:
         text = self.cleaned_data["before"]

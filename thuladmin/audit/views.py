@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
@@ -28,6 +29,9 @@ from thuladmin.partials import page_or_partial
 from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
 
 PAGE_SIZE = 50
+# What the audit log shows must not be kept by a browser or a proxy (a shared computer's cache,
+# the back button after logging out): every audit page and export is sent with it.
+PRIVATE_NO_STORE = cache_control(private=True, no_store=True)
 # Usernames suggested in the user filter (the filter itself accepts any).
 SUGGESTED_USERNAMES = 200
 EXPORT_CHUNK_SIZE = 2000
@@ -42,6 +46,7 @@ def _index_url(query_string: str) -> str:
     return _url("audit:index", query_string)
 
 
+@PRIVATE_NO_STORE
 @require_GET
 @permission_required(roles.can_read_audit_log)
 def index(request: HttpRequest) -> TemplateResponse:
@@ -102,6 +107,7 @@ def _pretty_json(value: Any) -> str:
     )
 
 
+@PRIVATE_NO_STORE
 @require_GET
 @permission_required(roles.can_read_audit_log)
 def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
@@ -208,6 +214,7 @@ EXPORT_HEADER = (
 )
 
 
+@PRIVATE_NO_STORE
 @require_GET
 @permission_required(roles.can_read_audit_log)
 def export(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +15,11 @@ from thuladmin.bulk.kinds import BulkKind, kind_for
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.parsing import ParseResult
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# A pasted list and an uploaded file may each be this large (100,000 numbers take about 1 MB).
+# settings.DATA_UPLOAD_MAX_MEMORY_SIZE leaves room above it, so that a list just over it gets
+# this form's message, and anything far larger the request-size page (thuladmin/limits.py).
+MAX_INPUT_BYTES = settings.BULK_MAX_INPUT_BYTES
+MAX_UPLOAD_BYTES = MAX_INPUT_BYTES
 UPLOAD_EXTENSIONS = (".txt", ".csv")
 # Refused tokens listed on a page; the CSV export of a job has all of them.
 INVALID_SHOWN = 100
@@ -42,6 +47,13 @@ class BulkItemsForm(forms.Form):
     empty_message: ClassVar[str]
     nothing_valid_message: ClassVar[str]
     limit_message: ClassVar[str]
+    # Wording shared by every kind.
+    limit_explanation: ClassVar[str] = gettext_lazy(
+        "Every entry counts, refused ones and repeats included."
+    )
+    text_too_large_message: ClassVar[str] = gettext_lazy(
+        "The pasted list is larger than 5 MB: split it into several lists."
+    )
 
     text = forms.CharField(
         required=False,
@@ -66,6 +78,17 @@ class BulkItemsForm(forms.Form):
     def options(self) -> dict[str, Any]:
         """The job's options, stored with it (and copied to a retry of it)."""
         return {}
+
+    def clean_text(self) -> str:
+        """The pasted text, unless it is over the byte limit (counted in UTF-8, as sent)."""
+        text = self.cleaned_data["text"]
+        # Cheap first: a text of fewer characters than a quarter of the limit fits anyway.
+        too_large = len(text) > MAX_INPUT_BYTES // 4 and (
+            len(text.encode("utf-8", "replace")) > MAX_INPUT_BYTES
+        )
+        if too_large:
+            raise forms.ValidationError(self.text_too_large_message, code="size")
+        return text
 
     def clean_upload(self) -> str:
         """The uploaded file's text ("" with no file), or an error saying what is wrong."""
@@ -121,7 +144,11 @@ class BulkItemsForm(forms.Form):
             return cleaned
         self.parsed = self.kind.parse(source, options=self.options())
         if self.parsed.limit_exceeded:
-            self.add_error(field, self.limit_message % {"limit": grouped(self.parsed.limit)})
+            self.add_error(
+                field,
+                f"{self.limit_message % {'limit': grouped(self.parsed.limit)}} "
+                f"{self.limit_explanation}",
+            )
         elif not self.parsed.items:
             self.add_error(field, self.nothing_valid_message)
         return cleaned

@@ -41,10 +41,14 @@ class BulkJobQuerySet(models.QuerySet):
         """The jobs index: a user's own jobs, or everyone's for those who answer for all
         deletions (admins); only of the kinds the user may open. Newest first, with the author
         joined, since the list names who ran each job."""
-        jobs = self.filter(kind__in=kinds)
+        jobs = self.written().filter(kind__in=kinds)
         if not everyone:
             jobs = jobs.filter(created_by=user)
         return jobs.with_author().order_by("-created_at", "-id")
+
+    def written(self) -> BulkJobQuerySet:
+        """Jobs whose items are all stored: a job still being written is shown nowhere."""
+        return self.exclude(state=BulkJob.State.WRITING)
 
     def with_author(self) -> BulkJobQuerySet:
         """Jobs with who created them: every job page names its author."""
@@ -59,6 +63,8 @@ class BulkJob(models.Model):
     class State(models.TextChoices):
         # A context of their own: "cancelled" and "finished" name items and fields too, and
         # some languages say them differently of a job.
+        # Its items are being stored (bulk_job_draft_create): no page lists or opens it yet.
+        WRITING = "writing", pgettext_lazy("job state", "being prepared")
         DRAFT = "draft", pgettext_lazy("job state", "preview")
         QUEUED = "queued", pgettext_lazy("job state", "queued")
         RUNNING = "running", pgettext_lazy("job state", "running")
@@ -109,8 +115,10 @@ class BulkJob(models.Model):
 class BulkChunk(models.Model):
     """One API request's worth of items.
 
-    SENDING chunks belong to a runner; if that runner stops beating, another takes the chunk over
-    and sends it again with `uncertain` set, because the first attempt may have been applied.
+    SENDING chunks belong to a runner; if that runner stops beating, another takes the chunk over.
+    If the dead runner's request had started (`request_started_at`), the chunk is sent again with
+    `uncertain` set, because that attempt may have been applied; a chunk it had only claimed
+    goes out as certain as before.
     """
 
     class State(models.TextChoices):
@@ -128,6 +136,9 @@ class BulkChunk(models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When this claim's request started (null while it waits for a request slot), written before
+    # anything is sent: only a started request may have reached Thulium.
+    request_started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Outcome -> number of items, written with the items, so progress never scans items.
     outcome_counts = models.JSONField(default=dict, blank=True)

@@ -4,9 +4,11 @@ A runner is a small thread pool inside a `db_worker` process. Chunks are claimed
 UPDATEs and outcomes are written in the same transaction that closes the chunk, so:
 
 - two runners (threads, processes, machines) never send the same chunk twice at once;
-- a runner that dies leaves its chunk SENDING with a heartbeat that goes stale; another runner
-  then takes the chunk over and sends it again marked `uncertain` (the first attempt may have
-  been applied), and every item still ends with exactly one outcome;
+- a runner that dies leaves its chunks SENDING with a heartbeat that goes stale; another runner
+  then takes them over. A chunk counts as on the wire only once its request started (its
+  `request_started_at` is written just before): such a chunk is sent again marked `uncertain`
+  (the first attempt may have been applied), while one that was only claimed goes out as
+  certain as before. Every item still ends with exactly one outcome;
 - a chunk that keeps failing is given up after `BULK_CHUNK_MAX_ATTEMPTS`, with its items marked
   ERROR (or UNCERTAIN when an attempt may have reached Thulium): nothing stays pending forever.
 
@@ -16,9 +18,9 @@ Requests to Thulium are limited in rate (`RateLimiter`) and in how many are in f
 A runner has twice as many threads as requests it may have in flight: while some threads wait
 for Thulium, the others claim the next chunks and record the last answers, so the database work
 never leaves a request slot idle. A `Pacer` spreads the requests' starts so they do not travel
-in bursts. The price: a chunk claimed while every slot is busy waits for
-one as SENDING, and if the worker dies right then, the chunk is taken over as `uncertain` although
-it was never sent. At most `parallel` chunks are in that position at any time.
+in bursts. A chunk claimed while every slot is busy waits for one as SENDING without a
+`request_started_at`, so if the worker dies right then it is taken over as certain: Thulium
+never saw it.
 """
 
 from __future__ import annotations
@@ -362,24 +364,39 @@ class JobRunner:
                 | Q(state=BulkChunk.State.SENDING) & ~Q(claimed_by__in=live_runners.values("id"))
             )
             .order_by("number")
-            .values("pk", "number", "state", "claimed_by", "attempts", "uncertain")[
-                : self.parallel * 2
-            ]
+            .values(
+                "pk",
+                "number",
+                "state",
+                "claimed_by",
+                "attempts",
+                "uncertain",
+                "request_started_at",
+            )[: self.parallel * 2]
         )
 
     def _try_claim(self, job: BulkJob, candidate: dict) -> ClaimedChunk | None:
         orphaned = candidate["state"] == BulkChunk.State.SENDING
-        # The runner that died may have sent it: "did not exist" is no longer certain.
-        uncertain = (candidate["uncertain"] or orphaned) and self._tracks_uncertainty
+        # If the runner that died had started its request, Thulium may have applied it: "did
+        # not exist" is no longer certain. A chunk it had only claimed never left.
+        started = candidate["request_started_at"]
+        uncertain = (
+            candidate["uncertain"] or (orphaned and started is not None)
+        ) and self._tracks_uncertainty
         claimed = BulkChunk.objects.filter(
             pk=candidate["pk"],
             state=candidate["state"],
             claimed_by=candidate["claimed_by"],
             attempts=candidate["attempts"],
+            # Part of the condition: a runner thought dead may start its request meanwhile.
+            **(
+                {"request_started_at": started} if started else {"request_started_at__isnull": True}
+            ),
         ).update(
             state=BulkChunk.State.SENDING,
             claimed_by=self.runner_id,
             claimed_at=timezone.now(),
+            request_started_at=None,
             attempts=F("attempts") + 1,
             uncertain=uncertain,
         )
@@ -429,6 +446,8 @@ class JobRunner:
                     self._pacer.wait_turn()
                     with self.concurrency.slot():
                         self.rate_limiter.acquire()
+                        if not self._request_starts(chunk):
+                            return  # taken over by another runner meanwhile: its to send
                         sent_at = time.monotonic()
                         results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
                         self._pacer.observe(time.monotonic() - sent_at)
@@ -441,6 +460,19 @@ class JobRunner:
             self._failed(job, chunk, items, failure)
             return
         self._record(chunk, items, results)
+
+    def _request_starts(self, chunk: ClaimedChunk) -> bool:
+        """Record that the chunk's request starts now, if the chunk is still this runner's.
+
+        Written (and committed) before the request, so a runner that takes the chunk over knows
+        whether Thulium may have seen it. The update is conditional: if another runner took the
+        chunk over (this one looked dead), nothing is sent.
+        """
+        return bool(
+            BulkChunk.objects.filter(
+                pk=chunk.pk, state=BulkChunk.State.SENDING, claimed_by=self.runner_id
+            ).update(request_started_at=timezone.now())
+        )
 
     def _failed(
         self,

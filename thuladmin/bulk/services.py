@@ -3,14 +3,16 @@ audited."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
 
@@ -24,6 +26,10 @@ from thuladmin.bulk.tasks import bulk_job_run
 from thuladmin.thulium import errors, get_client
 
 INSERT_BATCH_SIZE = 2000
+# Items written per transaction while a draft is created: about 0.1 s of SQLite's write lock.
+ITEM_WRITE_BATCH = 5000
+# A job still WRITING after this long was left by a writer that died (see bulk_job_draft_create).
+ABANDONED_WRITING_SECONDS = 15 * 60
 # Lookups in flight at once while a preview page looks its items up in Thulium.
 PREVIEW_LOOKUPS_AT_ONCE = 8
 # Failures after which the other lookups of the page would fail the same way (or wait as long).
@@ -90,7 +96,6 @@ def bulk_items_preview_fill(*, job: BulkJob, items: Sequence[BulkItem]) -> Previ
     return PreviewLookups(failed=frozenset(failed), error=first_error)
 
 
-@transaction.atomic
 def bulk_job_draft_create(
     *,
     user,
@@ -105,12 +110,20 @@ def bulk_job_draft_create(
     The job starts as a draft: the preview page shows it, and nothing reaches Thulium until the
     supervisor confirms (`bulk_job_start`). Invalid tokens are stored too, with the outcome
     INVALID, so every pasted item has its one recorded outcome.
+
+    A job of 100,000 items is written in several short transactions, not one: on SQLite a
+    transaction holds the database's only write lock, and one that lasts seconds makes every
+    other writer (logins, workers) wait or fail. The job is created WRITING, which no page lists
+    or opens and no worker runs, and becomes a DRAFT only once its last item is stored; if
+    writing fails it is deleted, and one left behind by a crash is deleted by the workers'
+    watchdog (`bulk_jobs_abandoned_delete`).
     """
     kind = kind_for(kind_name)
-    job = BulkJob.objects.create(
+    job = BulkJob(
         kind=kind_name,
         campaign_id=campaign_id,
         options=dict(options or {}),
+        state=BulkJob.State.WRITING,
         created_by=user,
         item_count=len(parsed.items),
         duplicate_count=parsed.duplicate_count,
@@ -118,68 +131,118 @@ def bulk_job_draft_create(
         suspicious_count=len(parsed.suspicious),
         retry_of=retry_of,
     )
-    chunks = kind.chunks(get_client(), job, (item.value for item in parsed.items))
-    # (unsaved chunk, position of its first item): chunks are written a batch at a time too,
-    # since a kind that sends one item a request has as many chunks as items.
-    unsaved: list[tuple[BulkChunk, int]] = []
-    position = 0
-    for number, values in enumerate(chunks):
-        unsaved.append((BulkChunk(job=job, number=number, item_count=len(values)), position))
-        position += len(values)
-        if len(unsaved) >= INSERT_BATCH_SIZE or position - unsaved[0][1] >= INSERT_BATCH_SIZE:
-            _chunks_with_items_create(job, unsaved, parsed.items)
-            unsaved = []
-    _chunks_with_items_create(job, unsaved, parsed.items)
-    pending: list[BulkItem] = []
-    for doubtful in parsed.suspicious:
-        pending.append(
-            BulkItem(
-                job=job,
-                position=position,
-                line=doubtful.line,
-                raw=doubtful.raw,
-                value=doubtful.value,
-                outcome=Outcome.SUSPICIOUS,
-                detail=doubtful.reason,
-            )
+    # Planned before the first transaction: no write lock is held while this is worked out.
+    sizes = [
+        len(values)
+        for values in kind.chunks(get_client(), job, (item.value for item in parsed.items))
+    ]
+    with transaction.atomic():
+        job.save()
+        BulkChunk.objects.bulk_create(
+            [
+                BulkChunk(job=job, number=number, item_count=size)
+                for number, size in enumerate(sizes)
+            ],
+            batch_size=INSERT_BATCH_SIZE,
         )
-        position += 1
-    for rejected in parsed.invalid:
-        pending.append(
-            BulkItem(
-                job=job,
-                position=position,
-                line=rejected.line,
-                raw=rejected.raw,
-                outcome=Outcome.INVALID,
-                detail=rejected.reason,
-            )
+    try:
+        chunk_ids = dict(BulkChunk.objects.filter(job=job).values_list("number", "pk"))
+        _bulk_items_insert(job=job, rows=_item_rows(job, parsed, sizes, chunk_ids))
+        BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.WRITING).update(
+            state=BulkJob.State.DRAFT
         )
-        position += 1
-    BulkItem.objects.bulk_create(pending, batch_size=INSERT_BATCH_SIZE)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the watchdog deletes it if this fails too
+            BulkJob.objects.filter(pk=job.pk).delete()
+        raise
+    job.state = BulkJob.State.DRAFT
     return job
 
 
-def _chunks_with_items_create(
-    job: BulkJob, chunks: list[tuple[BulkChunk, int]], items: Sequence[ParsedItem]
-) -> None:
-    """Write a batch of chunks, then their items (from each chunk's first position on)."""
-    created = BulkChunk.objects.bulk_create([chunk for chunk, _first in chunks])
-    rows = []
-    for chunk, (_unsaved, first) in zip(created, chunks, strict=True):
-        for position in range(first, first + chunk.item_count):
-            item = items[position]
-            rows.append(
-                BulkItem(
-                    job=job,
-                    chunk=chunk,
-                    position=position,
-                    line=item.line,
-                    raw=item.raw,
-                    value=item.value,
-                )
-            )
-    BulkItem.objects.bulk_create(rows, batch_size=INSERT_BATCH_SIZE)
+def _item_rows(
+    job: BulkJob, parsed: ParseResult, sizes: Sequence[int], chunk_ids: Mapping[int, int]
+) -> Iterator[tuple]:
+    """Rows for ITEM_COLUMNS: the items to send in pasted order, chunk by chunk, then the
+    suspicious ones (held back, no chunk), then the refused tokens."""
+    position = 0
+    for number, size in enumerate(sizes):
+        chunk_id = chunk_ids[number]
+        for item in parsed.items[position : position + size]:
+            yield (job.pk, chunk_id, position, item.line, item.raw, item.value, Outcome.PENDING, "")
+            position += 1
+    for doubtful in parsed.suspicious:
+        yield (
+            job.pk,
+            None,
+            position,
+            doubtful.line,
+            doubtful.raw,
+            doubtful.value,
+            Outcome.SUSPICIOUS,
+            doubtful.reason,
+        )
+        position += 1
+    for rejected in parsed.invalid:
+        yield (
+            job.pk,
+            None,
+            position,
+            rejected.line,
+            rejected.raw,
+            "",
+            Outcome.INVALID,
+            rejected.reason,
+        )
+        position += 1
+
+
+# The columns `_bulk_items_insert` writes; the others keep their defaults.
+ITEM_COLUMNS = ("job", "chunk", "position", "line", "raw", "value", "outcome", "detail")
+
+
+def _bulk_items_insert(*, job: BulkJob, rows: Iterable[tuple]) -> None:
+    """Insert items ITEM_WRITE_BATCH at a time, each batch in a transaction of its own.
+
+    Plain `executemany` INSERTs rather than `bulk_create`: building and preparing 100,000 model
+    instances cost several seconds of CPU, which made the preview of a large list slow. The rows
+    are plain tuples in ITEM_COLUMNS' order; `preview` gets its default here.
+    """
+    fields = [BulkItem._meta.get_field(name) for name in ITEM_COLUMNS]
+    preview = BulkItem._meta.get_field("preview")
+    quote = connection.ops.quote_name
+    columns = [field.column for field in fields] + [preview.column]
+    # Only the model's own table and column names, quoted, go into the statement; values are
+    # parameters.
+    table = quote(BulkItem._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608
+    empty_preview = preview.get_db_prep_save({}, connection)
+    batch: list[tuple] = []
+
+    def write() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
+
+    for row in rows:
+        batch.append((*row, empty_preview))
+        if len(batch) >= ITEM_WRITE_BATCH:
+            write()
+            batch = []
+    if batch:
+        write()
+
+
+def bulk_jobs_abandoned_delete() -> int:
+    """Delete jobs left WRITING for longer than any draft takes to write: their writer died.
+
+    Called by every `db_worker`'s watchdog. Returns how many were deleted.
+    """
+    deleted, _ = BulkJob.objects.filter(
+        state=BulkJob.State.WRITING,
+        created_at__lt=timezone.now() - timedelta(seconds=ABANDONED_WRITING_SECONDS),
+    ).delete()
+    return deleted
 
 
 def bulk_job_start(*, job: BulkJob, user, include_suspicious: Sequence[int] = ()) -> bool:

@@ -61,7 +61,7 @@ private_no_store = cache_control(private=True, no_store=True)
 def _job_for(request: HttpRequest, job_id: int, *, read_only: bool = False) -> BulkJob:
     """The job (404 if there is none), if the user may work on it, or only read it when
     `read_only` (403 if not): see `thuladmin.bulk.permissions` for the rule."""
-    job = get_object_or_404(BulkJob.objects.with_author(), pk=job_id)
+    job = get_object_or_404(BulkJob.objects.written().with_author(), pk=job_id)
     allowed = may_read_job(request.user, job) if read_only else may_change_job(request.user, job)
     if not allowed:
         raise PermissionDenied

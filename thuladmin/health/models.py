@@ -18,6 +18,10 @@ class WorkerHeartbeat(models.Model):
     pid = models.PositiveIntegerField()
     started_at = models.DateTimeField(default=timezone.now)
     beat_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Times a supervisor started this worker again after it died (scripts/supervise.py says so).
+    restarts = models.PositiveIntegerField(default=0)
+    # Database errors the worker's loop met and went on from (see the db_worker command).
+    database_errors = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.worker_id} on {self.host}"

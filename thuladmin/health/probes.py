@@ -59,21 +59,33 @@ def probe_cache() -> Probe:
 
 
 def probe_workers() -> Probe:
-    """The newest heartbeat of any `db_worker`: "ok" if fresh, "stale" if old, "missing"."""
+    """The newest heartbeat of any `db_worker`: "ok" if fresh, "stale" if old, "missing".
+
+    With it, for the live workers: how often their supervisor had to start them again after
+    they died (`restarts`), and how many database errors they went on from (`database_errors`),
+    so a worker that keeps dying or keeps meeting a locked database shows here.
+    """
     try:
-        beats = list(WorkerHeartbeat.objects.values_list("beat_at", flat=True))
+        rows = list(WorkerHeartbeat.objects.values_list("beat_at", "restarts", "database_errors"))
     except Exception as exc:
         return {"status": "unknown", "error": type(exc).__name__}
-    if not beats:
+    if not rows:
         return {"status": "missing", "live_workers": 0}
     now = timezone.now()
     stale_after = settings.WORKER_HEARTBEAT_STALE_SECONDS
-    ages = [(now - beat).total_seconds() for beat in beats]
-    newest = min(ages)
+    live = [
+        (restarts, database_errors)
+        for beat, restarts, database_errors in rows
+        if (now - beat).total_seconds() <= stale_after
+    ]
+    newest = min((now - beat).total_seconds() for beat, _restarts, _errors in rows)
     return {
-        "status": "ok" if newest <= stale_after else "stale",
+        "status": "ok" if live else "stale",
         "newest_heartbeat_age_seconds": round(max(newest, 0.0), 1),
-        "live_workers": sum(age <= stale_after for age in ages),
+        "live_workers": len(live),
+        "stale_workers": len(rows) - len(live),
+        "restarts": sum(restarts for restarts, _errors in live),
+        "database_errors": sum(errors for _restarts, errors in live),
     }
 
 

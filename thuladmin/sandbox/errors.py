@@ -151,6 +151,12 @@ ERRORS: dict[str, ApiError] = {
         "Too many requests. Try again later.",
         "Zbyt wiele żądań. Spróbuj ponownie później.",
     ),
+    "too_many_failed_logins": ApiError(
+        429,
+        4291,
+        "Too many failed logins from this address. Try again later.",
+        "Zbyt wiele nieudanych logowań z tego adresu. Spróbuj ponownie później.",
+    ),
     "internal_error": ApiError(500, 5000, "Internal server error.", "Wewnętrzny błąd serwera."),
     # Used inside batch answers, not as whole-response errors.
     "invalid_customer_id": ApiError(

@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from thuladmin.accounts.client_ip import client_ip_address
 from thuladmin.sandbox import faults
 from thuladmin.sandbox.errors import error_response, message
 from thuladmin.sandbox.models import (
@@ -39,6 +40,11 @@ from thuladmin.sandbox.models import (
     Record,
     Status,
     SystemStatus,
+)
+from thuladmin.sandbox.throttling import (
+    cooloff_seconds,
+    sandbox_login_failure_record,
+    sandbox_login_locked,
 )
 
 View = Callable[..., HttpResponse]
@@ -117,7 +123,8 @@ def _authenticated(request: HttpRequest) -> bool:
 def endpoint(*methods: str) -> Callable[[View], View]:
     """Wrap a view with what stands between a client and Thulium's application code.
 
-    Order: URL length (a proxy refuses before anyone looks at credentials), Basic auth, base
+    Order: URL length (a proxy refuses before anyone looks at credentials), the lockout of an
+    address that failed to log in too often (429), Basic auth (a failure counts), base
     latency and injected 429/5xx (never applying the change), method check, the view itself,
     then the injected slowness (after the view committed its change).
     """
@@ -127,7 +134,13 @@ def endpoint(*methods: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if _query_string_bytes(request) > MAX_QUERY_STRING_BYTES:
                 return error_response(request, "uri_too_long")
+            address = client_ip_address(request) or "unknown"
+            if sandbox_login_locked(address=address):
+                response = error_response(request, "too_many_failed_logins")
+                response["Retry-After"] = str(cooloff_seconds())
+                return response
             if not _authenticated(request):
+                sandbox_login_failure_record(address=address)
                 response = error_response(request, "bad_credentials")
                 response["WWW-Authenticate"] = 'Basic realm="Thulium"'
                 return response
