@@ -207,7 +207,7 @@ def _crash_job(count: int) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from campaigns.bulk import PHONE_NUMBERS
+    from campaigns.bulk.phone_numbers import PHONE_NUMBERS
     from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
     from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from thuladmin.bulk.forms import MAX_INPUT_BYTES, PhoneNumbersForm
+from campaigns.bulk.phone_numbers import PhoneNumbersForm
+from thuladmin.bulk.forms import MAX_INPUT_BYTES
 from thuladmin.bulk.models import BulkJob
 
 pytestmark = pytest.mark.django_db

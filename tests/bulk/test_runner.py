@@ -12,7 +12,7 @@ import requests
 import responses
 from django.utils import timezone
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from customers.bulk import CUSTOMERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.completion import bulk_job_progress
@@ -312,7 +312,7 @@ def test_a_chunk_claimed_by_a_dead_runner_but_never_sent_is_sent_as_certain(supe
     others = job.items.exclude(chunk=first)
     assert not others.filter(outcome=Outcome.UNCERTAIN).exists()
     assert set(others.filter(value__in=numbers[30:]).values_list("outcome", flat=True)) == {
-        Outcome.NOT_EXIST
+        PhoneNumberOutcome.NOT_EXIST
     }
     assert not BulkChunk.objects.filter(job=job, uncertain=True).exclude(pk=first.pk).exists()
 

@@ -15,7 +15,7 @@ import time
 import pytest
 from django.db import OperationalError, connection
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from tests.production.helpers import PYTHON, ROOT, child_database_url, process_env, wait_for
 from thuladmin.bulk.management.commands import db_worker
 from thuladmin.bulk.models import BulkJob

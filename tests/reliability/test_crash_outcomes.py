@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import pytest
 from django.core.signals import request_started
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from tests.reliability.helpers import (
     assert_every_item_accounted_for,
     start_worker,
@@ -155,7 +155,7 @@ def test_a_crash_leaves_uncertain_only_what_was_on_the_wire(
     never_started = job.items.filter(chunk__in=waiting)
     assert not never_started.filter(outcome=Outcome.UNCERTAIN).exists()
     assert set(never_started.values_list("outcome", flat=True)) <= {
-        Outcome.REMOVED,
-        Outcome.NOT_EXIST,
+        PhoneNumberOutcome.REMOVED,
+        PhoneNumberOutcome.NOT_EXIST,
     }
     assert takeover_seconds <= TAKEOVER_LIMIT_SECONDS, f"taken over after {takeover_seconds:.1f} s"
