@@ -57,11 +57,11 @@ def index(request: HttpRequest) -> TemplateResponse:
     entries: list[AuditEntry] = []
     older_url = ""
     if form.is_valid():
-        selected = AuditEntry.objects.filtered(**form.filters()).for_list().newest_first()
+        selected = AuditEntry.objects.filtered(**form.filters())
         cursor = form.cleaned_data["before"]
         if cursor is not None:
             selected = selected.before(cursor.created_at, cursor.entry_id)
-        entries = list(selected[: PAGE_SIZE + 1])
+        entries = list(selected.newest(PAGE_SIZE + 1).for_list())
         if len(entries) > PAGE_SIZE:
             entries = entries[:PAGE_SIZE]
             older_url = _index_url(form.query_string(before=str(Cursor.after_entry(entries[-1]))))
