@@ -479,6 +479,7 @@ def _measure_whole_export() -> None:
     """The unfiltered export to its end: how long, and whether memory stays flat (the
     process's peak RSS after 10,000 rows and after all of them)."""
     client = _auditor_client()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     response = client.get("/audit/export.csv")
     lines = 0
@@ -491,8 +492,9 @@ def _measure_whole_export() -> None:
     seconds = time.perf_counter() - started
     rss_at_end = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"  whole export: {lines - 1:,} rows in {seconds:.1f} s; peak RSS"
-        f" {rss_at_10k / 1024:.0f} MB after 10,000 rows, {rss_at_end / 1024:.0f} MB at the end"
+        f"  whole export: {lines - 1:,} rows in {seconds:.1f} s; peak RSS {rss_before / 1024:.0f}"
+        f" MB before, {rss_at_10k / 1024:.0f} MB after 10,000 rows, {rss_at_end / 1024:.0f} MB"
+        " at the end"
     )
 
 
