@@ -454,7 +454,10 @@ def _export_timings(client, url: str, rows: int) -> tuple[float, float, float, i
     )
 
 
-def _measure_exports(runs: int, only: str) -> list[float]:
+def _measure_exports(runs: int, only: str, explain: bool) -> list[float]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client = _auditor_client()
     print(
         f"{'':2}{'export':<34} {'1st byte':>8} {'1st row':>8} {f'{EXPORT_ROWS} rows':>10}"
@@ -464,7 +467,9 @@ def _measure_exports(runs: int, only: str) -> list[float]:
     for name, url in _exports():
         if only and only not in name:
             continue
-        _export_timings(client, url, EXPORT_ROWS)  # warm the caches
+        with CaptureQueriesContext(connection) as captured:
+            _export_timings(client, url, EXPORT_ROWS)  # warm the caches
+        statements = [query["sql"] for query in captured.captured_queries]
         timings = [_export_timings(client, url, EXPORT_ROWS) for _run in range(runs)]
         first_byte, first_row, all_rows = (_p95([t[at] for t in timings]) for at in range(3))
         median = statistics.median(t[2] for t in timings)
@@ -472,6 +477,10 @@ def _measure_exports(runs: int, only: str) -> list[float]:
             f"  {name:<34} {first_byte:>8.1f} {first_row:>8.1f} {all_rows:>10.1f}  ({median:.1f})"
         )
         worst.append(all_rows)
+        if explain:
+            for sql in statements:
+                if "audit_auditentry" in sql:
+                    print(f"  {'':<6}index: {_plan_indexes(sql)}")
     return worst
 
 
@@ -552,7 +561,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(f"{'':2}{'request':<34} {'median':>8} {'p95':>8} {'queries':>8}  (ms, {args.runs} runs)")
     pages = _measure_pages(args.runs, args.only, args.explain)
-    exports = _measure_exports(args.runs, args.only)
+    exports = _measure_exports(args.runs, args.only, args.explain)
     if args.export_all:
         _measure_whole_export()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
