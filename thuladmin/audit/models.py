@@ -4,8 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import F, Q
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
@@ -30,10 +29,28 @@ def item_search_values(text: str) -> list[str]:
     return values
 
 
-def _unindexed(field: str) -> Concat:
-    """The column's value as `column || ''`: equal to it, but served by no index (see
-    `AuditEntryQuerySet.filtered`)."""
-    return Concat(F(field), Value(""), output_field=models.CharField())
+class Unindexed(models.Func):
+    """A text column's value, equal to it, but which no index serves (see
+    `AuditEntryQuerySet.filtered`).
+
+    SQLite: `column || ''`. PostgreSQL: `column COLLATE "C"`, since its planner has no
+    statistics for an expression and would guess that `column || '' = value` holds for one row
+    in 200, whatever the column: that "outcome is success" is rare and a full walk of the
+    leader's index is coming, worth a parallel scan or a seq scan of the log and a sort. Under
+    another collation than the column's (the database's default) the column still has its
+    statistics, but its indexes no longer match; and for a deterministic collation such as
+    "C", equal means the same bytes, so the entries selected are the same.
+    """
+
+    template = "(%(expressions)s || '')"
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template='(%(expressions)s COLLATE "C")')
+
+
+def _unindexed(field: str) -> Unindexed:
+    return Unindexed(F(field))
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -71,8 +88,8 @@ class AuditEntryQuerySet(models.QuerySet):
         entries); else an action other than a record change (a job's or the retention's: a few
         entries each); else the user, the campaign (tens of values each), a record action (most
         of the log), the outcome (four values, one of them most of the log). The others are
-        compared as `column || ''`, which no index serves; the dates stay a range on the
-        leader's index.
+        compared as `Unindexed(column)`, which no index serves, and checked in the leader's
+        index, which carries them (see `newest`); the dates stay a range on the leader's index.
         """
         entries = self
         if since is not None:
@@ -112,6 +129,24 @@ class AuditEntryQuerySet(models.QuerySet):
                 about_item |= related
         return self.filter(about_item)
 
+    def newest(self, count: int) -> AuditEntryQuerySet:
+        """The `count` newest entries of this selection, newest first, in one query that picks
+        their ids on an index alone before reading any row whole.
+
+        The filters `filtered` does not lead with are checked on the leader's index, which
+        carries every filtered column (see `AuditEntry.Meta.indexes`). SQLite checks them there
+        in any query, but PostgreSQL checks conditions on the index only in an index-only scan,
+        so a query for whole rows would read, in the table, every entry of the leading user or
+        campaign until a page's worth matches: all 50,000 of a user's when the other filters
+        match a few (150 ms at a million entries). Asking the index for ids alone (`id IN
+        (SELECT id ... LIMIT count)`) lets it answer without the table, after which the page's
+        rows are fetched by primary key: a few milliseconds for the same page. (The index
+        answers alone for the entries that PostgreSQL's visibility map marks all-visible, which
+        is why migration 0004 has autovacuum keep that map up to date on the newest entries.)
+        """
+        ids = self.newest_first().values("pk")[:count]
+        return self.model._default_manager.using(self.db).filter(pk__in=ids).newest_first()
+
     def before(self, created_at: datetime, entry_id: int) -> AuditEntryQuerySet:
         """Entries older than the cursor `(created_at, id)`: the next page, newest first.
 
@@ -144,7 +179,8 @@ class AuditEntry(models.Model):
         # Everything was tried and nothing came of it (a job whose numbers were all unknown).
         NOTHING_CHANGED = "nothing", _("Nothing changed")
 
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Indexed by `audit_time_id` (created_at, id), which serves every range on the time alone.
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -181,21 +217,28 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit entries")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["campaign_id", "-created_at"], name="audit_campaign_time"),
-            models.Index(fields=["action", "-created_at"], name="audit_action_time"),
             models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
             models.Index(fields=["target"], name="audit_target"),
-            # For the audit log's pages (see AuditEntryQuerySet.filtered): newest first overall,
-            # and newest first within one outcome or one user. The id makes the order total.
+            # For the audit log's pages (see AuditEntryQuerySet.filtered and .newest): newest
+            # first overall, and newest first within one outcome, user, campaign or action. The
+            # id makes the order total. The indexes of the filters that lead when combined
+            # (user, campaign, action) also carry the other filtered columns, so that the other
+            # filters are checked in the index and a page's ids are found without reading the
+            # table: a few milliseconds where the table would be read for every one of a user's
+            # 50,000 entries (150 ms) when the other filters match a few.
             models.Index(fields=["created_at", "id"], name="audit_time_id"),
             models.Index(fields=["outcome", "created_at", "id"], name="audit_outcome_time"),
-            # The user's index also carries the other filtered columns: a user's entries
-            # filtered further (by campaign, action, outcome) are checked in the index, and only
-            # the matches are read from the table (SQLite reads them lazily so), 6x faster on a
-            # user's 50,000 entries.
             models.Index(
                 fields=["actor_username", "created_at", "id", "campaign_id", "action", "outcome"],
                 name="audit_username_time",
+            ),
+            models.Index(
+                fields=["campaign_id", "created_at", "id", "actor_username", "action", "outcome"],
+                name="audit_campaign_time_id",
+            ),
+            models.Index(
+                fields=["action", "created_at", "id", "actor_username", "campaign_id", "outcome"],
+                name="audit_action_time_id",
             ),
         ]
 

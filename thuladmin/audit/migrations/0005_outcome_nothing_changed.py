@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0003_audit_log_indexes"),
+        ("audit", "0004_list_page_indexes"),
     ]
 
     operations = [
