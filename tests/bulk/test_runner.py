@@ -266,7 +266,7 @@ def test_a_chunk_whose_runner_dies_every_time_is_given_up(supervisor, settings):
 @pytest.mark.django_db(transaction=True)
 def test_cancel_before_running_marks_every_unsent_item_cancelled(supervisor):
     job = _job(supervisor, _numbers(50))
-    assert bulk_job_cancel(job=job, user=supervisor) == 50
+    assert bulk_job_cancel(job=job, user=supervisor).items_cancelled == 50
 
     job.refresh_from_db()
     assert job.state == BulkJob.State.CANCELLED

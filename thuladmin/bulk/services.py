@@ -12,9 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
+from thuladmin.bulk.cancellation import job_cancel_flag_raise
 from thuladmin.bulk.completion import bulk_job_finish_if_complete
 from thuladmin.bulk.kinds import action_name, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
@@ -203,35 +205,56 @@ def bulk_job_discard(*, job: BulkJob) -> bool:
     return bool(deleted)
 
 
-def bulk_job_cancel(*, job: BulkJob, user) -> int:
-    """Stop a job: chunks not yet sent are cancelled with their items; chunks in flight finish.
+_UNCERTAIN_WHEN_CANCELLED = gettext_lazy(
+    "The job was cancelled before this item was sent again; an earlier attempt may have been "
+    "applied: check before sending again."
+)
 
-    Returns how many items were cancelled. Works with no worker running, because it changes the
-    chunks itself rather than asking a runner to.
+
+@dataclass(frozen=True, slots=True)
+class CancelReport:
+    """What a cancel did: the items it cancelled, and the requests already on their way to
+    Thulium, which finish (their items keep the outcome Thulium gives them)."""
+
+    items_cancelled: int
+    requests_in_flight: int
+
+
+def bulk_job_cancel(*, job: BulkJob, user) -> CancelReport:
+    """Stop a job: nothing more is sent; requests already on the wire finish.
+
+    The chunks waiting are cancelled here, with their items, so a cancel works with no worker
+    running. Runners hold chunks too (claimed, waiting for a request slot): they see the cancel
+    before their next request starts (`thuladmin.bulk.cancellation`) and close those chunks as
+    cancelled themselves.
     """
     now = timezone.now()
     with transaction.atomic():
         BulkJob.objects.filter(pk=job.pk, cancel_requested_at__isnull=True).update(
             cancel_requested_at=now
         )
-        chunk_ids = list(
-            BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING).values_list(
-                "pk", flat=True
-            )
-        )
+        transaction.on_commit(lambda: job_cancel_flag_raise(job_id=job.pk))
+        in_flight = _requests_in_flight(job)
+        waiting = BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING)
         cancelled = 0
-        for chunk_id in chunk_ids:
+        for chunk_id, uncertain in waiting.values_list("pk", "uncertain"):
             # Conditional: a runner may claim the chunk between the read and this update.
             if BulkChunk.objects.filter(pk=chunk_id, state=BulkChunk.State.PENDING).update(
                 state=BulkChunk.State.CANCELLED, finished_at=now
             ):
+                # Waiting to be sent again after an attempt that may have been applied: nobody
+                # can say whether Thulium acted on these items.
+                outcome, detail = (
+                    (Outcome.UNCERTAIN, _UNCERTAIN_WHEN_CANCELLED)
+                    if uncertain
+                    else (Outcome.CANCELLED, "")
+                )
                 count = BulkItem.objects.filter(chunk_id=chunk_id, outcome=Outcome.PENDING).update(
-                    outcome=Outcome.CANCELLED, finished_at=now
+                    outcome=outcome, detail=str(detail), finished_at=now
                 )
-                BulkChunk.objects.filter(pk=chunk_id).update(
-                    outcome_counts={Outcome.CANCELLED: count}
-                )
-                cancelled += count
+                BulkChunk.objects.filter(pk=chunk_id).update(outcome_counts={outcome: count})
+                if not uncertain:
+                    cancelled += count
         audit_entry_create(
             actor=user,
             action=action_name(job.kind, "cancel"),
@@ -239,11 +262,20 @@ def bulk_job_cancel(*, job: BulkJob, user) -> int:
             campaign_id=job.campaign_id,
             target=f"job {job.pk}",
             request={"job": job.pk},
-            response={"items_cancelled": cancelled},
+            response={"items_cancelled": cancelled, "requests_in_flight": in_flight},
             bulk_job=job,
         )
     bulk_job_finish_if_complete(job_id=job.pk)
-    return cancelled
+    return CancelReport(items_cancelled=cancelled, requests_in_flight=in_flight)
+
+
+def _requests_in_flight(job: BulkJob) -> int:
+    """The job's requests that may be on their way to Thulium: its chunks a runner holds.
+
+    A chunk claimed but still waiting for a request slot is held too, so this may count up to a
+    runner's `parallel` requests that will end cancelled instead.
+    """
+    return BulkChunk.objects.filter(job=job, state=BulkChunk.State.SENDING).count()
 
 
 def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:

@@ -36,6 +36,7 @@ from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import RejectedItem
 from thuladmin.bulk.permissions import may_change_job, may_open_jobs_list, may_read_job
 from thuladmin.bulk.services import (
+    CancelReport,
     bulk_items_preview_fill,
     bulk_job_cancel,
     bulk_job_discard,
@@ -290,6 +291,25 @@ def discard(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("bulk:detail", job_id=job.pk)
 
 
+def _cancel_notice(report: CancelReport) -> str:
+    notice = ngettext(
+        "Cancelled: %(count)s item not sent yet will not be sent.",
+        "Cancelled: %(count)s items not sent yet will not be sent.",
+        report.items_cancelled,
+    ) % {"count": grouped(report.items_cancelled)}
+    if report.requests_in_flight:
+        notice += " " + ngettext(
+            "%(count)s request was already on its way to Thulium: it finishes, and its items "
+            "keep the outcome Thulium gives them.",
+            "%(count)s requests were already on their way to Thulium: they finish, and their "
+            "items keep the outcome Thulium gives them.",
+            report.requests_in_flight,
+        ) % {"count": grouped(report.requests_in_flight)}
+    else:
+        notice += " " + _("No request was on its way to Thulium: nothing more is sent.")
+    return notice
+
+
 @require_POST
 def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     """Stop a running job: what was not sent yet is marked cancelled; requests in flight
@@ -297,14 +317,10 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     redirect to the same page and filter."""
     job = _job_for(request, job_id)
     if job.is_active:
-        cancelled = bulk_job_cancel(job=job, user=request.user)
+        report = bulk_job_cancel(job=job, user=request.user)
         job.refresh_from_db()
         level = messages.SUCCESS
-        notice = ngettext(
-            "Cancelled: %(count)s item not sent yet will not be sent.",
-            "Cancelled: %(count)s items not sent yet will not be sent.",
-            cancelled,
-        ) % {"count": grouped(cancelled)}
+        notice = _cancel_notice(report)
     else:
         level = messages.INFO
         notice = _("This job is not running: there is nothing to cancel.")
