@@ -600,7 +600,7 @@ def test_finished_job_lists_each_outcome_with_filters_and_pages(supervisor_clien
     assert f"<code>{first}</code>" in html
     assert f'2 <small class="muted">({int(first)}, {int(first) + 1})</small>' in html
     assert "1\u2013100 of 151" in html
-    assert "Retry the 5 failed and in-call numbers" in html
+    assert "Retry 5 in a call</button>" in html
     assert f'href="/jobs/{job.pk}/export.csv"' in html
 
     in_call = _html(supervisor_client.get(f"/jobs/{job.pk}/?outcome=CALL_IN_PROGRESS"))

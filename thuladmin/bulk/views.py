@@ -201,6 +201,8 @@ def _job_context(
     _with_outcome_labels(kind, page.object_list)
     page_query = _query(outcome=chosen, page=page.number if page.number > 1 else "")
     retry_count = sum(progress.counts.get(o, 0) for o in kind.retryable_outcomes)
+    # What the retry button sends again, in words: "3 in a call, 20 uncertain".
+    retry_what = kind.outcomes_in_words(progress.counts, kind.retryable_outcomes)
     context.update(
         page=page,
         page_url=detail_url + _query(outcome=chosen) + ("&" if chosen else "?"),
@@ -211,6 +213,7 @@ def _job_context(
         page_query=page_query,
         can_retry=may_change and job.is_over and retry_count > 0,
         retry_count=retry_count,
+        retry_what=retry_what,
         duration=_duration(job),
     )
     return context
