@@ -9,6 +9,7 @@ wording, the columns, the breadcrumbs) comes from the kind's template (`BulkKind
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,12 +28,11 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.completion import Progress, bulk_job_progress
 from thuladmin.bulk.forms import INVALID_SHOWN, StartForm, grouped
 from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
-from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
+from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import RejectedItem
 from thuladmin.bulk.permissions import may_change_job, may_open_jobs_list, may_read_job
 from thuladmin.bulk.services import (
@@ -214,6 +214,9 @@ def _job_context(
         can_retry=may_change and job.is_over and retry_count > 0,
         retry_count=retry_count,
         retry_what=retry_what,
+        attention_count=(
+            sum(progress.counts.get(o, 0) for o in kind.needs_attention()) if job.is_over else 0
+        ),
         duration=_duration(job),
     )
     return context
@@ -406,20 +409,84 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 
 # --- the jobs index ----------------------------------------------------------------------------
 
+# The jobs list's filters (`?show=`): "" every job, or only those that need attention, or mine.
+JOBS_SHOWN = ("attention", "mine")
+JOBS_REGION = "jobs-list"
+
+
+def _outcome_summaries(jobs: list[BulkJob]) -> None:
+    """Give each job of a page its counts per outcome, in words, with their tones, and how many
+    items need attention.
+
+    A job over carries its counts (`BulkJob.outcome_counts`); the few jobs still running have
+    theirs summed from their chunks' tallies, in one query for the whole page: never an item.
+    """
+    active = [job.pk for job in jobs if job.is_active]
+    running: dict[int, Counter[str]] = defaultdict(Counter)
+    if active:
+        for job_id, tally in (
+            BulkChunk.objects.filter(job_id__in=active)
+            .exclude(outcome_counts={})
+            .values_list("job_id", "outcome_counts")
+        ):
+            running[job_id].update(tally)
+    for job in jobs:
+        kind = job.kind_object
+        counts = job.outcome_counts if job.is_over else dict(running.get(job.pk, {}))
+        listed = [*kind.outcomes, *(o for o in counts if o not in kind.outcomes)]
+        job.outcome_summary = [
+            {
+                "words": kind.outcome_count_in_words(outcome, counts[outcome]),
+                "tone": kind.outcome_tone(outcome),
+            }
+            for outcome in listed
+            if counts.get(outcome)
+        ]
+        job.attention_count = (
+            sum(counts.get(outcome, 0) for outcome in kind.needs_attention()) if job.is_over else 0
+        )
+
 
 @require_GET
 @permission_required(may_open_jobs_list)
 @private_no_store
 def index(request: HttpRequest) -> TemplateResponse:
-    """The user's recent jobs, newest first, of the kinds they may run; admins see everyone's."""
-    kinds = [kind.name for kind in kinds_user_may_run(request.user)]
-    everyone = roles.has_role(request.user, roles.Role.ADMINS)
-    jobs = BulkJob.objects.for_jobs_page(user=request.user, everyone=everyone, kinds=kinds)
+    """Every job of the kinds the user may run, by them or their colleagues, newest first, with
+    its counts per outcome. `?show=attention` keeps the jobs over with items that need
+    attention (failed, uncertain, or another outcome the kind says so of), `?show=mine` the
+    user's own; htmx swaps the list only."""
+    kinds = kinds_user_may_run(request.user)
+    shown = request.GET.get("show", "")
+    if shown not in JOBS_SHOWN:
+        shown = ""
+    jobs = BulkJob.objects.for_jobs_page(
+        kinds=[kind.name for kind in kinds],
+        created_by=request.user if shown == "mine" else None,
+        attention=(
+            {kind.name: kind.needs_attention() for kind in kinds} if shown == "attention" else None
+        ),
+    )
     page = paginate(Paginator(jobs, JOBS_PER_PAGE), request)
     for job in page.object_list:
         job.kind_object = kind_for(job.kind)
-    return TemplateResponse(
+    _outcome_summaries(page.object_list)
+    index_url = reverse("bulk:index")
+    filters = [
+        {"label": label, "url": index_url + _query(show=value), "current": shown == value}
+        for value, label in (
+            ("", _("all")),
+            ("attention", _("needs attention")),
+            ("mine", _("mine")),
+        )
+    ]
+    return page_or_partial(
         request,
         "bulk/index.html",
-        {"page": page, "page_url": reverse("bulk:index") + "?", "everyone": everyone},
+        "jobs_list",
+        {
+            "page": page,
+            "page_url": index_url + _query(show=shown) + ("&" if shown else "?"),
+            "filters": filters,
+            "shown": shown,
+        },
     )
