@@ -472,11 +472,16 @@ def index(request: HttpRequest) -> TemplateResponse:
     _outcome_summaries(page.object_list)
     index_url = reverse("bulk:index")
     filters = [
-        {"label": label, "url": index_url + _query(show=value), "current": shown == value}
-        for value, label in (
-            ("", _("all")),
-            ("attention", _("needs attention")),
-            ("mine", _("mine")),
+        {
+            "label": label,
+            "url": index_url + _query(show=value),
+            "current": shown == value,
+            "tone": tone,
+        }
+        for value, label, tone in (
+            ("", _("all"), "info"),
+            ("attention", _("needs attention"), "warning"),
+            ("mine", _("mine"), "info"),
         )
     ]
     return page_or_partial(
