@@ -88,6 +88,9 @@ class BulkJob(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # A job confirmed to run later (a retry of the numbers in a call, in N minutes): no runner
+    # starts it before then, and the watchdog leaves it alone until then.
+    run_after = models.DateTimeField(_("runs after"), null=True, blank=True)
     resume_enqueued_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"

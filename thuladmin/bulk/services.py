@@ -7,6 +7,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -169,11 +170,12 @@ def _chunks_with_items_create(
     BulkItem.objects.bulk_create(rows, batch_size=INSERT_BATCH_SIZE)
 
 
-def bulk_job_start(*, job: BulkJob, user) -> bool:
-    """Confirm a draft and queue it. Returns False if it was already started (a double submit)."""
+def bulk_job_start(*, job: BulkJob, user, run_after: datetime | None = None) -> bool:
+    """Confirm a draft and queue it, to run now or after `run_after`. Returns False if it was
+    already started (a double submit)."""
     with transaction.atomic():
         started = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DRAFT).update(
-            state=BulkJob.State.QUEUED, confirmed_at=timezone.now()
+            state=BulkJob.State.QUEUED, confirmed_at=timezone.now(), run_after=run_after
         )
         if not started:
             return False
@@ -189,12 +191,14 @@ def bulk_job_start(*, job: BulkJob, user) -> bool:
                 "duplicates_merged": job.duplicate_count,
                 "invalid": job.invalid_count,
                 "options": job.options,
+                **({"run_after": run_after.isoformat()} if run_after else {}),
             },
             bulk_job=job,
         )
         # The worker writes each item's detail in the language the job was confirmed in.
         language = translation.get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(lambda: bulk_job_run.enqueue(job_id=job.pk, language=language))
+        task = bulk_job_run.using(run_after=run_after) if run_after else bulk_job_run
+        transaction.on_commit(lambda: task.enqueue(job_id=job.pk, language=language))
     job.refresh_from_db()
     return True
 
@@ -278,12 +282,16 @@ def _requests_in_flight(job: BulkJob) -> int:
     return BulkChunk.objects.filter(job=job, state=BulkChunk.State.SENDING).count()
 
 
-def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:
+def bulk_job_retry_create(
+    *, job: BulkJob, user, outcomes: Sequence[str] | None = None
+) -> BulkJob | None:
     """A draft follow-up job with the items whose outcome the kind says is worth sending again
-    (failed, uncertain, in a call…), or None if there are none."""
+    (failed, uncertain, in a call…), or only those of `outcomes`; None if there are none."""
+    if outcomes is None:
+        outcomes = kind_for(job.kind).retryable_outcomes
     items = [
         ParsedItem(value=value, raw=raw, line=line or 0)
-        for value, raw, line in job.items.with_outcomes(kind_for(job.kind).retryable_outcomes)
+        for value, raw, line in job.items.with_outcomes(outcomes)
         .order_by("position")
         .values_list("value", "raw", "line")
     ]
@@ -297,3 +305,25 @@ def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:
         options=job.options,
         retry_of=job,
     )
+
+
+def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> BulkJob | None:
+    """A follow-up job of the items worth retrying later (numbers in a call: the kind's
+    `retry_later_outcomes`), confirmed now and run in `minutes`; None if there are none.
+
+    The supervisor asked for exactly these items at a chosen time, so there is no preview to
+    confirm: the follow-up is started at once (audited like any start, with when it will run)
+    and its task waits in the queue. Until then its page says when it runs, and cancelling it
+    stops it before anything is sent.
+    """
+    outcomes = kind_for(job.kind).retry_later_outcomes
+    if not outcomes:
+        return None
+    with transaction.atomic():
+        follow_up = bulk_job_retry_create(job=job, user=user, outcomes=outcomes)
+        if follow_up is None:
+            return None
+        bulk_job_start(
+            job=follow_up, user=user, run_after=timezone.now() + timedelta(minutes=minutes)
+        )
+    return follow_up

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,7 +31,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.completion import Progress, bulk_job_progress
-from thuladmin.bulk.forms import INVALID_SHOWN, StartForm, grouped
+from thuladmin.bulk.forms import INVALID_SHOWN, RetryLaterForm, StartForm, grouped
 from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import RejectedItem
@@ -41,6 +42,7 @@ from thuladmin.bulk.services import (
     bulk_job_cancel,
     bulk_job_discard,
     bulk_job_retry_create,
+    bulk_job_retry_later,
     bulk_job_start,
 )
 from thuladmin.partials import page_or_partial, wants_partial
@@ -144,6 +146,7 @@ def _job_context(
     job: BulkJob,
     *,
     start_form: StartForm | None = None,
+    retry_later_form: RetryLaterForm | None = None,
     notice: str = "",
 ) -> dict[str, Any]:
     """Everything the job page shows, in any state, for the page and filter in the query.
@@ -203,6 +206,7 @@ def _job_context(
     retry_count = sum(progress.counts.get(o, 0) for o in kind.retryable_outcomes)
     # What the retry button sends again, in words: "3 in a call, 20 uncertain".
     retry_what = kind.outcomes_in_words(progress.counts, kind.retryable_outcomes)
+    retry_later_what = kind.outcomes_in_words(progress.counts, kind.retry_later_outcomes)
     context.update(
         page=page,
         page_url=detail_url + _query(outcome=chosen) + ("&" if chosen else "?"),
@@ -214,6 +218,14 @@ def _job_context(
         can_retry=may_change and job.is_over and retry_count > 0,
         retry_count=retry_count,
         retry_what=retry_what,
+        # Items worth sending again in a few minutes (numbers in a call): a form schedules it.
+        can_retry_later=may_change and job.is_over and bool(retry_later_what),
+        retry_later_what=retry_later_what,
+        retry_later_form=retry_later_form or RetryLaterForm(),
+        # Confirmed to run later: the page says when; it refreshes itself less often till then.
+        scheduled=job.state == BulkJob.State.QUEUED
+        and job.run_after is not None
+        and job.run_after > timezone.now(),
         attention_count=(
             sum(progress.counts.get(o, 0) for o in kind.needs_attention()) if job.is_over else 0
         ),
@@ -362,6 +374,39 @@ def retry(request: HttpRequest, job_id: int) -> HttpResponse:
         request,
         _("Job %(job)s holds the items to retry: check the preview and confirm.")
         % {"job": follow_up.pk},
+    )
+    return redirect("bulk:detail", job_id=follow_up.pk)
+
+
+@require_POST
+def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A follow-up job of the items worth retrying later (numbers in a call), started now to run
+    in the minutes asked for. A wrong number of minutes shows the job page again with the error
+    next to the field."""
+    job = _job_for(request, job_id)
+    if not job.is_over:
+        messages.error(request, _("A job can be retried once it is over."))
+        return redirect("bulk:detail", job_id=job.pk)
+    form = RetryLaterForm(request.POST)
+    if not form.is_valid():
+        response = TemplateResponse(
+            request, "bulk/detail.html", _job_context(request, job, retry_later_form=form)
+        )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    minutes = form.cleaned_data["minutes"]
+    follow_up = bulk_job_retry_later(job=job, user=request.user, minutes=minutes)
+    if follow_up is None:
+        messages.info(request, _("Nothing to retry later: no item of this job is worth it."))
+        return redirect("bulk:detail", job_id=job.pk)
+    messages.success(
+        request,
+        ngettext(
+            "Job %(job)s will send them again in %(minutes)s minute.",
+            "Job %(job)s will send them again in %(minutes)s minutes.",
+            minutes,
+        )
+        % {"job": follow_up.pk, "minutes": minutes},
     )
     return redirect("bulk:detail", job_id=follow_up.pk)
 

@@ -32,7 +32,9 @@ def bulk_jobs_resume_stale() -> list[int]:
     stale_before = runner_stale_before()
     grace = timezone.now() - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS * 3)
     resumed = []
-    for job in BulkJob.objects.unfinished().exclude(confirmed_at__gt=grace):
+    # A job scheduled to run later waits for its own task, like one just confirmed.
+    waiting = Q(confirmed_at__gt=grace) | Q(run_after__gt=grace)
+    for job in BulkJob.objects.unfinished().exclude(waiting):
         if BulkRunner.objects.filter(job=job, heartbeat_at__gte=stale_before).exists():
             continue
         if bulk_job_finish_if_complete(job_id=job.pk):

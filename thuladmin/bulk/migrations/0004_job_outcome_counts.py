@@ -29,5 +29,10 @@ class Migration(migrations.Migration):
             name="outcome_counts",
             field=models.JSONField(blank=True, default=dict),
         ),
+        migrations.AddField(
+            model_name="bulkjob",
+            name="run_after",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="runs after"),
+        ),
         migrations.RunPython(sum_the_chunks_of_jobs_over, migrations.RunPython.noop),
     ]
