@@ -44,9 +44,13 @@ def _both_sizes(browse, suffix: str) -> None:
     page.set_viewport_size(PHONE)
     browse.assert_no_horizontal_overflow()
     browse.shot(f"{suffix}-phone")
-    # What a phone shows without scrolling, and a little more: to look at the rows closely.
-    top = browse.shot(f"{suffix}-phone-top")
-    page.screenshot(path=top, full_page=True, clip={"x": 0, "y": 0, **PHONE, "height": 1500})
+    _top_shot(browse, f"{suffix}-phone-top")
+
+
+def _top_shot(browse, suffix: str) -> None:
+    """What a phone shows without scrolling, and a little more: to look at the rows closely."""
+    top = browse.shot(suffix)
+    browse.page.screenshot(path=top, full_page=True, clip={"x": 0, "y": 0, **PHONE, "height": 1500})
 
 
 def _rows_are_compact(page, selector: str, most: int) -> float:
@@ -205,3 +209,48 @@ def test_jobs_list_attention_filter_without_javascript(browse_without_js, superv
     expect(page).to_have_url(re.compile(r"\?show=attention$"))
     expect(page.locator("table.jobs tbody tr")).to_have_count(1)
     tab.shot()
+
+
+LATER_TEXT = {
+    "en": {"schedule": "Schedule the retry", "scheduled": "scheduled", "cancel": "Cancel"},
+    "pl": {"schedule": "Zaplanuj ponowienie", "scheduled": "zaplanowane", "cancel": "Anuluj"},
+}
+
+
+def test_retry_the_numbers_in_a_call_later(browse, supervisor, worker, lang):
+    page, text = browse.page, LATER_TEXT[lang]
+    in_call = set(
+        Record.objects.filter(campaign_id=CAMPAIGN, in_call=True).values_list(
+            "phone_number", flat=True
+        )
+    )
+    job = _draft(supervisor, _campaign_numbers()[:60] + sorted(in_call))
+    assert bulk_job_start(job=job, user=supervisor)
+    worker.start()
+    wait_for(lambda: BulkJob.objects.get(pk=job.pk).is_over, timeout=20)
+    browse.login(supervisor)
+    page.set_viewport_size(PHONE)
+    browse.goto(f"/jobs/{job.pk}/")
+    form = page.locator("form.retry-later")
+    expect(form.locator("legend")).to_contain_text(str(len(in_call)))
+    browse.assert_no_horizontal_overflow()
+    _top_shot(browse, "form-phone-top")
+
+    form.locator("input[name=minutes]").fill("500")
+    form.get_by_role("button", name=text["schedule"]).click()
+    expect(page.locator("form.retry-later .field-error")).to_be_visible()
+    page.locator("form.retry-later input[name=minutes]").fill("30")
+    page.locator("form.retry-later").get_by_role("button", name=text["schedule"]).click()
+
+    expect(page.locator(".job-state .badge")).to_have_text(text["scheduled"])
+    follow_up = BulkJob.objects.exclude(pk=job.pk).get()
+    expect(page).to_have_url(browse.url(f"/jobs/{follow_up.pk}/"))
+    assert follow_up.items.count() == len(in_call)
+    _both_sizes(browse, "scheduled")
+
+    page.locator(".job-actions").get_by_role("button", name=text["cancel"]).click()
+    expect(page.locator(".job-state .badge")).to_have_text(
+        "cancelled" if lang == "en" else "anulowane"
+    )
+    follow_up.refresh_from_db()
+    assert set(follow_up.items.values_list("outcome", flat=True)) == {"CANCELLED"}
