@@ -26,6 +26,7 @@ from thuladmin.bulk.kinds import (
     Confirmation,
     ItemResult,
     UrlBatchedKind,
+    counted,
     register,
     type_the_count,
 )
@@ -84,6 +85,10 @@ class CustomersKind(UrlBatchedKind):
     title = gettext_lazy("Delete customers")
     template_name = "customers/bulk/customers.html"
     outcome_tones = {CustomerOutcome.DELETED: "success"}
+    outcome_counts_words = {
+        CustomerOutcome.DELETED: counted("%(count)s deleted", "%(count)s deleted"),
+        CustomerOutcome.NOT_FOUND: counted("%(count)s not found", "%(count)s not found"),
+    }
     outcomes = (
         CustomerOutcome.DELETED,
         CustomerOutcome.NOT_FOUND,

@@ -165,10 +165,12 @@ def test_the_language_switch_sets_a_cookie_that_wins_over_the_browser(client, su
     assert switched.status_code == 302
     assert switched.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "pl"
     page = client.get(reverse("bulk:index"), headers={"accept-language": "en"}).content.decode()
-    assert "Twoje usunięcia zbiorcze, od najnowszych." in page
+    assert "Każde zadanie rodzajów, które możesz uruchamiać" in page
     english = client.post(reverse("set_language"), {"language": "en", "next": "/jobs/"})
     assert english.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "en"
-    assert "Your bulk deletions" in client.get(reverse("bulk:index")).content.decode()
+    assert (
+        "Every job of the kinds you may run" in client.get(reverse("bulk:index")).content.decode()
+    )
 
 
 @pytest.mark.parametrize(

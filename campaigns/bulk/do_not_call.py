@@ -41,6 +41,7 @@ from thuladmin.bulk.kinds import (
     ItemResult,
     OneByOneKind,
     above_typed_confirmation_threshold,
+    counted,
     register,
     type_the_count,
 )
@@ -76,6 +77,12 @@ class DoNotCallKind(OneByOneKind):
         Outcome.INVALID,
     )
     retryable_outcomes = (Outcome.ERROR,)
+    outcome_counts_words = {
+        DoNotCallOutcome.UPDATED: counted("%(count)s updated", "%(count)s updated"),
+        DoNotCallOutcome.IN_NO_CAMPAIGN: counted(
+            "%(count)s in no campaign", "%(count)s in no campaign"
+        ),
+    }
     resend_is_safe = True
     # There is no campaign to be missing: a 404 concerns one number, not the whole job.
     fatal_errors = (errors.AuthenticationFailed,)

@@ -37,6 +37,7 @@ from thuladmin.bulk.kinds import (
     ItemResult,
     UrlBatchedKind,
     above_typed_confirmation_threshold,
+    counted,
     register,
 )
 from thuladmin.bulk.models import BulkJob, Outcome
@@ -142,6 +143,13 @@ class PhoneNumbersKind(UrlBatchedKind):
         Outcome.INVALID,
     )
     retryable_outcomes = (Outcome.ERROR, Outcome.UNCERTAIN, PhoneNumberOutcome.CALL_IN_PROGRESS)
+    # A call ends within minutes: the number can be removed then.
+    retry_later_outcomes = (PhoneNumberOutcome.CALL_IN_PROGRESS,)
+    outcome_counts_words = {
+        PhoneNumberOutcome.REMOVED: counted("%(count)s removed", "%(count)s removed"),
+        PhoneNumberOutcome.NOT_EXIST: counted("%(count)s did not exist", "%(count)s did not exist"),
+        PhoneNumberOutcome.CALL_IN_PROGRESS: counted("%(count)s in a call", "%(count)s in a call"),
+    }
 
     def may_run(self, user) -> bool:
         return roles.can_work_on_campaigns(user)

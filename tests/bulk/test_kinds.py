@@ -20,7 +20,6 @@ KIND_PARTIALS = (
     "preview_row",
     "result_header",
     "result_row",
-    "retry_button",
     "job_what",
 )
 

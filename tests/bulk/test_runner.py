@@ -365,7 +365,7 @@ def test_a_job_waiting_in_the_queue_is_left_alone_for_a_while(supervisor):
 @pytest.mark.django_db(transaction=True)
 def test_cancel_before_running_marks_every_unsent_item_cancelled(supervisor):
     job = _job(supervisor, _numbers(50))
-    assert bulk_job_cancel(job=job, user=supervisor) == 50
+    assert bulk_job_cancel(job=job, user=supervisor).items_cancelled == 50
 
     job.refresh_from_db()
     assert job.state == BulkJob.State.CANCELLED

@@ -97,6 +97,8 @@ ACTIONS = [
     ("bulk:cancel", "post", "/jobs/{customer_running}/cancel/", {}),
     ("bulk:retry", "post", "/jobs/{phone_running}/retry/", {}),
     ("bulk:retry", "post", "/jobs/{customer_running}/retry/", {}),
+    ("bulk:retry_later", "post", "/jobs/{phone_running}/retry-later/", {"minutes": "5"}),
+    ("bulk:retry_later", "post", "/jobs/{customer_running}/retry-later/", {"minutes": "5"}),
     ("audit:index", "get", "/audit/", None),
     ("audit:export", "get", "/audit/export.csv", None),
 ]

@@ -70,8 +70,12 @@ def bulk_job_finish_if_complete(*, job_id: int) -> bool:
         )
         if not closed:
             return False
-        job.refresh_from_db()
         progress = bulk_job_progress(job)
+        # Kept on the job, for the jobs list: a job over no longer changes.
+        BulkJob.objects.filter(pk=job_id).update(
+            outcome_counts={outcome: count for outcome, count in progress.counts.items() if count}
+        )
+        job.refresh_from_db()
         audit_entry_create(
             actor=job.created_by,
             action=action_name(job.kind, "finish"),

@@ -154,6 +154,18 @@ class BulkItemsForm(forms.Form):
         return cleaned
 
 
+class RetryLaterForm(forms.Form):
+    """How long to wait before sending again the items worth retrying later (in a call)."""
+
+    minutes = forms.IntegerField(
+        label=gettext_lazy("In how many minutes, from 1 to 120"),
+        min_value=1,
+        max_value=120,
+        initial=10,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
 class StartForm(forms.Form):
     """The preview's confirmation, which queues the job.
 

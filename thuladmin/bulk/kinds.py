@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from thuladmin.bulk.chunking import chunk_by_url_budget
@@ -41,6 +43,22 @@ ENGINE_OUTCOME_TONES = {
     Outcome.ERROR: "error",
     Outcome.INVALID: "error",
     Outcome.SUSPICIOUS: "warning",
+}
+
+
+def counted(singular: str, plural: str) -> Promise:
+    """A count of items with one outcome, in words ("3 in a call"): a lazy plural chosen by
+    `number` and written with `count` (the number with the language's thousands separator)."""
+    return ngettext_lazy(singular, plural, "number")
+
+
+ENGINE_OUTCOME_COUNTS = {
+    Outcome.ERROR: counted("%(count)s failed", "%(count)s failed"),
+    Outcome.UNCERTAIN: counted("%(count)s uncertain", "%(count)s uncertain"),
+    Outcome.CANCELLED: counted("%(count)s cancelled", "%(count)s cancelled"),
+    Outcome.PENDING: counted("%(count)s waiting", "%(count)s waiting"),
+    Outcome.INVALID: counted("%(count)s invalid", "%(count)s invalid"),
+    Outcome.SUSPICIOUS: counted("%(count)s suspicious", "%(count)s suspicious"),
 }
 
 # Thousands separators people type or copy into a count: "1 234", "1,234", "1.234", "1'234".
@@ -94,9 +112,18 @@ class BulkKind:
     outcome_tones: ClassVar[Mapping[str, str]] = {}
     # Outcomes worth sending again in a follow-up job ("retry").
     retryable_outcomes: ClassVar[tuple[str, ...]] = (Outcome.ERROR, Outcome.UNCERTAIN)
+    # Outcomes worth sending again a little later rather than now (e.g. a number in a call):
+    # the job page offers to schedule a follow-up job of just those.
+    retry_later_outcomes: ClassVar[tuple[str, ...]] = ()
+    # Outcomes a supervisor should look at once the job is over (the jobs list's "needs
+    # attention"): None means the retryable ones, plus errors and uncertain items.
+    attention_outcomes: ClassVar[tuple[str, ...] | None] = None
+    # How many items ended one of the kind's own outcomes, in words (see `counted`), for the
+    # retry buttons and the jobs list; the engine's outcomes have theirs.
+    outcome_counts_words: ClassVar[Mapping[str, Promise]] = {}
     # A template with the kind's partials (see templates/bulk/detail.html for where each is
     # used): breadcrumbs, heading, summary, confirm_button, preview_header, preview_row,
-    # result_header, result_row, retry_button, job_what.
+    # result_header, result_row, job_what.
     template_name: ClassVar[str]
     # Whether sending an item twice does no harm (setting a status), so an attempt that got no
     # answer is simply made again and no item is ever "uncertain". Deleting is not safe: a
@@ -146,6 +173,37 @@ class BulkKind:
             if choice == outcome:
                 return str(choice.label)
         return outcome
+
+    def outcome_count_in_words(self, outcome: str, count: int) -> str:
+        """How many items ended `outcome`, in words ("3 in a call"), in the active language."""
+        words = self.outcome_counts_words.get(outcome) or ENGINE_OUTCOME_COUNTS.get(outcome)
+        formatted = number_format(count, force_grouping=True)
+        if words is None:
+            return gettext("%(outcome)s: %(count)s") % {
+                "outcome": self.outcome_label(outcome),
+                "count": formatted,
+            }
+        return words % {"number": count, "count": formatted}
+
+    def outcomes_in_words(self, counts: Mapping[str, int], outcomes: Iterable[str]) -> str:
+        """The counts of `outcomes` that occur, in words, in the order the kind lists its
+        outcomes: "3 in a call, 20 uncertain"."""
+        wanted = list(outcomes)
+        ordered = [o for o in self.outcomes if o in wanted] + [
+            o for o in wanted if o not in self.outcomes
+        ]
+        return ", ".join(
+            self.outcome_count_in_words(outcome, counts[outcome])
+            for outcome in ordered
+            if counts.get(outcome)
+        )
+
+    def needs_attention(self) -> tuple[str, ...]:
+        """The outcomes that make a job that is over need a supervisor's attention."""
+        if self.attention_outcomes is not None:
+            return self.attention_outcomes
+        engine = (Outcome.ERROR, Outcome.UNCERTAIN)
+        return (*self.retryable_outcomes, *(o for o in engine if o not in self.retryable_outcomes))
 
     def outcome_tone(self, outcome: str) -> str:
         return self.outcome_tones.get(outcome) or ENGINE_OUTCOME_TONES.get(outcome, "neutral")

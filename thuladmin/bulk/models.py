@@ -7,7 +7,7 @@ restarted after a crash) can share a job without losing an item or sending a chu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.conf import settings
 from django.db import models
@@ -37,13 +37,27 @@ class BulkJobQuerySet(models.QuerySet):
         """Jobs a runner may still have work to do on."""
         return self.filter(state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING])
 
-    def for_jobs_page(self, *, user, everyone: bool, kinds: list[str]) -> BulkJobQuerySet:
-        """The jobs index: a user's own jobs, or everyone's for those who answer for all
-        deletions (admins); only of the kinds the user may open. Newest first, with the author
-        joined, since the list names who ran each job."""
+    def for_jobs_page(
+        self,
+        *,
+        kinds: list[str],
+        created_by=None,
+        attention: Mapping[str, Sequence[str]] | None = None,
+    ) -> BulkJobQuerySet:
+        """The jobs index: every job of the kinds the user may run, by anyone (whoever may run
+        a kind may cancel and retry its jobs: colleagues share the work), or only those of
+        `created_by`. With `attention` (kind -> the outcomes that need attention), only jobs
+        over with an item in one of their kind's. Newest first, with the author joined, since
+        the list names who ran each job. A job still being written is not listed."""
         jobs = self.written().filter(kind__in=kinds)
-        if not everyone:
-            jobs = jobs.filter(created_by=user)
+        if created_by is not None:
+            jobs = jobs.filter(created_by=created_by)
+        if attention is not None:
+            needs = Q(pk__in=[])
+            for kind, outcomes in attention.items():
+                if outcomes:
+                    needs |= Q(kind=kind, outcome_counts__has_any_keys=list(outcomes))
+            jobs = jobs.filter(needs, state__in=[BulkJob.State.FINISHED, BulkJob.State.CANCELLED])
         return jobs.with_author().order_by("-created_at", "-id")
 
     def written(self) -> BulkJobQuerySet:
@@ -83,6 +97,9 @@ class BulkJob(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # A job confirmed to run later (a retry of the numbers in a call, in N minutes): no runner
+    # starts it before then, and the watchdog leaves it alone until then.
+    run_after = models.DateTimeField(_("runs after"), null=True, blank=True)
     resume_enqueued_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
@@ -93,6 +110,9 @@ class BulkJob(models.Model):
     invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
     # Held back from `item_count` until ticked in on the preview (see Outcome.SUSPICIOUS).
     suspicious_count = models.PositiveIntegerField(_("suspicious"), default=0)
+    # Outcome -> number of items (none zero), summed from the chunks' tallies when the job is
+    # over, so the jobs list shows and filters by them without reading any chunk or item.
+    outcome_counts = models.JSONField(default=dict, blank=True)
 
     objects = BulkJobQuerySet.as_manager()
 

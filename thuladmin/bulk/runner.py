@@ -46,6 +46,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from thuladmin.bulk.cancellation import CancelWatch
 from thuladmin.bulk.completion import bulk_job_finish_if_complete
 from thuladmin.bulk.kinds import BulkKind, ItemResult, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, BulkRunner, Outcome
@@ -277,6 +278,8 @@ class JobRunner:
         # kinds whose requests may be sent twice without harm (`BulkKind.resend_is_safe`).
         self._tracks_uncertainty = True
         self._fatal_errors: tuple[type[errors.ThuliumError], ...] = ()
+        # Asked before each request starts: after a cancel, nothing more leaves.
+        self._cancel = CancelWatch(job_id)
 
     def run(self) -> None:
         """Work on the job until no chunk is left that this runner could take."""
@@ -345,6 +348,9 @@ class JobRunner:
         The threads of one runner take turns, so they do not race each other for the same chunk.
         """
         with self._claim_lock:
+            if self._cancel.requested():
+                # Candidates read before the cancel: most are cancelled chunks by now.
+                self._candidates = []
             while True:
                 if not self._candidates:
                     self._candidates = self._claimable(job)
@@ -356,11 +362,16 @@ class JobRunner:
 
     def _claimable(self, job: BulkJob) -> list[dict]:
         live_runners = BulkRunner.objects.filter(job=job, heartbeat_at__gte=runner_stale_before())
+        # After a cancel, chunks are claimed only to be closed: no backoff to wait for.
+        due = (
+            Q()
+            if self._cancel.requested()
+            else Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())
+        )
         return list(
             BulkChunk.objects.filter(job=job)
             .filter(
-                Q(state=BulkChunk.State.PENDING)
-                & (Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+                Q(state=BulkChunk.State.PENDING) & due
                 | Q(state=BulkChunk.State.SENDING) & ~Q(claimed_by__in=live_runners.values("id"))
             )
             .order_by("number")
@@ -441,11 +452,18 @@ class JobRunner:
             if self._fatal_message is not None:
                 # Claimed before another chunk learned that none can succeed: do not send it.
                 results = self._all(values, chunk.uncertain, self._fatal_message)
+            elif self._cancel.requested():
+                self._close_cancelled(chunk, items)
+                return
             else:
                 try:
                     self._pacer.wait_turn()
                     with self.concurrency.slot():
                         self.rate_limiter.acquire()
+                        if self._cancel.requested():
+                            # The last moment before the request leaves: it does not.
+                            self._close_cancelled(chunk, items)
+                            return
                         if not self._request_starts(chunk):
                             return  # taken over by another runner meanwhile: its to send
                         sent_at = time.monotonic()
@@ -494,6 +512,8 @@ class JobRunner:
         if (
             isinstance(error, TRANSIENT_ERRORS)
             and chunk.attempts < settings.BULK_CHUNK_MAX_ATTEMPTS
+            # Once cancelled, a request that failed is not sent again: its items keep the error.
+            and not self._cancel.requested()
         ):
             backoff = min(30.0, settings.BULK_CHUNK_BACKOFF_SECONDS * 2 ** (chunk.attempts - 1))
             BulkChunk.objects.filter(
@@ -509,6 +529,24 @@ class JobRunner:
         self._record(chunk, items, self._all(list(items), uncertain, error.message))
         if isinstance(error, self._fatal_errors):
             self._fail_remaining(job, error.message)
+
+    def _close_cancelled(self, chunk: ClaimedChunk, items: Mapping[str, int]) -> None:
+        """Close a claimed chunk whose request never started because the job was cancelled.
+
+        Its items are cancelled, unless an earlier attempt of the chunk may have been applied:
+        those stay uncertain, since nobody can say whether Thulium acted on them.
+        """
+        if chunk.uncertain:
+            result = ItemResult(
+                outcome=Outcome.UNCERTAIN,
+                detail=_(
+                    "The job was cancelled before this item was sent again; an earlier attempt "
+                    "may have been applied: check before sending again."
+                ),
+            )
+        else:
+            result = ItemResult(outcome=Outcome.CANCELLED)
+        self._record(chunk, items, dict.fromkeys(items, result), state=BulkChunk.State.CANCELLED)
 
     @staticmethod
     def _all(values: Sequence[str], uncertain: bool, message: str) -> dict[str, ItemResult]:
@@ -542,7 +580,12 @@ class JobRunner:
                 self._record(chunk, items, self._all(list(items), chunk.uncertain, message))
 
     def _record(
-        self, chunk: ClaimedChunk, items: Mapping[str, int], results: Mapping[str, ItemResult]
+        self,
+        chunk: ClaimedChunk,
+        items: Mapping[str, int],
+        results: Mapping[str, ItemResult],
+        *,
+        state: str = BulkChunk.State.DONE,
     ) -> bool:
         """Write every item's outcome and close the chunk, in one transaction, once."""
         now = timezone.now()
@@ -572,7 +615,7 @@ class JobRunner:
             closed = BulkChunk.objects.filter(
                 pk=chunk.pk, state=BulkChunk.State.SENDING, claimed_by=self.runner_id
             ).update(
-                state=BulkChunk.State.DONE,
+                state=state,
                 finished_at=now,
                 outcome_counts=dict(counts),
                 record_ids=record_ids,

@@ -8,16 +8,18 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
+from thuladmin.bulk.cancellation import job_cancel_flag_raise
 from thuladmin.bulk.completion import bulk_job_finish_if_complete
 from thuladmin.bulk.kinds import action_name, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
@@ -245,13 +247,19 @@ def bulk_jobs_abandoned_delete() -> int:
     return deleted
 
 
-def bulk_job_start(*, job: BulkJob, user, include_suspicious: Sequence[int] = ()) -> bool:
-    """Confirm a draft and queue it, with the suspicious items the supervisor ticked in
-    (`include_suspicious`, their ids); the others stay "suspicious, not sent". Returns False if
-    it was already started (a double submit)."""
+def bulk_job_start(
+    *,
+    job: BulkJob,
+    user,
+    include_suspicious: Sequence[int] = (),
+    run_after: datetime | None = None,
+) -> bool:
+    """Confirm a draft and queue it, to run now or after `run_after`, with the suspicious items
+    the supervisor ticked in (`include_suspicious`, their ids); the others stay "suspicious, not
+    sent". Returns False if it was already started (a double submit)."""
     with transaction.atomic():
         started = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DRAFT).update(
-            state=BulkJob.State.QUEUED, confirmed_at=timezone.now()
+            state=BulkJob.State.QUEUED, confirmed_at=timezone.now(), run_after=run_after
         )
         if not started:
             return False
@@ -270,12 +278,14 @@ def bulk_job_start(*, job: BulkJob, user, include_suspicious: Sequence[int] = ()
                 "suspicious_included": included,
                 "suspicious_not_sent": job.suspicious_count,
                 "options": job.options,
+                **({"run_after": run_after.isoformat()} if run_after else {}),
             },
             bulk_job=job,
         )
         # The worker writes each item's detail in the language the job was confirmed in.
         language = translation.get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(lambda: bulk_job_run.enqueue(job_id=job.pk, language=language))
+        task = bulk_job_run.using(run_after=run_after) if run_after else bulk_job_run
+        transaction.on_commit(lambda: task.enqueue(job_id=job.pk, language=language))
     job.refresh_from_db()
     return True
 
@@ -310,35 +320,56 @@ def bulk_job_discard(*, job: BulkJob) -> bool:
     return bool(deleted)
 
 
-def bulk_job_cancel(*, job: BulkJob, user) -> int:
-    """Stop a job: chunks not yet sent are cancelled with their items; chunks in flight finish.
+_UNCERTAIN_WHEN_CANCELLED = gettext_lazy(
+    "The job was cancelled before this item was sent again; an earlier attempt may have been "
+    "applied: check before sending again."
+)
 
-    Returns how many items were cancelled. Works with no worker running, because it changes the
-    chunks itself rather than asking a runner to.
+
+@dataclass(frozen=True, slots=True)
+class CancelReport:
+    """What a cancel did: the items it cancelled, and the requests already on their way to
+    Thulium, which finish (their items keep the outcome Thulium gives them)."""
+
+    items_cancelled: int
+    requests_in_flight: int
+
+
+def bulk_job_cancel(*, job: BulkJob, user) -> CancelReport:
+    """Stop a job: nothing more is sent; requests already on the wire finish.
+
+    The chunks waiting are cancelled here, with their items, so a cancel works with no worker
+    running. Runners hold chunks too (claimed, waiting for a request slot): they see the cancel
+    before their next request starts (`thuladmin.bulk.cancellation`) and close those chunks as
+    cancelled themselves.
     """
     now = timezone.now()
     with transaction.atomic():
         BulkJob.objects.filter(pk=job.pk, cancel_requested_at__isnull=True).update(
             cancel_requested_at=now
         )
-        chunk_ids = list(
-            BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING).values_list(
-                "pk", flat=True
-            )
-        )
+        transaction.on_commit(lambda: job_cancel_flag_raise(job_id=job.pk))
+        in_flight = _requests_in_flight(job)
+        waiting = BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING)
         cancelled = 0
-        for chunk_id in chunk_ids:
+        for chunk_id, uncertain in waiting.values_list("pk", "uncertain"):
             # Conditional: a runner may claim the chunk between the read and this update.
             if BulkChunk.objects.filter(pk=chunk_id, state=BulkChunk.State.PENDING).update(
                 state=BulkChunk.State.CANCELLED, finished_at=now
             ):
+                # Waiting to be sent again after an attempt that may have been applied: nobody
+                # can say whether Thulium acted on these items.
+                outcome, detail = (
+                    (Outcome.UNCERTAIN, _UNCERTAIN_WHEN_CANCELLED)
+                    if uncertain
+                    else (Outcome.CANCELLED, "")
+                )
                 count = BulkItem.objects.filter(chunk_id=chunk_id, outcome=Outcome.PENDING).update(
-                    outcome=Outcome.CANCELLED, finished_at=now
+                    outcome=outcome, detail=str(detail), finished_at=now
                 )
-                BulkChunk.objects.filter(pk=chunk_id).update(
-                    outcome_counts={Outcome.CANCELLED: count}
-                )
-                cancelled += count
+                BulkChunk.objects.filter(pk=chunk_id).update(outcome_counts={outcome: count})
+                if not uncertain:
+                    cancelled += count
         audit_entry_create(
             actor=user,
             action=action_name(job.kind, "cancel"),
@@ -346,19 +377,31 @@ def bulk_job_cancel(*, job: BulkJob, user) -> int:
             campaign_id=job.campaign_id,
             target=f"job {job.pk}",
             request={"job": job.pk},
-            response={"items_cancelled": cancelled},
+            response={"items_cancelled": cancelled, "requests_in_flight": in_flight},
             bulk_job=job,
         )
     bulk_job_finish_if_complete(job_id=job.pk)
-    return cancelled
+    return CancelReport(items_cancelled=cancelled, requests_in_flight=in_flight)
 
 
-def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:
+def _requests_in_flight(job: BulkJob) -> int:
+    """The job's requests on their way to Thulium: chunks whose request has started. A chunk
+    claimed but still waiting for a request slot has not, and ends cancelled instead."""
+    return BulkChunk.objects.filter(
+        job=job, state=BulkChunk.State.SENDING, request_started_at__isnull=False
+    ).count()
+
+
+def bulk_job_retry_create(
+    *, job: BulkJob, user, outcomes: Sequence[str] | None = None
+) -> BulkJob | None:
     """A draft follow-up job with the items whose outcome the kind says is worth sending again
-    (failed, uncertain, in a call…), or None if there are none."""
+    (failed, uncertain, in a call…), or only those of `outcomes`; None if there are none."""
+    if outcomes is None:
+        outcomes = kind_for(job.kind).retryable_outcomes
     items = [
         ParsedItem(value=value, raw=raw, line=line or 0)
-        for value, raw, line in job.items.with_outcomes(kind_for(job.kind).retryable_outcomes)
+        for value, raw, line in job.items.with_outcomes(outcomes)
         .order_by("position")
         .values_list("value", "raw", "line")
     ]
@@ -372,3 +415,25 @@ def bulk_job_retry_create(*, job: BulkJob, user) -> BulkJob | None:
         options=job.options,
         retry_of=job,
     )
+
+
+def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> BulkJob | None:
+    """A follow-up job of the items worth retrying later (numbers in a call: the kind's
+    `retry_later_outcomes`), confirmed now and run in `minutes`; None if there are none.
+
+    The supervisor asked for exactly these items at a chosen time, so there is no preview to
+    confirm: the follow-up is started at once (audited like any start, with when it will run)
+    and its task waits in the queue. Until then its page says when it runs, and cancelling it
+    stops it before anything is sent.
+    """
+    outcomes = kind_for(job.kind).retry_later_outcomes
+    if not outcomes:
+        return None
+    with transaction.atomic():
+        follow_up = bulk_job_retry_create(job=job, user=user, outcomes=outcomes)
+        if follow_up is None:
+            return None
+        bulk_job_start(
+            job=follow_up, user=user, run_after=timezone.now() + timedelta(minutes=minutes)
+        )
+    return follow_up

@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:job_id>/discard/", views.discard, name="discard"),
     path("<int:job_id>/cancel/", views.cancel, name="cancel"),
     path("<int:job_id>/retry/", views.retry, name="retry"),
+    path("<int:job_id>/retry-later/", views.retry_later, name="retry_later"),
     path("<int:job_id>/export.csv", views.export, name="export"),
 ]

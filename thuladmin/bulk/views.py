@@ -9,6 +9,7 @@ wording, the columns, the breadcrumbs) comes from the kind's template (`BulkKind
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,19 +29,20 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.completion import Progress, bulk_job_progress
-from thuladmin.bulk.forms import INVALID_SHOWN, SUSPICIOUS_SHOWN, StartForm, grouped
+from thuladmin.bulk.forms import INVALID_SHOWN, SUSPICIOUS_SHOWN, RetryLaterForm, StartForm, grouped
 from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
-from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
+from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import RejectedItem
 from thuladmin.bulk.permissions import may_change_job, may_open_jobs_list, may_read_job
 from thuladmin.bulk.services import (
+    CancelReport,
     bulk_items_preview_fill,
     bulk_job_cancel,
     bulk_job_discard,
     bulk_job_retry_create,
+    bulk_job_retry_later,
     bulk_job_start,
 )
 from thuladmin.partials import page_or_partial, wants_partial
@@ -143,6 +146,7 @@ def _job_context(
     job: BulkJob,
     *,
     start_form: StartForm | None = None,
+    retry_later_form: RetryLaterForm | None = None,
     notice: str = "",
 ) -> dict[str, Any]:
     """Everything the job page shows, in any state, for the page and filter in the query.
@@ -201,6 +205,9 @@ def _job_context(
     _with_outcome_labels(kind, page.object_list)
     page_query = _query(outcome=chosen, page=page.number if page.number > 1 else "")
     retry_count = sum(progress.counts.get(o, 0) for o in kind.retryable_outcomes)
+    # What the retry button sends again, in words: "3 in a call, 20 uncertain".
+    retry_what = kind.outcomes_in_words(progress.counts, kind.retryable_outcomes)
+    retry_later_what = kind.outcomes_in_words(progress.counts, kind.retry_later_outcomes)
     context.update(
         page=page,
         page_url=detail_url + _query(outcome=chosen) + ("&" if chosen else "?"),
@@ -211,6 +218,18 @@ def _job_context(
         page_query=page_query,
         can_retry=may_change and job.is_over and retry_count > 0,
         retry_count=retry_count,
+        retry_what=retry_what,
+        # Items worth sending again in a few minutes (numbers in a call): a form schedules it.
+        can_retry_later=may_change and job.is_over and bool(retry_later_what),
+        retry_later_what=retry_later_what,
+        retry_later_form=retry_later_form or RetryLaterForm(),
+        # Confirmed to run later: the page says when; it refreshes itself less often till then.
+        scheduled=job.state == BulkJob.State.QUEUED
+        and job.run_after is not None
+        and job.run_after > timezone.now(),
+        attention_count=(
+            sum(progress.counts.get(o, 0) for o in kind.needs_attention()) if job.is_over else 0
+        ),
         duration=_duration(job),
     )
     return context
@@ -291,6 +310,25 @@ def discard(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("bulk:detail", job_id=job.pk)
 
 
+def _cancel_notice(report: CancelReport) -> str:
+    notice = ngettext(
+        "Cancelled: %(count)s item not sent yet will not be sent.",
+        "Cancelled: %(count)s items not sent yet will not be sent.",
+        report.items_cancelled,
+    ) % {"count": grouped(report.items_cancelled)}
+    if report.requests_in_flight:
+        notice += " " + ngettext(
+            "%(count)s request was already on its way to Thulium: it finishes, and its items "
+            "keep the outcome Thulium gives them.",
+            "%(count)s requests were already on their way to Thulium: they finish, and their "
+            "items keep the outcome Thulium gives them.",
+            report.requests_in_flight,
+        ) % {"count": grouped(report.requests_in_flight)}
+    else:
+        notice += " " + _("No request was on its way to Thulium: nothing more is sent.")
+    return notice
+
+
 @require_POST
 def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     """Stop a running job: what was not sent yet is marked cancelled; requests in flight
@@ -298,14 +336,10 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     redirect to the same page and filter."""
     job = _job_for(request, job_id)
     if job.is_active:
-        cancelled = bulk_job_cancel(job=job, user=request.user)
+        report = bulk_job_cancel(job=job, user=request.user)
         job.refresh_from_db()
         level = messages.SUCCESS
-        notice = ngettext(
-            "Cancelled: %(count)s item not sent yet will not be sent.",
-            "Cancelled: %(count)s items not sent yet will not be sent.",
-            cancelled,
-        ) % {"count": grouped(cancelled)}
+        notice = _cancel_notice(report)
     else:
         level = messages.INFO
         notice = _("This job is not running: there is nothing to cancel.")
@@ -341,6 +375,39 @@ def retry(request: HttpRequest, job_id: int) -> HttpResponse:
         request,
         _("Job %(job)s holds the items to retry: check the preview and confirm.")
         % {"job": follow_up.pk},
+    )
+    return redirect("bulk:detail", job_id=follow_up.pk)
+
+
+@require_POST
+def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A follow-up job of the items worth retrying later (numbers in a call), started now to run
+    in the minutes asked for. A wrong number of minutes shows the job page again with the error
+    next to the field."""
+    job = _job_for(request, job_id)
+    if not job.is_over:
+        messages.error(request, _("A job can be retried once it is over."))
+        return redirect("bulk:detail", job_id=job.pk)
+    form = RetryLaterForm(request.POST)
+    if not form.is_valid():
+        response = TemplateResponse(
+            request, "bulk/detail.html", _job_context(request, job, retry_later_form=form)
+        )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    minutes = form.cleaned_data["minutes"]
+    follow_up = bulk_job_retry_later(job=job, user=request.user, minutes=minutes)
+    if follow_up is None:
+        messages.info(request, _("Nothing to retry later: no item of this job is worth it."))
+        return redirect("bulk:detail", job_id=job.pk)
+    messages.success(
+        request,
+        ngettext(
+            "Job %(job)s will send them again in %(minutes)s minute.",
+            "Job %(job)s will send them again in %(minutes)s minutes.",
+            minutes,
+        )
+        % {"job": follow_up.pk, "minutes": minutes},
     )
     return redirect("bulk:detail", job_id=follow_up.pk)
 
@@ -389,20 +456,89 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 
 # --- the jobs index ----------------------------------------------------------------------------
 
+# The jobs list's filters (`?show=`): "" every job, or only those that need attention, or mine.
+JOBS_SHOWN = ("attention", "mine")
+JOBS_REGION = "jobs-list"
+
+
+def _outcome_summaries(jobs: list[BulkJob]) -> None:
+    """Give each job of a page its counts per outcome, in words, with their tones, and how many
+    items need attention.
+
+    A job over carries its counts (`BulkJob.outcome_counts`); the few jobs still running have
+    theirs summed from their chunks' tallies, in one query for the whole page: never an item.
+    """
+    active = [job.pk for job in jobs if job.is_active]
+    running: dict[int, Counter[str]] = defaultdict(Counter)
+    if active:
+        for job_id, tally in (
+            BulkChunk.objects.filter(job_id__in=active)
+            .exclude(outcome_counts={})
+            .values_list("job_id", "outcome_counts")
+        ):
+            running[job_id].update(tally)
+    for job in jobs:
+        kind = job.kind_object
+        counts = job.outcome_counts if job.is_over else dict(running.get(job.pk, {}))
+        listed = [*kind.outcomes, *(o for o in counts if o not in kind.outcomes)]
+        job.outcome_summary = [
+            {
+                "words": kind.outcome_count_in_words(outcome, counts[outcome]),
+                "tone": kind.outcome_tone(outcome),
+            }
+            for outcome in listed
+            if counts.get(outcome)
+        ]
+        job.attention_count = (
+            sum(counts.get(outcome, 0) for outcome in kind.needs_attention()) if job.is_over else 0
+        )
+
 
 @require_GET
 @permission_required(may_open_jobs_list)
 @private_no_store
 def index(request: HttpRequest) -> TemplateResponse:
-    """The user's recent jobs, newest first, of the kinds they may run; admins see everyone's."""
-    kinds = [kind.name for kind in kinds_user_may_run(request.user)]
-    everyone = roles.has_role(request.user, roles.Role.ADMINS)
-    jobs = BulkJob.objects.for_jobs_page(user=request.user, everyone=everyone, kinds=kinds)
+    """Every job of the kinds the user may run, by them or their colleagues, newest first, with
+    its counts per outcome. `?show=attention` keeps the jobs over with items that need
+    attention (failed, uncertain, or another outcome the kind says so of), `?show=mine` the
+    user's own; htmx swaps the list only."""
+    kinds = kinds_user_may_run(request.user)
+    shown = request.GET.get("show", "")
+    if shown not in JOBS_SHOWN:
+        shown = ""
+    jobs = BulkJob.objects.for_jobs_page(
+        kinds=[kind.name for kind in kinds],
+        created_by=request.user if shown == "mine" else None,
+        attention=(
+            {kind.name: kind.needs_attention() for kind in kinds} if shown == "attention" else None
+        ),
+    )
     page = paginate(Paginator(jobs, JOBS_PER_PAGE), request)
     for job in page.object_list:
         job.kind_object = kind_for(job.kind)
-    return TemplateResponse(
+    _outcome_summaries(page.object_list)
+    index_url = reverse("bulk:index")
+    filters = [
+        {
+            "label": label,
+            "url": index_url + _query(show=value),
+            "current": shown == value,
+            "tone": tone,
+        }
+        for value, label, tone in (
+            ("", _("all"), "info"),
+            ("attention", _("needs attention"), "warning"),
+            ("mine", _("mine"), "info"),
+        )
+    ]
+    return page_or_partial(
         request,
         "bulk/index.html",
-        {"page": page, "page_url": reverse("bulk:index") + "?", "everyone": everyone},
+        "jobs_list",
+        {
+            "page": page,
+            "page_url": index_url + _query(show=shown) + ("&" if shown else "?"),
+            "filters": filters,
+            "shown": shown,
+        },
     )

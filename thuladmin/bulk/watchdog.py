@@ -35,7 +35,8 @@ def bulk_jobs_resume_stale() -> list[int]:
     stale_before = runner_stale_before()
     grace = now - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS * 3)
     resumed = []
-    for job in BulkJob.objects.unfinished():
+    # A job scheduled to run later waits for its own task (`run_after`), like one just queued.
+    for job in BulkJob.objects.unfinished().exclude(run_after__gt=grace):
         if BulkRunner.objects.filter(job=job, heartbeat_at__gte=stale_before).exists():
             continue
         last_queued = job.resume_enqueued_at or job.confirmed_at
