@@ -68,7 +68,8 @@ class RecordsFilterForm(forms.Form):
         ]
         if statuses is None and data is not None:
             # Statuses could not be loaded: keep the ids asked for, so the filter still works.
-            choices = [(value, value) for value in data.getlist("status") if value.isdigit()]
+            asked = data.getlist("status") if hasattr(data, "getlist") else data.get("status", [])
+            choices = [(value, value) for value in asked if str(value).isdigit()]
         self.fields["status"].choices = choices
 
     def clean(self) -> dict[str, Any]:

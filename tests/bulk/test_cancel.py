@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from django.utils import timezone
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
@@ -78,6 +79,10 @@ class CancelDuringFirstRequest:
                 self.after_cancel += 1
             elif self.requests == 1:
                 self.held_at_cancel = self._wait_until_held(self.wait_until_held)
+                # Of those, on the wire: the ones whose request started (the others wait).
+                self.on_wire_at_cancel = BulkChunk.objects.filter(
+                    job=self.job, state=BulkChunk.State.SENDING, request_started_at__isnull=False
+                ).count()
                 self.report = bulk_job_cancel(job=self.job, user=self.user)
                 self.cancelled = True
         return _removed(request)
@@ -116,7 +121,7 @@ def test_a_runner_holding_chunks_sends_none_of_them_after_a_cancel(supervisor):
     assert not job.items.filter(outcome=Outcome.PENDING).exists()
     # The held chunks are closed as cancelled, not as sent.
     assert set(job.chunks.exclude(number=0).values_list("state", flat=True)) == {"cancelled"}
-    assert thulium.report.requests_in_flight == thulium.held_at_cancel
+    assert thulium.report.requests_in_flight == thulium.on_wire_at_cancel == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -183,7 +188,7 @@ def test_items_waiting_to_be_sent_again_after_a_doubtful_attempt_stay_uncertain(
 def test_a_chunk_left_by_a_dead_runner_is_closed_not_sent_after_a_cancel(supervisor):
     job = _job(supervisor, _numbers(20))
     BulkChunk.objects.filter(job=job, number=0).update(
-        state="sending", claimed_by="dead-runner", attempts=1
+        state="sending", claimed_by="dead-runner", attempts=1, request_started_at=timezone.now()
     )
     bulk_job_cancel(job=job, user=supervisor)
 
@@ -201,7 +206,11 @@ def test_a_chunk_left_by_a_dead_runner_is_closed_not_sent_after_a_cancel(supervi
 @pytest.mark.django_db(transaction=True)
 def test_the_cancel_is_audited_with_the_requests_in_flight(supervisor):
     job = _job(supervisor, _numbers(30))
-    BulkChunk.objects.filter(job=job, number=0).update(state="sending", claimed_by="a-runner")
+    BulkChunk.objects.filter(job=job, number=0).update(
+        state="sending", claimed_by="a-runner", request_started_at=timezone.now()
+    )
+    # Claimed but still waiting for a request slot: not on the wire.
+    BulkChunk.objects.filter(job=job, number=1).update(state="sending", claimed_by="a-runner")
 
     report = bulk_job_cancel(job=job, user=supervisor)
 
@@ -237,7 +246,7 @@ def test_the_cancel_watch_sees_the_cache_flag_at_once_and_the_database_in_a_whil
 def test_the_banner_says_how_many_requests_were_in_flight(supervisor_client, supervisor):
     job = _job(supervisor, _numbers(30))
     BulkChunk.objects.filter(job=job, number__in=[0, 1]).update(
-        state="sending", claimed_by="a-runner"
+        state="sending", claimed_by="a-runner", request_started_at=timezone.now()
     )
 
     response = supervisor_client.post(f"/jobs/{job.pk}/cancel/", follow=True)

@@ -24,6 +24,7 @@ from campaigns.bulk.phone_numbers import PhoneNumberOutcome
 from customers.bulk import CustomerOutcome
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.completion import bulk_job_progress
+from thuladmin.bulk.kinds import kind_for
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,12 +69,22 @@ def assert_every_item_accounted_for(
     finish = finishes.get()
     assert finish.response["outcomes"] == dict(counts)
     assert finish.response["state"] == job.state
-    failed = counts[Outcome.ERROR] + counts[Outcome.UNCERTAIN]
-    expected_outcome = (
-        AuditEntry.Outcome.SUCCESS
-        if not failed and job.state == BulkJob.State.FINISHED
-        else AuditEntry.Outcome.PARTIAL
-    )
+    # The job's outcome in words: nothing changed, failure, partly done or success.
+    kind = kind_for(job.kind)
+    succeeded = sum(n for outcome, n in counts.items() if kind.outcome_tone(outcome) == "success")
+    not_done = (Outcome.ERROR, Outcome.UNCERTAIN, Outcome.CANCELLED, *kind.retryable_outcomes)
+    if not succeeded:
+        expected_outcome = (
+            AuditEntry.Outcome.PARTIAL
+            if counts[Outcome.UNCERTAIN]
+            else AuditEntry.Outcome.FAILURE
+            if counts[Outcome.ERROR]
+            else AuditEntry.Outcome.NOTHING_CHANGED
+        )
+    elif job.state != BulkJob.State.FINISHED or any(counts[outcome] for outcome in not_done):
+        expected_outcome = AuditEntry.Outcome.PARTIAL
+    else:
+        expected_outcome = AuditEntry.Outcome.SUCCESS
     assert finish.outcome == expected_outcome
 
     for value, raw, outcome, detail in items:

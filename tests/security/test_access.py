@@ -64,6 +64,16 @@ ACTIONS = [
     ("home", "get", "/", None),
     ("campaigns:index", "get", "/campaigns/", None),
     ("campaigns:detail", "get", "/campaigns/00001/", None),
+    ("campaigns:records", "get", "/campaigns/00001/records/", None),
+    ("campaigns:record", "get", "/campaigns/00001/records/42/", None),
+    ("campaigns:snapshot", "get", "/campaigns/00001/snapshot/", None),
+    ("campaigns:snapshot", "post", "/campaigns/00001/snapshot/", {}),
+    (
+        "campaigns:records_remove",
+        "post",
+        "/campaigns/00001/remove-numbers/from-records/",
+        {"phone_number": ["600100200"]},
+    ),
     ("campaigns:record_edit", "get", "/campaigns/00001/records/42/edit/", None),
     (
         "campaigns:record_edit",

@@ -111,6 +111,7 @@ def test_campaign_ids_from_thulium_in_the_picker(supervisor_client, thulium):
 @pytest.mark.django_db
 def test_identifiers_and_campaign_ids_typed_into_the_address(supervisor_client, thulium):
     thulium.add("GET", "outbounds/00001/statuses", json=STATUSES)
+    thulium.add("GET", "outbounds/00001/records", json={"count": 0, "result": []})
     for url in (
         "/campaigns/" + quote(SCRIPT.replace("/", ""), safe="") + "/",
         "/campaigns/" + quote(ATTRIBUTE, safe="") + "/",
