@@ -441,7 +441,7 @@ class JobRunner:
                     with self.concurrency.slot():
                         self.rate_limiter.acquire()
                         if not self._request_starts(chunk):
-                            return  # taken over by another runner meanwhile: its to send
+                            return  # another runner took the chunk over meanwhile: theirs now
                         sent_at = time.monotonic()
                         results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
                         self._pacer.observe(time.monotonic() - sent_at)
@@ -615,7 +615,10 @@ def bulk_jobs_resume_stale() -> list[int]:
             continue
         last_queued = job.resume_enqueued_at or job.confirmed_at
         # Runners that died keep their rows (a runner that stops cleanly deletes its own).
-        runner_died = BulkRunner.objects.filter(job=job, started_at__gte=last_queued).exists()
+        runner_died = (
+            last_queued is not None
+            and BulkRunner.objects.filter(job=job, started_at__gte=last_queued).exists()
+        )
         if not runner_died and last_queued is not None and last_queued > grace:
             continue
         if bulk_job_finish_if_complete(job_id=job.pk):
