@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A body too large to read gets a page saying so and what to do (not a bare 400).
     "thuladmin.limits.RequestSizeLimitMiddleware",
+    "thuladmin.limits.AdminQueryStringMiddleware",
     # Django's LoginRequiredMiddleware, with a whole-page login for htmx requests.
     "thuladmin.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

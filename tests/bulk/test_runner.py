@@ -352,6 +352,14 @@ def test_a_job_whose_runner_died_is_queued_again_at_once(supervisor):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_job_queued_without_a_confirmation_time_is_resumed(supervisor):
+    job = _job(supervisor, _numbers(5))
+    BulkJob.objects.filter(pk=job.pk).update(confirmed_at=None)
+
+    assert bulk_jobs_resume_stale() == [job.pk]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_job_waiting_in_the_queue_is_left_alone_for_a_while(supervisor):
     job = _job(supervisor, _numbers(5))
 

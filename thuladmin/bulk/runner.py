@@ -465,7 +465,7 @@ class JobRunner:
                             self._close_cancelled(chunk, items)
                             return
                         if not self._request_starts(chunk):
-                            return  # taken over by another runner meanwhile: its to send
+                            return  # another runner took the chunk over meanwhile: theirs now
                         sent_at = time.monotonic()
                         results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
                         self._pacer.observe(time.monotonic() - sent_at)

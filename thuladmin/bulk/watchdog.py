@@ -41,7 +41,10 @@ def bulk_jobs_resume_stale() -> list[int]:
             continue
         last_queued = job.resume_enqueued_at or job.confirmed_at
         # Runners that died keep their rows (a runner that stops cleanly deletes its own).
-        runner_died = BulkRunner.objects.filter(job=job, started_at__gte=last_queued).exists()
+        runner_died = (
+            last_queued is not None
+            and BulkRunner.objects.filter(job=job, started_at__gte=last_queued).exists()
+        )
         if not runner_died and last_queued is not None and last_queued > grace:
             continue
         if bulk_job_finish_if_complete(job_id=job.pk):
