@@ -100,7 +100,12 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
             first_shown=(form.page_number - 1) * PAGE_SIZE + 1,
             last_shown=(form.page_number - 1) * PAGE_SIZE + len(records_page.records),
         )
-    return page_or_partial(request, "campaigns/records_list.html", "records", context)
+    response = page_or_partial(request, "campaigns/records_list.html", "records", context)
+    if wants_partial(request) and form.is_valid():
+        # The address bar gets the filters in use, not every empty field of the form.
+        shown = [*query_items, *([("page", str(form.page_number))] if form.page_number > 1 else [])]
+        response["HX-Push-Url"] = request.path + (f"?{urlencode(shown)}" if shown else "")
+    return response
 
 
 @require_POST

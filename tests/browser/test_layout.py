@@ -76,6 +76,7 @@ def test_layout(browse, admin_member, lang, size):
     pages = {
         "campaigns": "/campaigns/",
         "campaign": "/campaigns/00001/",
+        "records": "/campaigns/00001/records/",
         "record": "/campaigns/00001/records/1234567890/edit/",
         "paste": "/campaigns/00001/remove-numbers/",
         "jobs": "/jobs/",
