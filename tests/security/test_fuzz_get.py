@@ -31,13 +31,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.bulk import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from customers.bulk import CUSTOMERS
 from thuladmin.accounts.roles import Role
 from thuladmin.audit.forms import FILTER_FIELDS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
-from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
+from thuladmin.bulk.models import BulkChunk, BulkJob
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.sandbox.models import Record
 from thuladmin.thulium import reset_client
@@ -73,12 +73,28 @@ PAGES = [
     Page("language", "/i18n/setlang/", ("next", "language")),
     Page("healthz", "/healthz"),
     Page("campaigns", "/campaigns/", ("campaign_id",)),
-    Page("campaign", "/campaigns/00001/", ("identifier", "refresh")),
+    Page("campaign", "/campaigns/00001/", ("identifier", "refresh", "q")),
+    Page(
+        "records",
+        "/campaigns/00001/records/",
+        (
+            "status",
+            "system_status",
+            "created_from",
+            "created_to",
+            "called_from",
+            "called_to",
+            "page",
+        ),
+    ),
+    Page("snapshot", "/campaigns/00001/snapshot/"),
+    Page("record", "/campaigns/00001/records/{record}/"),
+    Page("do not call", "/campaigns/do-not-call/"),
     Page("record edit", "/campaigns/00001/records/{record}/edit/"),
     Page("record delete", "/campaigns/00001/records/{record}/delete/"),
     Page("remove numbers", "/campaigns/00001/remove-numbers/"),
     Page("customers", "/customers/", role="admin"),
-    Page("jobs", "/jobs/", ("page",)),
+    Page("jobs", "/jobs/", ("page", "show")),
     Page("draft", "/jobs/{draft}/", ("page", "outcome")),
     Page("customers draft", "/jobs/{customers_draft}/", ("page", "outcome"), role="admin"),
     Page("finished job", "/jobs/{job}/", ("page", "outcome")),
@@ -275,9 +291,10 @@ def objects(supervisor, admin_member) -> dict[str, object]:
         state=BulkJob.State.FINISHED, confirmed_at=now, started_at=now, finished_at=now
     )
     for chunk in BulkChunk.objects.filter(job=job):
-        chunk.items.update(outcome=Outcome.REMOVED, finished_at=now)
+        chunk.items.update(outcome=PhoneNumberOutcome.REMOVED, finished_at=now)
         BulkChunk.objects.filter(pk=chunk.pk).update(
-            state=BulkChunk.State.DONE, outcome_counts={Outcome.REMOVED: chunk.item_count}
+            state=BulkChunk.State.DONE,
+            outcome_counts={PhoneNumberOutcome.REMOVED: chunk.item_count},
         )
     entry = audit_entry_create(
         actor=supervisor,
@@ -364,6 +381,8 @@ def test_every_get_page_is_fuzzed():
         "jobs/<int:job_id>/discard/",
         "jobs/<int:job_id>/cancel/",
         "jobs/<int:job_id>/retry/",
+        "jobs/<int:job_id>/retry-later/",
+        "campaigns/<str:campaign_id>/remove-numbers/from-records/",
     }
     for route in patterns(get_resolver()):
         if route in not_pages or route.startswith("sandbox/api/"):

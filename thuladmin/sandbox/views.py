@@ -319,9 +319,10 @@ def _records_filter(
     for name in ("create_date", "call_date"):
         lower = _day_param(request, f"{name}_from", errors)
         upper = _day_param(request, f"{name}_to", errors)
-        if lower is not None:
+        # Days at the calendar's ends have no midnight in every time zone: no bound there.
+        if lower is not None and lower > date.min + timedelta(days=1):
             condition &= Q(**{f"{name}__gte": _start_of_day(lower)})
-        if upper is not None:
+        if upper is not None and upper < date.max - timedelta(days=1):
             condition &= Q(**{f"{name}__lt": _start_of_day(upper + timedelta(days=1))})
         if lower is not None and upper is not None and lower > upper:
             can_match = False
