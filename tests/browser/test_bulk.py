@@ -142,7 +142,13 @@ def test_remove_pasted_numbers(browse, supervisor, worker, settings, lang):
         page.locator(".job-actions").get_by_role("button", name=re.compile("CSV")).click()
     download = download_info.value
     assert download.suggested_filename == f"job-{job.pk}-phone_numbers.csv"
-    rows_in_csv = list(csv.reader(io.StringIO(download.path().read_text(encoding="utf-8-sig"))))
+    # Polish spreadsheets expect semicolons.
+    rows_in_csv = list(
+        csv.reader(
+            io.StringIO(download.path().read_text(encoding="utf-8-sig")),
+            delimiter=";" if lang == "pl" else ",",
+        )
+    )
     assert len(rows_in_csv) == 1 + expected["items"] + expected["invalid"]
     outcomes = [row[4] for row in rows_in_csv[1:]]
     assert outcomes.count("CALL_IN_PROGRESS") == expected["in_call"]
