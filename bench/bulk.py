@@ -273,16 +273,7 @@ def _preview(count: int) -> dict:
 
 
 def _child(args: argparse.Namespace, env: dict[str, str], *extra: str) -> dict | float:
-    finished = subprocess.run(
-        [sys.executable, __file__, "--child", *extra],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if finished.returncode:
-        sys.exit(f"{' '.join(extra)} failed:\n{finished.stderr}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+    return sandbox_server.run_child(__file__, env, "--child", *extra)
 
 
 def main() -> None:

@@ -298,19 +298,10 @@ def _crash(args: argparse.Namespace, database_url: str) -> dict:
             env, port, workers=2, output=output, app="recording_wsgi:application"
         )
     try:
-        finished = subprocess.run(
-            [sys.executable, __file__, "--crash-child", "--size", str(args.size)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
+        return sandbox_server.run_child(__file__, env, "--crash-child", "--size", str(args.size))
     finally:
         server.terminate()
         server.wait()
-    if finished.returncode:
-        sys.exit(f"the crash run failed:\n{finished.stderr}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
 def _run(args: argparse.Namespace, database_url: str, faults: dict) -> dict:
@@ -320,19 +311,10 @@ def _run(args: argparse.Namespace, database_url: str, faults: dict) -> dict:
     with (ROOT / "var" / "bench-faults-server.log").open("ab") as output:
         server = sandbox_server.start(env, port, workers=2, output=output)
     try:
-        finished = subprocess.run(
-            [sys.executable, __file__, "--child", "--size", str(args.size)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
+        return sandbox_server.run_child(__file__, env, "--child", "--size", str(args.size))
     finally:
         server.terminate()
         server.wait()
-    if finished.returncode:
-        sys.exit(f"the job failed:\n{finished.stderr}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -6,13 +6,14 @@ gunicorn, reached over HTTP, with the latency and faults that its environment as
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,3 +85,18 @@ def start(
             time.sleep(0.1)
     server.terminate()
     sys.exit("the sandbox server did not start")
+
+
+def run_child(script: str, env: dict[str, str], *arguments: str) -> Any:
+    """Run `script` again in a process of its own (`--child` or another mode in `arguments`)
+    and return what its last line of output holds, as JSON; stop with its error if it failed."""
+    finished = subprocess.run(
+        [sys.executable, script, *arguments],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if finished.returncode:
+        sys.exit(f"{' '.join(arguments)} failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])

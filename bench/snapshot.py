@@ -138,16 +138,7 @@ def _search(campaigns: int, rows_per_campaign: int, searches: int) -> dict:
 
 
 def _child(env: dict[str, str], *extra: str) -> dict:
-    finished = subprocess.run(
-        [sys.executable, __file__, "--child", *extra],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if finished.returncode:
-        sys.exit(f"{' '.join(extra)} failed:\n{finished.stderr}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+    return sandbox_server.run_child(__file__, env, "--child", *extra)
 
 
 def main() -> None:
