@@ -107,11 +107,33 @@ def test_filter_by_action(auditor_client, make_entry):
     assert listed(auditor_client.get(INDEX, {"action": "record.update"})) == [update.pk]
 
 
-def test_filter_by_action_offers_the_known_actions(auditor_client):
+def test_filter_by_action_is_a_pick_list_of_actions_in_words(auditor_client):
     html = auditor_client.get(INDEX).content.decode()
 
-    assert '<datalist id="audit-actions">' in html
-    assert '<option value="bulk.phone_numbers.start">' in html
+    select = html.split('<select name="action"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>Any action</option>' in select
+    assert '<option value="record.update">Record edited</option>' in select
+    assert (
+        '<option value="bulk.phone_numbers.start">Remove phone numbers from a campaign: started'
+        in select
+    )
+    assert "audit-actions" not in html  # no free-text datalist any more
+
+
+def test_the_action_pick_list_speaks_polish(auditor_client):
+    auditor_client.cookies["django_language"] = "pl"
+
+    html = auditor_client.get(INDEX, {"action": "record.update"}).content.decode()
+
+    select = html.split('<select name="action"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="record.update" selected>Edycja rekordu</option>' in select
+    assert "Record edited" not in select
+
+
+def test_an_action_code_not_in_the_list_is_refused_next_to_the_field(auditor_client):
+    response = auditor_client.get(INDEX, {"action": "record.explode"})
+
+    assert response.context["form"].errors["action"] == ["Pick an action from the list."]
 
 
 def test_filter_by_campaign(auditor_client, make_entry):
@@ -158,7 +180,7 @@ def test_filters_combine(auditor_client, make_entry, admin_member):
         ({"outcome": "great"}, "outcome", "Select a valid choice"),
         ({"date_from": "yesterday"}, "date_from", "Enter a valid date"),
         ({"date_from": "2026-03-02", "date_to": "2026-03-01"}, "date_to", "before the start"),
-        ({"action": "DROP TABLE"}, "action", "Pick an action from the list"),
+        ({"action": "DROP TABLE"}, "action", "Pick an action from the list."),
     ],
 )
 def test_invalid_filters_are_explained_next_to_the_field(

@@ -62,3 +62,42 @@ def test_find_a_removed_number_in_the_audit_log(browse, supervisor, lang):
     expect(page.locator("table.items")).to_contain_text(NUMBER)
     browse.goto(f"/audit/?q={NUMBER}")
     browse.shot()
+
+
+FINISHED = {
+    "en": "Remove phone numbers from a campaign: finished",
+    "pl": "Usuwanie numerów telefonów z kampanii: zakończono",
+}
+
+
+def test_pick_an_action_from_the_list(browse, supervisor, lang):
+    _remove_numbers(supervisor, NUMBER)
+    browse.login(supervisor)
+    browse.goto("/audit/")
+    page = browse.page
+    rows = page.locator("table.audit-entries tbody tr")
+    expect(rows).to_have_count(2)
+
+    # A select of actions in words, in the reader's language; the URL carries the code.
+    page.locator("select[name=action]").select_option(label=FINISHED[lang])
+
+    expect(page).to_have_url(re.compile(r"/audit/\?action=bulk\.phone_numbers\.finish$"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(FINISHED[lang])
+    browse.shot()
+
+
+def test_pick_an_action_without_javascript(browse_without_js, supervisor):
+    _remove_numbers(supervisor, NUMBER)
+    browse_without_js.login(supervisor)
+    browse_without_js.goto("/audit/")
+    page = browse_without_js.page
+
+    page.locator("select[name=action]").select_option(label=FINISHED["en"])
+    page.get_by_role("button", name="Show entries").click()
+
+    expect(page).to_have_url(re.compile(r"action=bulk\.phone_numbers\.finish"))
+    expect(page.locator("table.audit-entries tbody tr")).to_have_count(1)
+    # A code no one can pick is refused next to the field.
+    browse_without_js.goto("/audit/?action=record.explode")
+    expect(page.locator("#id_action_error")).to_have_text("Pick an action from the list.")

@@ -21,7 +21,7 @@ from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.audit.forms import AuditFilterForm, Cursor
 from thuladmin.audit.models import AuditEntry, AuditEntryQuerySet
-from thuladmin.audit.registry import entry_link, known_actions
+from thuladmin.audit.registry import entry_link
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
 from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
@@ -81,7 +81,6 @@ def index(request: HttpRequest) -> TemplateResponse:
             "older_url": older_url,
             "newest_url": _index_url(form.query_string()) if request.GET.get("before") else "",
             "export_url": _url("audit:export", form.query_string()),
-            "known_actions": known_actions(),
             # Lazy: evaluated only when the whole page renders, not for an htmx partial.
             "suggested_usernames": get_user_model()
             .objects.order_by("username")
