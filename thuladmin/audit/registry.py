@@ -6,7 +6,8 @@ imports them. What it needs to know of them, they register here when their app l
 - the actions they write, with a label a person reads ("Record edited"), for the action filter;
 - how a searched phone number or id is normalised, and which of their own rows mention it
   (a bulk job's items), so one search finds both the entries about it and the jobs it was in;
-- where an entry's subject can be opened (a bulk job's page), for those allowed to open it.
+- where an entry's subject can be opened (a bulk job's page), for those allowed to open it;
+- how an entry's change reads in words, field by field, before and sent (a record edit).
 """
 
 from __future__ import annotations
@@ -81,3 +82,38 @@ def entry_link(user: AbstractBaseUser | AnonymousUser, entry: Any) -> str:
         if url:
             return url
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """One field of a change in words, in the active language: what it held before (or why
+    that is not known) and what was sent."""
+
+    field: str
+    before: str
+    sent: str
+    before_known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTable:
+    """A change in words: its rows, and where the "before" values come from ("from the campaign
+    snapshot of 3 May, 10:12"; "not known: the campaign has no snapshot")."""
+
+    rows: tuple[ChangeRow, ...]
+    before_source: str
+
+
+# action -> (entry -> its change in words, or None). The entry is typed loosely, as above.
+ChangeDescriber = Callable[[Any], "ChangeTable | None"]
+_CHANGES: dict[str, ChangeDescriber] = {}
+
+
+def register_changes(action: str, describe: ChangeDescriber) -> None:
+    _CHANGES[action] = describe
+
+
+def change_table(entry: Any) -> ChangeTable | None:
+    """The entry's change field by field, if the feature that wrote it can say so."""
+    describe = _CHANGES.get(entry.action)
+    return describe(entry) if describe is not None else None

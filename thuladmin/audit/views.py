@@ -21,7 +21,7 @@ from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.audit.forms import AuditFilterForm, Cursor
 from thuladmin.audit.models import AuditEntry, AuditEntryQuerySet
-from thuladmin.audit.registry import entry_link
+from thuladmin.audit.registry import change_table, entry_link
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
 from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
@@ -117,7 +117,10 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
         "audit/detail.html",
         {
             "entry": entry,
+            # The change field by field in words (before | sent), when its feature can say so.
+            "changes": change_table(entry),
             "request_json": _pretty_json(entry.request),
+            "before_json": _pretty_json(entry.before),
             "response_json": _pretty_json(entry.response),
             "bulk_job_url": entry_link(request.user, entry),
             "campaign_entries_url": _index_url(f"campaign={entry.campaign_id}")
