@@ -15,6 +15,7 @@ from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NUMBER = "600100210"
+PHONE = {"width": 390, "height": 844}
 
 
 def _remove_numbers(user, text: str) -> BulkJob:
@@ -62,6 +63,19 @@ def test_find_a_removed_number_in_the_audit_log(browse, supervisor, lang):
     expect(page.locator("table.items")).to_contain_text(NUMBER)
     browse.goto(f"/audit/?q={NUMBER}")
     browse.shot()
+
+    # Beside each entry of the job, the number's own outcome, linking to its row in the job.
+    item_link = rows.first.locator("a.audit-item-link")
+    expect(item_link).to_contain_text(re.compile("removed|usunięto"))
+    for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(f"search-{name}")
+    item_link.click()
+    expect(page).to_have_url(re.compile(rf"/jobs/{job.pk}/\?q={NUMBER}#item-\d+$"))
+    expect(page.locator("#job-results table.items tbody tr")).to_have_count(1)
+    expect(page.locator("#job-results tr:target")).to_contain_text(NUMBER)
+    browse.shot("item-row")
 
 
 FINISHED = {

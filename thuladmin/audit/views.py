@@ -21,7 +21,7 @@ from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.audit.forms import AuditFilterForm, Cursor
 from thuladmin.audit.models import AuditEntry, AuditEntryQuerySet
-from thuladmin.audit.registry import change_table, entry_link
+from thuladmin.audit.registry import change_table, entry_link, item_links
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
 from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
@@ -68,6 +68,12 @@ def index(request: HttpRequest) -> TemplateResponse:
         if len(entries) > PAGE_SIZE:
             entries = entries[:PAGE_SIZE]
             older_url = _index_url(form.query_string(before=str(Cursor.after_entry(entries[-1]))))
+        if form.cleaned_data["q"]:
+            # The searched item's own row in each job on the page, and how it ended there:
+            # one query for the page, and only when a job is on it.
+            links = item_links(request.user, entries, form.cleaned_data["q"])
+            for entry in entries:
+                entry.item_link = links.get(entry.pk)
 
     response = page_or_partial(
         request,
