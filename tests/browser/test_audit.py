@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from thuladmin.audit.models import AuditEntry
+from thuladmin.audit.services import audit_entry_create
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
@@ -115,3 +117,46 @@ def test_pick_an_action_without_javascript(browse_without_js, supervisor):
     # A code no one can pick is refused next to the field.
     browse_without_js.goto("/audit/?action=record.explode")
     expect(page.locator("#id_action_error")).to_have_text("Pick an action from the list.")
+
+
+BEFORE_TEXT = {"en": {"date": "Jan. 2, 2099, 8:30 a.m."}, "pl": {"date": "2 stycznia 2099 08:30"}}
+
+
+def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
+    entry = audit_entry_create(
+        actor=supervisor,
+        action="record.update",
+        outcome=AuditEntry.Outcome.SUCCESS,
+        campaign_id="00001",
+        target="1234567890",
+        request={"status_id": "7", "agent_login": "j.doe", "next_call_date": "2099-05-24 12:24"},
+        before={
+            "source": "snapshot",
+            "as_of": "2026-11-30T10:00:00+00:00",
+            "values": {
+                "status_id": "3",
+                "status_name": "Contact needed",
+                "system_status": "CALL",
+                "agent_login": "a.nowak",
+                "agent_name": "Anna Nowak",
+                "next_call_date": "2099-01-02 08:30:00",
+            },
+            "sent_status_name": "Later",
+        },
+    )
+    browse.login(supervisor)
+    browse.goto(f"/audit/{entry.pk}/")
+    page = browse.page
+    rows = page.locator("table.audit-change-table tbody tr")
+
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Contact needed (status 3)")
+    expect(rows.nth(0)).to_contain_text("Later (status 7)")
+    expect(rows.nth(1)).to_contain_text("Anna Nowak (a.nowak)")
+    expect(rows.nth(2)).to_contain_text(BEFORE_TEXT[lang]["date"])
+    # No JSON until it is asked for.
+    expect(page.locator("details.audit-raw pre").first).not_to_be_visible()
+    for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(name)

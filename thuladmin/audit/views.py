@@ -21,7 +21,7 @@ from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.audit.forms import AuditFilterForm, Cursor
 from thuladmin.audit.models import AuditEntry, AuditEntryQuerySet
-from thuladmin.audit.registry import change_table, entry_link, item_links
+from thuladmin.audit.registry import change_table, entry_link, item_links, known_actions
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
 from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
@@ -125,6 +125,8 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
             "entry": entry,
             # The change field by field in words (before | sent), when its feature can say so.
             "changes": change_table(entry),
+            # The action filter offers the registered actions only (an old code is refused).
+            "action_is_listed": entry.action in dict(known_actions()),
             "request_json": _pretty_json(entry.request),
             "before_json": _pretty_json(entry.before),
             "response_json": _pretty_json(entry.response),
@@ -176,6 +178,7 @@ EXPORT_FIELDS = (
     "bulk_job_id",
     "request",
     "response",
+    "before",
 )
 
 
@@ -197,6 +200,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[list]:
         bulk_job_id,
         sent,
         answer,
+        before,
     ) in rows:
         yield [
             entry_id,
@@ -212,6 +216,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[list]:
             bulk_job_id,
             json.dumps(sent, sort_keys=True, ensure_ascii=False, default=str),
             json.dumps(answer, sort_keys=True, ensure_ascii=False, default=str),
+            json.dumps(before, sort_keys=True, ensure_ascii=False, default=str) if before else "",
         ]
 
 
@@ -229,6 +234,7 @@ EXPORT_HEADER = (
     _lazy("bulk job"),
     _lazy("what was sent"),
     _lazy("what came back"),
+    _lazy("values before the change"),
 )
 
 
