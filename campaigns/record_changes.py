@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -41,10 +41,13 @@ def _agent(login: Any, name: Any = "") -> str:
 
 
 def _as_of(text: str) -> str:
+    """When the snapshot had those values, in the call centre's time and the reader's format."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return ""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
     return formats.date_format(moment, "DATETIME_FORMAT")
 
 
@@ -67,9 +70,9 @@ def record_update_in_words(entry: Any) -> ChangeTable | None:
     if known:
         as_of = _as_of(str(before.get("as_of") or ""))
         source = (
-            _("Before: as the campaign snapshot had the record at %(when)s.") % {"when": as_of}
+            _("Before: from the campaign snapshot (%(when)s).") % {"when": as_of}
             if as_of
-            else _("Before: as the campaign snapshot had the record.")
+            else _("Before: from the campaign snapshot.")
         )
     elif before.get("source") == "none":
         source = _("Before: not known, because %(reason)s.") % {
