@@ -7,7 +7,7 @@ live in one place and other pages (record editing, bulk deletion) get the same a
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from campaigns.models import RECENT_CAMPAIGNS_KEPT, RecentCampaign
-from campaigns.snapshots import snapshot_record_changed, snapshot_record_deleted
+from campaigns.snapshots import (
+    snapshot_record_changed,
+    snapshot_record_deleted,
+    snapshot_record_lookup,
+)
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create, audit_entry_for_error
 from thuladmin.thulium import errors, get_client
@@ -181,6 +185,42 @@ def _elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
+def record_values_before(
+    *, campaign_id: str, identifier: str, statuses: Sequence[CampaignStatus] = ()
+) -> dict[str, Any]:
+    """What a record held before an edit, for its audit entry, read from the campaign snapshot
+    before the change is sent: Thulium has no cheap way to read one record, and the snapshot
+    (kept up to date with the dashboard's own changes) is what the supervisor saw.
+
+    `{"source": "snapshot", "as_of": ..., "values": {...}}`, or `{"source": "none", "reason":
+    "no_snapshot" | "not_in_snapshot" | "removed"}` so the entry says why nothing is known.
+    Only the snapshot's columns (status, agent, next call): record fields are not in it.
+    """
+    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
+    if lookup.record is None:
+        reason = "no_snapshot" if lookup.snapshot is None else "not_in_snapshot"
+        return {"source": "none", "reason": "removed" if lookup.removed else reason}
+    record = lookup.record
+    as_of = lookup.as_of
+    return {
+        "source": "snapshot",
+        "as_of": as_of.isoformat() if as_of is not None else "",
+        "values": {
+            "status_id": record.status_id,
+            "status_name": record.status_name or _status_name(statuses, record.status_id),
+            "system_status": record.system_status,
+            "agent_login": record.agent_login,
+            "agent_name": record.agent_name,
+            "next_call_date": record.next_call_date,
+        },
+    }
+
+
+def _status_name(statuses: Sequence[CampaignStatus], status_id: Any) -> str:
+    wanted = str(status_id or "")
+    return next((status.name for status in statuses if status.status_id == wanted), "")
+
+
 def record_update(
     *, user, campaign_id: str, identifier: str, changes: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -188,9 +228,19 @@ def record_update(
 
     `changes` is the PUT body exactly as the form built it (only the fields the supervisor
     filled); the same dict goes into the audit entry, so the log shows what Thulium received.
-    Returns that body. Errors are audited, then raised again for the view to explain.
+    Beside it the entry keeps the record's values before the change (`record_values_before`,
+    read before sending, so an answer that comes late cannot mix them up), and the name of the
+    status sent, so the log can say both in words. Returns the body. Errors are audited, then
+    raised again for the view to explain.
     """
     body = dict(changes)
+    try:
+        statuses = campaign_statuses_get(campaign_id=campaign_id)  # cached: the form read them
+    except errors.ThuliumError:
+        statuses = []
+    before = record_values_before(campaign_id=campaign_id, identifier=identifier, statuses=statuses)
+    if body.get("status_id"):
+        before["sent_status_name"] = _status_name(statuses, body["status_id"])
     started = time.monotonic()
     try:
         get_client().record_update(campaign_id, identifier, changes=body)
@@ -202,6 +252,7 @@ def record_update(
             campaign_id=campaign_id,
             target=identifier,
             request=body,
+            before=before,
             duration_ms=_elapsed_ms(started),
         )
         raise
@@ -212,13 +263,10 @@ def record_update(
         campaign_id=campaign_id,
         target=identifier,
         request=body,
+        before=before,
         duration_ms=_elapsed_ms(started),
     )
     # The snapshot shows what we just changed, not what it copied before.
-    try:
-        statuses = campaign_statuses_get(campaign_id=campaign_id)  # cached: the form read them
-    except errors.ThuliumError:
-        statuses = []
     snapshot_record_changed(
         campaign_id=campaign_id, identifier=identifier, changes=body, statuses=statuses
     )

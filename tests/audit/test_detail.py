@@ -145,3 +145,15 @@ def test_a_success_says_nothing_about_http_and_names_the_action_in_words(
 
     assert "HTTP status" not in html
     assert "Record edited" in html
+
+
+def test_all_such_entries_is_offered_for_actions_the_filter_lists(auditor_client, make_entry):
+    listed_action = make_entry(action="record.delete")
+    old_code = make_entry(action="record.explode")
+
+    listed_html = auditor_client.get(detail_url(listed_action)).content.decode()
+    old_html = auditor_client.get(detail_url(old_code)).content.decode()
+
+    assert 'href="/audit/?action=record.delete"' in listed_html
+    assert "?action=record.explode" not in old_html
+    assert "record.explode" in old_html  # the code is still shown

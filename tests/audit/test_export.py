@@ -59,6 +59,7 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
         "bulk job",
         "what was sent",
         "what came back",
+        "values before the change",
     ]
     assert data == [
         [
@@ -75,6 +76,7 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
             "",
             '{"note": "zażółć", "status_id": "3"}',  # keys sorted, whatever the database
             '{"error": "Rejected"}',
+            "",  # nothing recorded before this change
         ]
     ]
 
@@ -123,3 +125,15 @@ def test_the_list_links_to_the_export_of_its_filters(auditor_client, make_entry)
     html = auditor_client.get(reverse("audit:index"), {"campaign": "00001"}).content.decode()
 
     assert f'href="{EXPORT}?campaign=00001"' in html
+
+
+def test_export_has_the_values_before_a_change(auditor_client, make_entry):
+    make_entry(
+        action="record.update",
+        request={"status_id": "5"},
+        before={"source": "none", "reason": "no_snapshot"},
+    )
+
+    _header, row = rows(auditor_client.get(EXPORT))
+
+    assert row[-1] == '{"reason": "no_snapshot", "source": "none"}'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -107,11 +108,33 @@ def test_filter_by_action(auditor_client, make_entry):
     assert listed(auditor_client.get(INDEX, {"action": "record.update"})) == [update.pk]
 
 
-def test_filter_by_action_offers_the_known_actions(auditor_client):
+def test_filter_by_action_is_a_pick_list_of_actions_in_words(auditor_client):
     html = auditor_client.get(INDEX).content.decode()
 
-    assert '<datalist id="audit-actions">' in html
-    assert '<option value="bulk.phone_numbers.start">' in html
+    select = html.split('<select name="action"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>Any action</option>' in select
+    assert '<option value="record.update">Record edited</option>' in select
+    assert (
+        '<option value="bulk.phone_numbers.start">Remove phone numbers from a campaign: started'
+        in select
+    )
+    assert "audit-actions" not in html  # no free-text datalist any more
+
+
+def test_the_action_pick_list_speaks_polish(auditor_client):
+    auditor_client.cookies["django_language"] = "pl"
+
+    html = auditor_client.get(INDEX, {"action": "record.update"}).content.decode()
+
+    select = html.split('<select name="action"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="record.update" selected>Edycja rekordu</option>' in select
+    assert "Record edited" not in select
+
+
+def test_an_action_code_not_in_the_list_is_refused_next_to_the_field(auditor_client):
+    response = auditor_client.get(INDEX, {"action": "record.explode"})
+
+    assert response.context["form"].errors["action"] == ["Pick an action from the list."]
 
 
 def test_filter_by_campaign(auditor_client, make_entry):
@@ -158,7 +181,7 @@ def test_filters_combine(auditor_client, make_entry, admin_member):
         ({"outcome": "great"}, "outcome", "Select a valid choice"),
         ({"date_from": "yesterday"}, "date_from", "Enter a valid date"),
         ({"date_from": "2026-03-02", "date_to": "2026-03-01"}, "date_to", "before the start"),
-        ({"action": "DROP TABLE"}, "action", "Pick an action from the list"),
+        ({"action": "DROP TABLE"}, "action", "Pick an action from the list."),
     ],
 )
 def test_invalid_filters_are_explained_next_to_the_field(
@@ -259,6 +282,56 @@ def test_search_in_many_jobs_falls_back_to_a_subquery(
     assert listed(auditor_client.get(INDEX, {"q": "600100200"})) == [
         entry.pk for entry in reversed(entries)
     ]
+
+
+def _item_links(html: str) -> list[tuple[str, str, str]]:
+    """(href, value, outcome) of each searched item's link on the list."""
+    return re.findall(
+        r'<a class="audit-item-link" href="([^"]+)"[^>]*><code>([^<]*)</code> '
+        r'<span class="badge tone-\w+">([^<]*)</span></a>',
+        html,
+    )
+
+
+def test_a_phone_search_links_to_the_number_s_row_in_each_job(
+    auditor_client, make_entry, supervisor
+):
+    job = _job_with_items(supervisor, "500200300", "600100200")
+    item = BulkItem.objects.get(job=job, value="600100200")
+    BulkItem.objects.filter(pk=item.pk).update(outcome="REMOVED")
+    make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
+    make_entry(action="record.delete", target="600100200")
+
+    html = auditor_client.get(INDEX, {"q": "+48 600 100 200"}).content.decode()
+
+    assert _item_links(html) == [
+        (f"/jobs/{job.pk}/?q=600100200#item-{item.pk}", "600100200", "removed")
+    ]
+
+
+def test_the_item_s_outcome_is_in_the_reader_s_language(auditor_client, make_entry, supervisor):
+    job = _job_with_items(supervisor, "600100200")
+    BulkItem.objects.filter(job=job).update(outcome="NOT_EXIST")
+    make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
+    auditor_client.cookies["django_language"] = "pl"
+
+    html = auditor_client.get(INDEX, {"q": "600100200"}).content.decode()
+
+    [(_href, _value, outcome)] = _item_links(html)
+    assert outcome == "brak w kampanii"
+
+
+def test_no_item_link_without_a_search_or_for_a_job_the_user_may_not_read(
+    client, make_entry, supervisor, auditor
+):
+    job = _job_with_items(supervisor, "123", kind="customers")  # admins only
+    make_entry(action="bulk.customers.start", target=f"job {job.pk}", bulk_job=job)
+    client.force_login(supervisor)
+
+    assert _item_links(client.get(INDEX, {"q": "123"}).content.decode()) == []
+    client.force_login(auditor)  # auditors read every job
+    assert len(_item_links(client.get(INDEX, {"q": "123"}).content.decode())) == 1
+    assert _item_links(client.get(INDEX).content.decode()) == []
 
 
 def test_search_values():

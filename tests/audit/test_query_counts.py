@@ -12,7 +12,7 @@ from django.utils import timezone
 from thuladmin.audit import views
 from thuladmin.audit.forms import Cursor
 from thuladmin.audit.models import AuditEntry
-from thuladmin.bulk.models import BulkJob
+from thuladmin.bulk.models import BulkItem, BulkJob
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,22 @@ def test_an_older_page_and_the_htmx_partial(auditor_client, log, django_assert_n
 def test_a_search_looks_up_bulk_jobs_first(auditor_client, log, query, django_assert_num_queries):
     with django_assert_num_queries(REQUEST + 3):
         auditor_client.get(INDEX, query)
+
+
+def test_a_search_that_finds_jobs_links_their_items_in_one_more_query(
+    auditor_client, log, supervisor, make_entry, django_assert_num_queries
+):
+    for _ in range(5):
+        job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
+        BulkItem.objects.create(job=job, position=0, raw="600100210", value="600100210")
+        make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
+        make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
+
+    # The jobs, the entries, the items of the jobs on the page (one query), the usernames.
+    with django_assert_num_queries(REQUEST + 4):
+        response = auditor_client.get(INDEX, {"q": "600 100 210"})
+
+    assert response.content.decode().count('class="audit-item-link"') == 10
 
 
 def test_invalid_filters_read_no_entries(auditor_client, log, django_assert_num_queries):

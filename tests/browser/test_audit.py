@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from thuladmin.audit.models import AuditEntry
+from thuladmin.audit.services import audit_entry_create
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
@@ -15,6 +17,7 @@ from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NUMBER = "600100210"
+PHONE = {"width": 390, "height": 844}
 
 
 def _remove_numbers(user, text: str) -> BulkJob:
@@ -62,3 +65,98 @@ def test_find_a_removed_number_in_the_audit_log(browse, supervisor, lang):
     expect(page.locator("table.items")).to_contain_text(NUMBER)
     browse.goto(f"/audit/?q={NUMBER}")
     browse.shot()
+
+    # Beside each entry of the job, the number's own outcome, linking to its row in the job.
+    item_link = rows.first.locator("a.audit-item-link")
+    expect(item_link).to_contain_text(re.compile("removed|usunięto"))
+    for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(f"search-{name}")
+    item_link.click()
+    expect(page).to_have_url(re.compile(rf"/jobs/{job.pk}/\?q={NUMBER}#item-\d+$"))
+    expect(page.locator("#job-results table.items tbody tr")).to_have_count(1)
+    expect(page.locator("#job-results tr:target")).to_contain_text(NUMBER)
+    browse.shot("item-row")
+
+
+FINISHED = {
+    "en": "Remove phone numbers from a campaign: finished",
+    "pl": "Usuwanie numerów telefonów z kampanii: zakończono",
+}
+
+
+def test_pick_an_action_from_the_list(browse, supervisor, lang):
+    _remove_numbers(supervisor, NUMBER)
+    browse.login(supervisor)
+    browse.goto("/audit/")
+    page = browse.page
+    rows = page.locator("table.audit-entries tbody tr")
+    expect(rows).to_have_count(2)
+
+    # A select of actions in words, in the reader's language; the URL carries the code.
+    page.locator("select[name=action]").select_option(label=FINISHED[lang])
+
+    expect(page).to_have_url(re.compile(r"/audit/\?action=bulk\.phone_numbers\.finish$"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(FINISHED[lang])
+    browse.shot()
+
+
+def test_pick_an_action_without_javascript(browse_without_js, supervisor):
+    _remove_numbers(supervisor, NUMBER)
+    browse_without_js.login(supervisor)
+    browse_without_js.goto("/audit/")
+    page = browse_without_js.page
+
+    page.locator("select[name=action]").select_option(label=FINISHED["en"])
+    page.get_by_role("button", name="Show entries").click()
+
+    expect(page).to_have_url(re.compile(r"action=bulk\.phone_numbers\.finish"))
+    expect(page.locator("table.audit-entries tbody tr")).to_have_count(1)
+    # A code no one can pick is refused next to the field.
+    browse_without_js.goto("/audit/?action=record.explode")
+    expect(page.locator("#id_action_error")).to_have_text("Pick an action from the list.")
+
+
+BEFORE_TEXT = {"en": {"date": "Jan. 2, 2099, 8:30 a.m."}, "pl": {"date": "2 stycznia 2099 08:30"}}
+
+
+def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
+    entry = audit_entry_create(
+        actor=supervisor,
+        action="record.update",
+        outcome=AuditEntry.Outcome.SUCCESS,
+        campaign_id="00001",
+        target="1234567890",
+        request={"status_id": "7", "agent_login": "j.doe", "next_call_date": "2099-05-24 12:24"},
+        before={
+            "source": "snapshot",
+            "as_of": "2026-11-30T10:00:00+00:00",
+            "values": {
+                "status_id": "3",
+                "status_name": "Contact needed",
+                "system_status": "CALL",
+                "agent_login": "a.nowak",
+                "agent_name": "Anna Nowak",
+                "next_call_date": "2099-01-02 08:30:00",
+            },
+            "sent_status_name": "Later",
+        },
+    )
+    browse.login(supervisor)
+    browse.goto(f"/audit/{entry.pk}/")
+    page = browse.page
+    rows = page.locator("table.audit-change-table tbody tr")
+
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Contact needed (status 3)")
+    expect(rows.nth(0)).to_contain_text("Later (status 7)")
+    expect(rows.nth(1)).to_contain_text("Anna Nowak (a.nowak)")
+    expect(rows.nth(2)).to_contain_text(BEFORE_TEXT[lang]["date"])
+    # No JSON until it is asked for.
+    expect(page.locator("details.audit-raw pre").first).not_to_be_visible()
+    for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(name)

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from thuladmin.bulk.models import BulkJob
+from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 from thuladmin.sandbox.models import Record
 
@@ -254,3 +255,61 @@ def test_retry_the_numbers_in_a_call_later(browse, supervisor, worker, lang):
     )
     follow_up.refresh_from_db()
     assert set(follow_up.items.values_list("outcome", flat=True)) == {"CANCELLED"}
+
+
+SEARCH_TEXT = {
+    "en": {"found": "1 item matches", "removed": "removed", "every": "Show every item"},
+    "pl": {"found": "1 pozycja pasuje", "removed": "usunięto", "every": "Pokaż wszystkie pozycje"},
+}
+
+
+def _ran(user, lines: list[str]) -> BulkJob:
+    job = _draft(user, lines)
+    assert bulk_job_start(job=job, user=user)
+    JobRunner(job.pk).run()
+    return job
+
+
+def test_find_a_number_on_the_job_page(browse, supervisor, lang):
+    page, text = browse.page, SEARCH_TEXT[lang]
+    numbers = _campaign_numbers()[:30]
+    job = _ran(supervisor, numbers)
+    wanted = numbers[7]
+    browse.login(supervisor)
+    browse.goto(f"/jobs/{job.pk}/")
+    rows = page.locator("#job-results table.items tbody tr")
+    expect(rows).to_have_count(30)
+    page.evaluate("window.stillTheSamePage = true")
+
+    search = page.locator("input[name=q]")
+    search.fill(f"+48 {wanted[:3]} {wanted[3:6]} {wanted[6:]}")
+    search.press("Enter")
+
+    expect(page).to_have_url(re.compile(rf"/jobs/{job.pk}/\?q=%2B48"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(wanted)
+    expect(rows.first).to_contain_text(text["removed"])
+    expect(page.locator(".job-search-found")).to_contain_text(text["found"])
+    assert page.evaluate("window.stillTheSamePage") is True, "htmx swaps the results in place"
+    _both_sizes(browse, "search")
+
+    page.set_viewport_size(LAPTOP)
+    page.get_by_role("link", name=text["every"]).click()
+    expect(rows).to_have_count(30)
+    expect(page).to_have_url(browse.url(f"/jobs/{job.pk}/"))
+
+
+def test_find_a_number_on_the_job_page_without_javascript(browse_without_js, supervisor):
+    tab = browse_without_js
+    page = tab.page
+    numbers = _campaign_numbers()[:10]
+    job = _ran(supervisor, numbers)
+    tab.login(supervisor)
+    tab.goto(f"/jobs/{job.pk}/")
+
+    page.locator("input[name=q]").fill(numbers[3])
+    page.get_by_role("button", name="Find").click()
+
+    expect(page).to_have_url(re.compile(rf"/jobs/{job.pk}/\?q={numbers[3]}$"))
+    expect(page.locator("#job-results table.items tbody tr")).to_have_count(1)
+    tab.shot()

@@ -540,7 +540,7 @@ def test_cancel_marks_what_was_not_sent(supervisor_client, supervisor):
     assert set(job.items.values_list("outcome", flat=True)) == {Outcome.CANCELLED}
     html = _html(supervisor_client.get(f"/jobs/{job.pk}/"))
     assert "Cancelled: 30 items not sent yet will not be sent." in html
-    assert "hx-trigger" not in html
+    assert 'hx-trigger="every' not in html
     assert f'action="/jobs/{job.pk}/cancel/"' not in html
 
 
@@ -581,7 +581,7 @@ def test_finished_job_lists_each_outcome_with_filters_and_pages(supervisor_clien
 
     html = _html(supervisor_client.get(f"/jobs/{job.pk}/"))
 
-    assert "hx-trigger" not in html
+    assert 'hx-trigger="every' not in html  # over: the results stop refreshing
     assert '<progress value="150" max="150"' in html
     assert "100%" in html
     filters = re.findall(
@@ -829,3 +829,83 @@ def test_customer_jobs_are_not_listed_to_supervisors(supervisor_client, supervis
 
     assert f'href="/jobs/{customers_job.pk}/"' not in html
     assert BulkItem.objects.filter(job=customers_job).exists()
+
+
+# --- finding an item on the job page ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_page_finds_an_item_typed_any_way(supervisor_client, supervisor):
+    numbers = _numbers(150)
+    job = _run(_started(supervisor, "\n".join(numbers)), FakeThulium(existing=numbers[:100]))
+    wanted = BulkItem.objects.get(job=job, value=numbers[120])
+
+    for typed in (numbers[120], "+48 600 000 120", "0048-600-000-120"):
+        html = _html(supervisor_client.get(f"/jobs/{job.pk}/", {"q": typed}))
+        rows = re.findall(r'<tr id="item-(\d+)"', html)
+        assert rows == [str(wanted.pk)], typed
+        assert "1 item matches" in html
+        assert "did not exist" in html
+    # The search box keeps what was typed; the form is a real GET form.
+    assert 'name="q" id="job-search-q" value="0048-600-000-120"' in html
+    assert f'<form method="get" action="/jobs/{job.pk}/" class="job-search"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_that_finds_nothing_says_so(supervisor_client, supervisor):
+    job = _run(_started(supervisor, "\n".join(_numbers(3))), FakeThulium(existing=[]))
+
+    html = _html(supervisor_client.get(f"/jobs/{job.pk}/", {"q": "700 000 001"}))
+
+    assert "0 items match" in html
+    assert "No item of this job was sent as that." in html
+    assert re.findall(r'<tr id="item-', html) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_with_htmx_returns_only_the_results_region(supervisor_client, supervisor):
+    numbers = _numbers(5)
+    job = _run(_started(supervisor, "\n".join(numbers)), FakeThulium(existing=numbers))
+
+    response = supervisor_client.get(
+        f"/jobs/{job.pk}/",
+        {"q": numbers[2]},
+        headers={"HX-Request": "true", "HX-Target": "job-results"},
+    )
+
+    html = _html(response)
+    assert html.lstrip().startswith('<section id="job-results"')
+    assert html.rstrip().endswith("</section>")
+    assert "<h1" not in html
+    assert 'class="job-search"' not in html  # the form stays where it is
+    assert len(re.findall(r'<tr id="item-', html)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paging_keeps_the_search(supervisor_client, supervisor, monkeypatch):
+    from thuladmin.bulk import views as bulk_views
+
+    monkeypatch.setattr(bulk_views, "RESULTS_PER_PAGE", 1)
+    monkeypatch.setattr(PHONE_NUMBERS, "search_values", lambda text: _numbers(3))
+    job = _run(_started(supervisor, "\n".join(_numbers(5))), FakeThulium(existing=[]))
+
+    html = _html(supervisor_client.get(f"/jobs/{job.pk}/", {"q": "three of them"}))
+
+    assert "3 items match" in html
+    assert f'href="/jobs/{job.pk}/?q=three+of+them&amp;page=2"' in html
+    page2 = _html(supervisor_client.get(f"/jobs/{job.pk}/", {"q": "three of them", "page": "2"}))
+    assert "2\u20132 of 3" in page2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_costs_no_more_queries_than_a_page(
+    supervisor_client, supervisor, django_assert_num_queries
+):
+    numbers = _numbers(500, start=1000)
+    job = _run(_started(supervisor, "\n".join(numbers)), FakeThulium(numbers[:400]))
+    supervisor_client.get("/jobs/")  # warm the session
+
+    # session, user, groups, job, chunk tallies, the matching items, their chunks
+    with django_assert_num_queries(7):
+        response = supervisor_client.get(f"/jobs/{job.pk}/", {"q": f"+48 {numbers[450]}"})
+    assert len(re.findall(r'<tr id="item-', _html(response))) == 1

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from responses import matchers
 
+from campaigns.models import CampaignSnapshot, SnapshotRecord
 from campaigns.views import SENT_SESSION_KEY
 from tests.campaigns.conftest import THULIUM_PASSWORD, THULIUM_URL
 from thuladmin.audit.models import AuditEntry
@@ -859,6 +860,151 @@ def test_failure_is_audited_with_the_body_and_thuliums_message(supervisor_client
     assert entry.api_message == "Agent not found."
     assert entry.response["request_id"] == "53678450401cf"
     assert THULIUM_PASSWORD not in json.dumps(entry.request)
+
+
+def _snapshot_with_the_record(**values) -> SnapshotRecord:
+    snapshot = CampaignSnapshot.objects.create(
+        campaign_id=CAMPAIGN,
+        state=CampaignSnapshot.State.READY,
+        is_current=True,
+        finished_at=timezone.now(),
+    )
+    fields = {
+        "record_id": "77",
+        "identifier": IDENTIFIER,
+        "phone_number": "600100200",
+        "phone_normalised": "600100200",
+        "status_id": "3",
+        "status_name": "Contact needed",
+        "system_status": "CALL",
+        "agent_login": "a.nowak",
+        "agent_name": "Anna Nowak",
+        "next_call_date": "2099-01-02 08:30:00",
+        **values,
+    }
+    return SnapshotRecord.objects.create(snapshot=snapshot, **fields)
+
+
+def test_an_edit_keeps_the_values_before_it_from_the_snapshot(supervisor_client, lookups):
+    _snapshot_with_the_record()
+    body = {"status_id": "5", "agent_login": "j.doe", "next_call_date": FUTURE_SENT}
+    expect_put(lookups, body)
+
+    post(supervisor_client, form_data(status_id="5", agent_login="j.doe", next_call_date=FUTURE))
+
+    entry = AuditEntry.objects.get()
+    assert entry.request == body  # what Thulium received, unchanged
+    assert entry.before["source"] == "snapshot"
+    assert entry.before["values"] == {
+        "status_id": "3",
+        "status_name": "Contact needed",
+        "system_status": "CALL",
+        "agent_login": "a.nowak",
+        "agent_name": "Anna Nowak",
+        "next_call_date": "2099-01-02 08:30:00",
+    }
+    assert entry.before["sent_status_name"] == "Mine"
+    # The snapshot now holds what was sent; the entry still says what was there before.
+    assert SnapshotRecord.objects.get().status_id == "5"
+
+
+def test_the_values_before_are_read_before_sending(supervisor_client, lookups, monkeypatch):
+    """Even when the send fails, the entry says what the record held."""
+    _snapshot_with_the_record()
+    lookups.put(PUT_URL, status=400, json={"errors": [{"message": "Agent not found."}]})
+
+    post(supervisor_client, form_data(agent_login="nobody"))
+
+    entry = AuditEntry.objects.get()
+    assert entry.outcome == AuditEntry.Outcome.FAILURE
+    assert entry.before["values"]["agent_login"] == "a.nowak"
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        ("none", "no_snapshot"),
+        ("other", "not_in_snapshot"),
+        ("removed", "removed"),
+    ],
+)
+def test_without_the_record_in_a_snapshot_the_entry_says_why(
+    supervisor_client, lookups, setup, reason
+):
+    if setup == "other":
+        _snapshot_with_the_record(identifier="someone-else")
+    elif setup == "removed":
+        _snapshot_with_the_record(deleted=True)
+    expect_put(lookups, {"status_id": "3"})
+
+    post(supervisor_client, form_data(status_id="3"))
+
+    assert AuditEntry.objects.get().before == {
+        "source": "none",
+        "reason": reason,
+        "sent_status_name": "Contact needed",
+    }
+
+
+def test_the_entry_page_shows_before_and_sent_in_words(
+    supervisor_client, lookups, django_assert_num_queries
+):
+    _snapshot_with_the_record()
+    body = {"status_id": "7", "agent_login": "j.doe", "next_call_date": "2099-05-24 12:24"}
+    expect_put(lookups, body)
+    post(
+        supervisor_client,
+        form_data(status_id="7", agent_login="j.doe", next_call_date="2099-05-24T12:24"),
+    )
+    entry = AuditEntry.objects.get()
+
+    with django_assert_num_queries(4):  # session, user, groups, the entry
+        response = supervisor_client.get(reverse("audit:detail", args=[entry.pk]))
+
+    html = response.content.decode()
+    table = html.split('<table class="striped compact audit-change-table">', 1)[1]
+    table = html_lib.unescape(table.split("</table>", 1)[0])
+    cells = [
+        re.sub(r"\s+", " ", cell).strip()
+        for cell in re.findall(r"<t[hd](?:\s[^>]*)?>(.*?)</t[hd]>", table, re.S)
+    ]
+    assert cells == [
+        "Field",
+        "Before",
+        "Sent",
+        "Status",
+        "Contact needed (status 3)",
+        "Later (status 7)",
+        "Agent",
+        "Anna Nowak (a.nowak)",
+        "j.doe",
+        "Next call",
+        "Jan. 2, 2099, 8:30 a.m.",
+        "May 24, 2099, 12:24 p.m.",
+    ]
+    # The raw data is there for auditors, folded away.
+    assert '<details class="audit-raw">' in html
+
+    supervisor_client.cookies["django_language"] = "pl"
+    polish = html_lib.unescape(
+        supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+    )
+    assert "Przed" in polish
+    assert "2 stycznia 2099 08:30" in polish
+    assert "Następne połączenie" in polish
+    assert "Next call" not in polish
+
+
+def test_the_entry_page_says_why_the_values_before_are_not_known(supervisor_client, lookups):
+    expect_put(lookups, {"status_id": "3"})
+    post(supervisor_client, form_data(status_id="3"))
+    entry = AuditEntry.objects.get()
+
+    html = html_lib.unescape(
+        supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+    )
+
+    assert "not known, because the campaign had no snapshot when the record was changed" in html
 
 
 def test_plain_success_leaves_nothing_in_the_session_after_it_is_shown(supervisor_client, lookups):

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from thuladmin.audit.models import AuditEntry
+from thuladmin.audit.registry import known_actions
 from thuladmin.thulium.validators import campaign_id_validator
 
 # The query-string parameters that select entries (the page cursor `before` is not one of them).
@@ -61,6 +61,12 @@ class Cursor:
         return f"{utc.isoformat(timespec='microseconds').replace('+00:00', 'Z')},{self.entry_id}"
 
 
+def _action_choices() -> list[tuple[str, str]]:
+    """The action filter's options: "any action", then every registered action by its label in
+    the active language (`thuladmin.audit.registry`)."""
+    return [("", str(_("Any action"))), *known_actions()]
+
+
 def _start_of_day(day: date) -> datetime:
     """Midnight at the start of `day` where the call centre is (settings.TIME_ZONE)."""
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
@@ -91,20 +97,14 @@ class AuditFilterForm(forms.Form):
             attrs={"list": "audit-usernames", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
-    action = forms.CharField(
+    # A pick-list of the actions the features registered, named in the reader's language (the
+    # choices are read again for every form, so a language switch renames them); the value sent
+    # is the action's code. Anything else is refused next to the field.
+    action = forms.ChoiceField(
         label=_("Action"),
         required=False,
-        max_length=64,
-        validators=[
-            RegexValidator(
-                r"\A[a-z0-9_.]+\Z",
-                message=_("Pick an action from the list, such as record.delete."),
-                code="invalid_action",
-            )
-        ],
-        widget=forms.TextInput(
-            attrs={"list": "audit-actions", "autocomplete": "off", "spellcheck": "false"}
-        ),
+        choices=_action_choices,
+        error_messages={"invalid_choice": _("Pick an action from the list.")},
     )
     campaign = forms.CharField(
         label=_("Campaign"),
@@ -137,9 +137,6 @@ class AuditFilterForm(forms.Form):
 
     def clean_user(self) -> str:
         return self.cleaned_data["user"].strip()
-
-    def clean_action(self) -> str:
-        return self.cleaned_data["action"].strip()
 
     def _clean_date(self, name: str) -> date | None:
         day = self.cleaned_data[name]

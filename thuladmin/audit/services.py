@@ -34,6 +34,7 @@ def audit_entry_create(
     target: str = "",
     request: Mapping[str, Any] | None = None,
     response: Mapping[str, Any] | None = None,
+    before: Mapping[str, Any] | None = None,
     http_status: int | None = None,
     api_message: str = "",
     duration_ms: int | None = None,
@@ -55,6 +56,7 @@ def audit_entry_create(
         target=target[:255],
         request=without_secrets(request or {}),
         response=without_secrets(response or {}),
+        before=without_secrets(before or {}),
         http_status=http_status,
         api_message=api_message,
         duration_ms=duration_ms,
@@ -70,6 +72,7 @@ def audit_entry_for_error(
     campaign_id: str = "",
     target: str = "",
     request: Mapping[str, Any] | None = None,
+    before: Mapping[str, Any] | None = None,
     duration_ms: int | None = None,
 ) -> AuditEntry:
     """Record an attempt that failed with a Thulium error (or was refused before sending)."""
@@ -81,6 +84,7 @@ def audit_entry_for_error(
         campaign_id=campaign_id,
         target=target,
         request=request,
+        before=before,
         response={"error": type(error).__name__, "request_id": error.request_id},
         http_status=error.status,
         api_message=error.message,

@@ -21,7 +21,7 @@ from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.audit.forms import AuditFilterForm, Cursor
 from thuladmin.audit.models import AuditEntry, AuditEntryQuerySet
-from thuladmin.audit.registry import entry_link, known_actions
+from thuladmin.audit.registry import change_table, entry_link, item_links, known_actions
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
 from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
@@ -68,6 +68,12 @@ def index(request: HttpRequest) -> TemplateResponse:
         if len(entries) > PAGE_SIZE:
             entries = entries[:PAGE_SIZE]
             older_url = _index_url(form.query_string(before=str(Cursor.after_entry(entries[-1]))))
+        if form.cleaned_data["q"]:
+            # The searched item's own row in each job on the page, and how it ended there:
+            # one query for the page, and only when a job is on it.
+            links = item_links(request.user, entries, form.cleaned_data["q"])
+            for entry in entries:
+                entry.item_link = links.get(entry.pk)
 
     response = page_or_partial(
         request,
@@ -81,7 +87,6 @@ def index(request: HttpRequest) -> TemplateResponse:
             "older_url": older_url,
             "newest_url": _index_url(form.query_string()) if request.GET.get("before") else "",
             "export_url": _url("audit:export", form.query_string()),
-            "known_actions": known_actions(),
             # Lazy: evaluated only when the whole page renders, not for an htmx partial.
             "suggested_usernames": get_user_model()
             .objects.order_by("username")
@@ -118,7 +123,12 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
         "audit/detail.html",
         {
             "entry": entry,
+            # The change field by field in words (before | sent), when its feature can say so.
+            "changes": change_table(entry),
+            # The action filter offers the registered actions only (an old code is refused).
+            "action_is_listed": entry.action in dict(known_actions()),
             "request_json": _pretty_json(entry.request),
+            "before_json": _pretty_json(entry.before),
             "response_json": _pretty_json(entry.response),
             "bulk_job_url": entry_link(request.user, entry),
             "campaign_entries_url": _index_url(f"campaign={entry.campaign_id}")
@@ -168,6 +178,7 @@ EXPORT_FIELDS = (
     "bulk_job_id",
     "request",
     "response",
+    "before",
 )
 
 
@@ -189,6 +200,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[list]:
         bulk_job_id,
         sent,
         answer,
+        before,
     ) in rows:
         yield [
             entry_id,
@@ -204,6 +216,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[list]:
             bulk_job_id,
             json.dumps(sent, sort_keys=True, ensure_ascii=False, default=str),
             json.dumps(answer, sort_keys=True, ensure_ascii=False, default=str),
+            json.dumps(before, sort_keys=True, ensure_ascii=False, default=str) if before else "",
         ]
 
 
@@ -221,6 +234,7 @@ EXPORT_HEADER = (
     _lazy("bulk job"),
     _lazy("what was sent"),
     _lazy("what came back"),
+    _lazy("values before the change"),
 )
 
 

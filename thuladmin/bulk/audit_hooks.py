@@ -1,9 +1,11 @@
 """What the audit log learns from the bulk engine (see `thuladmin.audit.registry`): each kind's
-actions, how a searched item is normalised and which jobs held it, and links to job pages."""
+actions, how a searched item is normalised and which jobs held it, links to job pages, and, for
+a searched item, links to its own row in each job with how it ended."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, Subquery
@@ -12,8 +14,8 @@ from django.utils.functional import Promise, lazy
 
 from thuladmin.audit import registry
 from thuladmin.audit.models import AuditEntry
-from thuladmin.bulk.kinds import JOB_EVENTS, BulkKind, action_name, registered_kinds
-from thuladmin.bulk.models import BulkItem
+from thuladmin.bulk.kinds import JOB_EVENTS, BulkKind, action_name, kind_for, registered_kinds
+from thuladmin.bulk.models import BulkItem, BulkJob
 from thuladmin.bulk.permissions import may_read_job
 
 # A searched value found in the items of more bulk jobs than this is looked up with a subquery
@@ -59,6 +61,50 @@ def job_link(user: AbstractBaseUser | AnonymousUser, entry: AuditEntry) -> str:
     return reverse("bulk:detail", kwargs={"job_id": job.pk})
 
 
+def item_rows(
+    user: AbstractBaseUser | AnonymousUser, entries: Sequence[AuditEntry], text: str
+) -> dict[int, registry.ItemLink]:
+    """For a search of one item: each entry about a bulk job that holds it, linked to the item's
+    row on the job's page (`/jobs/12/?q=600100200#item-345`, the job searched for it), with the
+    item's outcome in words. One query for the whole page, on the `bulk_item_value` index; jobs
+    the user may not read get no link."""
+    job_ids = {entry.bulk_job_id for entry in entries if entry.bulk_job_id}
+    values = search_values(text)
+    if not job_ids or not values:
+        return {}
+    rows: dict[int, tuple[int, str, str, str]] = {}
+    for item_id, job_id, kind_name, value, outcome in (
+        BulkItem.objects.filter(job_id__in=job_ids, value__in=values)
+        .exclude(value="")
+        .order_by("job_id", "position")
+        .values_list("pk", "job_id", "job__kind", "value", "outcome")
+    ):
+        rows.setdefault(job_id, (item_id, kind_name, value, outcome))
+    links: dict[int, registry.ItemLink] = {}
+    readable: dict[int, bool] = {}
+    for entry in entries:
+        row = rows.get(entry.bulk_job_id)
+        if row is None:
+            continue
+        item_id, kind_name, value, outcome = row
+        if entry.bulk_job_id not in readable:
+            readable[entry.bulk_job_id] = may_read_job(user, BulkJob(kind=kind_name))
+        if not readable[entry.bulk_job_id]:
+            continue
+        try:
+            kind = kind_for(kind_name)
+        except KeyError:  # a kind no longer installed
+            continue
+        url = reverse("bulk:detail", kwargs={"job_id": entry.bulk_job_id})
+        links[entry.pk] = registry.ItemLink(
+            url=f"{url}?{urlencode({'q': value})}#item-{item_id}",
+            value=value,
+            outcome=kind.outcome_label(outcome),
+            tone=kind.outcome_tone(outcome),
+        )
+    return links
+
+
 def register_with_the_audit_log() -> None:
     """Called once the kinds are registered (`BulkConfig.ready`)."""
     for kind in registered_kinds():
@@ -68,6 +114,7 @@ def register_with_the_audit_log() -> None:
         registry.ItemSearch(values=search_values, related=jobs_with_items)
     )
     registry.register_entry_link(job_link)
+    registry.register_item_links(item_rows)
 
 
 def _job_event_label(label: Promise, kind: BulkKind) -> Promise:

@@ -206,6 +206,12 @@ class BulkItemQuerySet(models.QuerySet):
         exist): the preview flags how many, before anything is deleted."""
         return self.filter(preview__found=False)
 
+    def matching(self, values: Iterable[str]) -> BulkItemQuerySet:
+        """The items sent as one of `values` (a searched phone number or id in the forms it may
+        have been stored in), in order. A lookup on the `bulk_item_value` index (which leaves
+        out empty values, as this says), whatever the job's size."""
+        return self.filter(value__in=list(values)).exclude(value="").order_by("position")
+
     def with_record_ids(self) -> BulkItemQuerySet:
         """Items in pasted order, ready for `record_ids`, for the results page and the export.
 

@@ -10,6 +10,7 @@ wording, the columns, the breadcrumbs) comes from the kind's template (`BulkKind
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -54,6 +55,10 @@ RESULTS_PER_PAGE = 100
 LOOKUP_PREVIEW_PER_PAGE = 50
 JOBS_PER_PAGE = 25
 EXPORT_BATCH = 2000
+# Longer than any phone number or customer id: a search for more is ignored.
+MAX_SEARCH_LENGTH = 100
+# Items a search lists at most (a phone number and a customer id match one item each).
+MAX_SEARCH_MATCHES = 1000
 # The id of the region an htmx request swaps, per state: the preview's list, or the results.
 PREVIEW_REGION = "preview-items"
 RESULTS_REGION = "job-results"
@@ -134,6 +139,24 @@ def _outcome_filters(
     return filters, listed
 
 
+@dataclass(frozen=True, slots=True)
+class ItemSearch:
+    """An item looked for on the job page: the text as typed (tidied) and the forms it may have
+    been stored in (`BulkKind.search_values`: "+48 600 100 200" is the item "600100200")."""
+
+    text: str
+    values: tuple[str, ...]
+
+
+def item_search(kind: BulkKind, typed: str) -> ItemSearch | None:
+    """What `?q=` looks for, or None when nothing (or something absurdly long) was typed."""
+    text = " ".join(typed.split())
+    if not text or len(text) > MAX_SEARCH_LENGTH:
+        return None
+    values = [text, *kind.search_values(text)]
+    return ItemSearch(text=text, values=tuple(dict.fromkeys(values)))
+
+
 def _with_outcome_labels(kind: BulkKind, items: list[BulkItem]) -> list[BulkItem]:
     for item in items:
         item.outcome_label = kind.outcome_label(item.outcome)
@@ -199,20 +222,34 @@ def _job_context(
     chosen = request.GET.get("outcome", "")
     if chosen not in {outcome.value for outcome in (Outcome.PENDING, *kind.outcomes)}:
         chosen = ""
+    search = item_search(kind, request.GET.get("q", ""))
+    if search:
+        # A search looks through every outcome: the filters lead back to the whole list.
+        chosen = ""
     filters, listed = _outcome_filters(job, kind, progress, chosen)
-    items = job.items.with_outcome(chosen).with_record_ids()
-    page = _page(items, request, per_page=RESULTS_PER_PAGE, count=listed)
+    if search:
+        for job_filter in filters:
+            job_filter["current"] = False
+        # The matches are few (an item is sent once per job): read in one query, paged here.
+        matches = list(job.items.matching(search.values).with_record_ids()[:MAX_SEARCH_MATCHES])
+        page = paginate(Paginator(matches, RESULTS_PER_PAGE), request)
+    else:
+        items = job.items.with_outcome(chosen).with_record_ids()
+        page = _page(items, request, per_page=RESULTS_PER_PAGE, count=listed)
     _with_outcome_labels(kind, page.object_list)
-    page_query = _query(outcome=chosen, page=page.number if page.number > 1 else "")
+    query = search.text if search else ""
+    page_query = _query(outcome=chosen, q=query, page=page.number if page.number > 1 else "")
     retry_count = sum(progress.counts.get(o, 0) for o in kind.retryable_outcomes)
     # What the retry button sends again, in words: "3 in a call, 20 uncertain".
     retry_what = kind.outcomes_in_words(progress.counts, kind.retryable_outcomes)
     retry_later_what = kind.outcomes_in_words(progress.counts, kind.retry_later_outcomes)
     context.update(
         page=page,
-        page_url=detail_url + _query(outcome=chosen) + ("&" if chosen else "?"),
+        page_url=detail_url + _query(outcome=chosen, q=query) + ("&" if chosen or query else "?"),
         filters=filters,
         outcome=chosen,
+        search=search,
+        q=request.GET.get("q", "").strip(),
         # The URL the results region refreshes itself from: this page, this filter.
         refresh_url=detail_url + page_query,
         page_query=page_query,
@@ -352,7 +389,11 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     messages.add_message(request, level, notice)
     return redirect(
         reverse("bulk:detail", args=[job.pk])
-        + _query(outcome=request.GET.get("outcome", ""), page=request.GET.get("page", ""))
+        + _query(
+            outcome=request.GET.get("outcome", ""),
+            q=request.GET.get("q", ""),
+            page=request.GET.get("page", ""),
+        )
     )
 
 
