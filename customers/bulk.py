@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk.details import HTTP_STATUS, Detail
 from thuladmin.bulk.forms import BulkItemsForm, grouped, items_form_context
 from thuladmin.bulk.kinds import (
     Confirmation,
@@ -57,23 +58,31 @@ def normalise_customer_id(token: str) -> str:
     return str(int(text))
 
 
+# The kind's detail codes (see thuladmin.bulk.details), registered with the kind.
+NOT_FOUND_ON_RETRY = "customers.not_found_on_retry"
+DETAIL_CODES = {
+    NOT_FOUND_ON_RETRY: gettext_lazy(
+        "Not found on a retry after an attempt that got no clear answer: it may have "
+        "been deleted by that attempt."
+    ),
+}
+
+
 def customer_result(outcome: CustomerDeletionOutcome, *, uncertain: bool) -> ItemResult:
+    """One customer's outcome from Thulium's per-customer answer; Thulium's message for it is
+    kept as it came, beside our words."""
     if outcome.deleted:
         return ItemResult(outcome=CustomerOutcome.DELETED)
     if outcome.http_status == 404:
         if uncertain:
-            return ItemResult(
-                outcome=Outcome.UNCERTAIN,
-                detail=_(
-                    "Not found on a retry after an attempt that got no clear answer: it may have "
-                    "been deleted by that attempt."
-                ),
-            )
-        return ItemResult(outcome=CustomerOutcome.NOT_FOUND, detail=outcome.message or "")
+            return ItemResult(outcome=Outcome.UNCERTAIN, detail=Detail(NOT_FOUND_ON_RETRY))
+        return ItemResult(
+            outcome=CustomerOutcome.NOT_FOUND,
+            detail=Detail(thulium_message=outcome.message or ""),
+        )
     return ItemResult(
         outcome=Outcome.ERROR,
-        detail=outcome.message
-        or _("Thulium answered HTTP %(status)s.") % {"status": outcome.http_status or "?"},
+        detail=Detail(HTTP_STATUS, {"status": outcome.http_status or "?"}, outcome.message or ""),
     )
 
 
@@ -98,6 +107,7 @@ class CustomersKind(UrlBatchedKind):
         Outcome.INVALID,
     )
     looks_up_items = True
+    detail_codes = DETAIL_CODES
 
     def may_run(self, user) -> bool:
         return roles.can_delete_customers(user)

@@ -426,7 +426,11 @@ def _export_rows(kind: BulkKind, items: QuerySet) -> Any:
             kind.outcome_label(item.outcome),
             item.removed_count,
             " ".join(str(record_id) for record_id in item.record_ids),
-            item.detail,
+            item.detail_code,
+            # Worded now, in the language of whoever downloads the file.
+            item.detail_text,
+            # Thulium's own words, as they came.
+            item.thulium_message,
         ]
 
 
@@ -445,7 +449,9 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
         _("outcome"),
         _("removed count"),
         _("record ids"),
+        _("detail code"),
         _("detail"),
+        _("Thulium's message"),
     ]
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
     return csv_response(
