@@ -271,7 +271,7 @@ def test_results_page_export_and_retry(supervisor_client, supervisor):
     export = supervisor_client.get(reverse("bulk:export", args=[job.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert rows[1][4:6] == ["UPDATED", "updated"]
-    assert rows[1][8] == "00001, 00002"
+    assert rows[1][8:] == ["do_not_call.updated_in", "in 00001, 00002", ""]
     assert rows[2][4:6] == ["ERROR", "error"]
 
     response = supervisor_client.post(reverse("bulk:retry", args=[job.pk]))
