@@ -34,6 +34,7 @@ from thuladmin.bulk.kinds import (
 from thuladmin.bulk.models import BulkJob, Outcome
 from thuladmin.bulk.parsing import InvalidItem, ParseResult, parse_items
 from thuladmin.bulk.services import bulk_job_draft_create
+from thuladmin.coded import CodedText
 from thuladmin.thulium.client import ThuliumClient, query_item
 from thuladmin.thulium.types import CustomerDeletionOutcome
 
@@ -47,25 +48,35 @@ class CustomerOutcome(models.TextChoices):
     NOT_FOUND = "NOT_FOUND", gettext_lazy("not found")
 
 
-def normalise_customer_id(token: str) -> str:
-    text = token.strip().lstrip("#")
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidItem(_("not a whole number"))
-    if len(text) > MAX_CUSTOMER_ID_DIGITS:
-        raise InvalidItem(_("too long"))
-    if int(text) == 0:
-        raise InvalidItem(_("must be greater than zero"))
-    return str(int(text))
-
-
 # The kind's detail codes (see thuladmin.bulk.details), registered with the kind.
 NOT_FOUND_ON_RETRY = "customers.not_found_on_retry"
+NOT_A_WHOLE_NUMBER = "customers.not_a_whole_number"
+ID_TOO_LONG = "customers.too_long"
+NOT_ABOVE_ZERO = "customers.not_above_zero"
 DETAIL_CODES = {
+    NOT_A_WHOLE_NUMBER: gettext_lazy("not a whole number"),
+    ID_TOO_LONG: gettext_lazy("too long"),
+    NOT_ABOVE_ZERO: gettext_lazy("must be greater than zero"),
     NOT_FOUND_ON_RETRY: gettext_lazy(
         "Not found on a retry after an attempt that got no clear answer: it may have "
         "been deleted by that attempt."
     ),
 }
+
+
+def _reason(code: str) -> CodedText:
+    return CodedText(code, DETAIL_CODES[code])
+
+
+def normalise_customer_id(token: str) -> str:
+    text = token.strip().lstrip("#")
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidItem(_reason(NOT_A_WHOLE_NUMBER))
+    if len(text) > MAX_CUSTOMER_ID_DIGITS:
+        raise InvalidItem(_reason(ID_TOO_LONG))
+    if int(text) == 0:
+        raise InvalidItem(_reason(NOT_ABOVE_ZERO))
+    return str(int(text))
 
 
 def customer_result(outcome: CustomerDeletionOutcome, *, uncertain: bool) -> ItemResult:

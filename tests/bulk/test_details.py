@@ -305,3 +305,25 @@ def test_the_migration_keeps_old_rows_shown_as_they_were_written(supervisor_clie
     assert item.detail_text == "Limit of 100 requests per hour reached."
     html = _html(supervisor_client.get(f"/jobs/{job.pk}/"))
     assert "Limit of 100 requests per hour reached." in html
+
+
+@pytest.mark.django_db
+def test_reasons_for_refused_and_doubtful_tokens_are_read_in_the_readers_language(
+    supervisor_client, supervisor
+):
+    from .test_views import _draft
+
+    with translation.override("en"):
+        job = _draft(supervisor, "600100200\nabc\n60010020")
+    refused = job.items.get(raw="abc")
+    assert (refused.detail_code, refused.detail) == (
+        "phones.letters_or_symbols",
+        "contains letters or symbols",
+    )
+
+    _read_in(supervisor_client, "pl")
+    html = _html(supervisor_client.get(f"/jobs/{job.pk}/"))
+
+    assert "zawiera litery lub symbole" in html
+    assert "8 cyfr: za mało na numer w kraju" in html
+    assert "contains letters or symbols" not in html

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from thuladmin.bulk.parsing import TOO_LONG, TOO_LONG_REASON
 from thuladmin.thulium import errors
 from thuladmin.thulium.messages import ERROR_DETAILS, thulium_error_detail
 
@@ -144,6 +145,7 @@ UNDOCUMENTED_STATUS = register_detail(
     "bulk.undocumented_status",
     _("Thulium answered with an undocumented status: %(statuses)s"),
 )
+register_detail(TOO_LONG, TOO_LONG_REASON)
 HTTP_STATUS = register_detail("bulk.http_status", _("Thulium answered HTTP %(status)s."))
 for _code, _sentence in ERROR_DETAILS.items():
     register_detail(_code, _sentence)

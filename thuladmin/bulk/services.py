@@ -25,6 +25,7 @@ from thuladmin.bulk.kinds import action_name, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import ParsedItem, ParseResult
 from thuladmin.bulk.tasks import bulk_job_run
+from thuladmin.coded import code_and_params
 from thuladmin.thulium import errors, get_client
 
 INSERT_BATCH_SIZE = 2000
@@ -166,11 +167,29 @@ def _item_rows(
 ) -> Iterator[tuple]:
     """Rows for ITEM_COLUMNS: the items to send in pasted order, chunk by chunk, then the
     suspicious ones (held back, no chunk), then the refused tokens."""
+    params_field = BulkItem._meta.get_field("detail_params")
+
+    def params(reason: str) -> tuple[str, Any]:
+        # A reason with a code is worded again in each reader's language (details.py).
+        code, values = code_and_params(reason)
+        return code, params_field.get_db_prep_save(values, connection)
+
+    no_params = params("")
     position = 0
     for number, size in enumerate(sizes):
         chunk_id = chunk_ids[number]
         for item in parsed.items[position : position + size]:
-            yield (job.pk, chunk_id, position, item.line, item.raw, item.value, Outcome.PENDING, "")
+            yield (
+                job.pk,
+                chunk_id,
+                position,
+                item.line,
+                item.raw,
+                item.value,
+                Outcome.PENDING,
+                "",
+                *no_params,
+            )
             position += 1
     for doubtful in parsed.suspicious:
         yield (
@@ -182,6 +201,7 @@ def _item_rows(
             doubtful.value,
             Outcome.SUSPICIOUS,
             doubtful.reason,
+            *params(doubtful.reason),
         )
         position += 1
     for rejected in parsed.invalid:
@@ -194,13 +214,25 @@ def _item_rows(
             "",
             Outcome.INVALID,
             rejected.reason,
+            *params(rejected.reason),
         )
         position += 1
 
 
 # The columns `_bulk_items_insert` writes; the others keep their defaults.
-ITEM_COLUMNS = ("job", "chunk", "position", "line", "raw", "value", "outcome", "detail")
-DEFAULTED_COLUMNS = ("preview", "detail_code", "detail_params", "thulium_message")
+ITEM_COLUMNS = (
+    "job",
+    "chunk",
+    "position",
+    "line",
+    "raw",
+    "value",
+    "outcome",
+    "detail",
+    "detail_code",
+    "detail_params",
+)
+DEFAULTED_COLUMNS = ("preview", "thulium_message")
 
 
 def _bulk_items_insert(*, job: BulkJob, rows: Iterable[tuple]) -> None:

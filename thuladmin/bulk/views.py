@@ -184,7 +184,7 @@ def _job_context(
             ),
             # In the shape the paste pages show refused tokens in (bulk/includes/refused.html).
             refused=[
-                RejectedItem(raw=item.raw, line=item.line, reason=item.detail)
+                RejectedItem(raw=item.raw, line=item.line, reason=item.detail_text)
                 for item in job.items.invalid()[:INVALID_SHOWN]
             ]
             if job.invalid_count
