@@ -56,7 +56,9 @@ class Detail:
 
     def key(self) -> tuple[str, str, str]:
         """A hashable form, to group items with the same detail into one UPDATE."""
-        return (self.code, json.dumps(dict(self.params), sort_keys=True), self.thulium_message)
+        # Nearly every item of a large job has no parameters: no JSON to write for those.
+        params = json.dumps(dict(self.params), sort_keys=True) if self.params else ""
+        return (self.code, params, self.thulium_message)
 
     def text(self) -> str:
         return detail_text(self.code, self.params)
