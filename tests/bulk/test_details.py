@@ -25,6 +25,14 @@ from thuladmin.thulium import errors
 from .test_views import FakeThulium, _fast_engine, _html, _numbers, _run, _started  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """The test client's requests leave their language active in this thread: not for the
+    tests after these."""
+    yield
+    translation.deactivate()
+
+
 def _read_in(client, language: str) -> None:
     client.cookies["django_language"] = language
 

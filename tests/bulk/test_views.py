@@ -725,7 +725,7 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
         "invalid, not sent",
         "",
         "",
-        "",
+        "phones.letters_or_symbols",
         "contains letters or symbols",
         "",
     ]
@@ -750,7 +750,7 @@ def test_csv_export_of_a_draft_lists_what_would_be_sent(supervisor_client, super
             "invalid, not sent",
             "",
             "",
-            "",
+            "phones.letters_or_symbols",
             "contains letters or symbols",
             "",
         ],
