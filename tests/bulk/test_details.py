@@ -154,6 +154,9 @@ def test_details_written_in_english_are_read_in_polish(supervisor_client, superv
 
     assert "1 rekord w trakcie rozmowy, nieusunięty." in html
     assert "record in a call" not in html
+    # A detail with nothing to say leaves its cell empty (hidden on a phone).
+    removed = _html(supervisor_client.get(f"/jobs/{job.pk}/?outcome=REMOVED"))
+    assert 'class="detail"></td>' in removed
 
 
 @pytest.mark.django_db(transaction=True)
