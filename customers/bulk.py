@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk.details import HTTP_STATUS, Detail
 from thuladmin.bulk.forms import BulkItemsForm, grouped, items_form_context
 from thuladmin.bulk.kinds import (
     Confirmation,
@@ -33,6 +34,7 @@ from thuladmin.bulk.kinds import (
 from thuladmin.bulk.models import BulkJob, Outcome
 from thuladmin.bulk.parsing import InvalidItem, ParseResult, parse_items
 from thuladmin.bulk.services import bulk_job_draft_create
+from thuladmin.coded import CodedText
 from thuladmin.thulium.client import ThuliumClient, query_item
 from thuladmin.thulium.types import CustomerDeletionOutcome
 
@@ -46,34 +48,52 @@ class CustomerOutcome(models.TextChoices):
     NOT_FOUND = "NOT_FOUND", gettext_lazy("not found")
 
 
+# The kind's detail codes (see thuladmin.bulk.details), registered with the kind.
+NOT_FOUND_ON_RETRY = "customers.not_found_on_retry"
+NOT_A_WHOLE_NUMBER = "customers.not_a_whole_number"
+ID_TOO_LONG = "customers.too_long"
+NOT_ABOVE_ZERO = "customers.not_above_zero"
+DETAIL_CODES = {
+    NOT_A_WHOLE_NUMBER: gettext_lazy("not a whole number"),
+    ID_TOO_LONG: gettext_lazy("too long"),
+    NOT_ABOVE_ZERO: gettext_lazy("must be greater than zero"),
+    NOT_FOUND_ON_RETRY: gettext_lazy(
+        "Not found on a retry after an attempt that got no clear answer: it may have "
+        "been deleted by that attempt."
+    ),
+}
+
+
+def _reason(code: str) -> CodedText:
+    return CodedText(code, DETAIL_CODES[code])
+
+
 def normalise_customer_id(token: str) -> str:
     text = token.strip().lstrip("#")
     if not (text.isascii() and text.isdigit()):
-        raise InvalidItem(_("not a whole number"))
+        raise InvalidItem(_reason(NOT_A_WHOLE_NUMBER))
     if len(text) > MAX_CUSTOMER_ID_DIGITS:
-        raise InvalidItem(_("too long"))
+        raise InvalidItem(_reason(ID_TOO_LONG))
     if int(text) == 0:
-        raise InvalidItem(_("must be greater than zero"))
+        raise InvalidItem(_reason(NOT_ABOVE_ZERO))
     return str(int(text))
 
 
 def customer_result(outcome: CustomerDeletionOutcome, *, uncertain: bool) -> ItemResult:
+    """One customer's outcome from Thulium's per-customer answer; Thulium's message for it is
+    kept as it came, beside our words."""
     if outcome.deleted:
         return ItemResult(outcome=CustomerOutcome.DELETED)
     if outcome.http_status == 404:
         if uncertain:
-            return ItemResult(
-                outcome=Outcome.UNCERTAIN,
-                detail=_(
-                    "Not found on a retry after an attempt that got no clear answer: it may have "
-                    "been deleted by that attempt."
-                ),
-            )
-        return ItemResult(outcome=CustomerOutcome.NOT_FOUND, detail=outcome.message or "")
+            return ItemResult(outcome=Outcome.UNCERTAIN, detail=Detail(NOT_FOUND_ON_RETRY))
+        return ItemResult(
+            outcome=CustomerOutcome.NOT_FOUND,
+            detail=Detail(thulium_message=outcome.message or ""),
+        )
     return ItemResult(
         outcome=Outcome.ERROR,
-        detail=outcome.message
-        or _("Thulium answered HTTP %(status)s.") % {"status": outcome.http_status or "?"},
+        detail=Detail(HTTP_STATUS, {"status": outcome.http_status or "?"}, outcome.message or ""),
     )
 
 
@@ -98,6 +118,7 @@ class CustomersKind(UrlBatchedKind):
         Outcome.INVALID,
     )
     looks_up_items = True
+    detail_codes = DETAIL_CODES
 
     def may_run(self, user) -> bool:
         return roles.can_delete_customers(user)

@@ -15,12 +15,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext_lazy
 from phonenumbers import geocoder
+
+from thuladmin.coded import CodedText
 
 # Removed from inside a number: spaces, dashes, dots, parentheses (and slashes, common in Poland).
 NUMBER_PUNCTUATION = re.compile(r"[\s\-.()/\u00a0\u202f]")
@@ -34,7 +36,33 @@ class NumberFormat:
 
 
 class InvalidPhoneNumber(ValueError):
-    """Raised with a message saying, in the supervisor's words, what is wrong with a number."""
+    """Raised with a message saying, in the supervisor's words, what is wrong with a number
+    (a `CodedText`, so a job's page can word it again in its reader's language)."""
+
+
+# Why a number is refused or doubtful, by code: the bulk kinds that take phone numbers register
+# these with the engine's detail codes. (The country is named in the language it was pasted in.)
+REASONS = {
+    "phones.not_a_number": gettext_lazy("not a phone number"),
+    "phones.letters_or_symbols": gettext_lazy("contains letters or symbols"),
+    "phones.too_short": gettext_lazy("too short"),
+    "phones.too_long": gettext_lazy("too long"),
+    "phones.not_dialable": gettext_lazy("not a number phones can dial"),
+    "phones.another_country": gettext_lazy("another country's number: %(country)s (+%(code)s)"),
+    "phones.short_for_region": gettext_lazy(
+        "%(count)s digits: too short for a number in %(country)s"
+    ),
+    "phones.long_for_region": gettext_lazy(
+        "%(count)s digits: too long for a number in %(country)s"
+    ),
+    "phones.no_such_prefix": gettext_lazy(
+        "%(count)s digits, but no number in %(country)s starts so"
+    ),
+}
+
+
+def _reason(reason: str, **params: Any) -> CodedText:
+    return CodedText(reason, REASONS[reason], params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,20 +145,20 @@ def parse_phone_number(
         return fast
     digits = cleaned[1:] if cleaned.startswith("+") else cleaned
     if not digits:
-        raise InvalidPhoneNumber(_("not a phone number"))
+        raise InvalidPhoneNumber(_reason("phones.not_a_number"))
     if not (digits.isascii() and digits.isdigit()):
-        raise InvalidPhoneNumber(_("contains letters or symbols"))
+        raise InvalidPhoneNumber(_reason("phones.letters_or_symbols"))
     if len(digits) < MIN_DIGITS:
-        raise InvalidPhoneNumber(_("too short"))
+        raise InvalidPhoneNumber(_reason("phones.too_short"))
     if len(digits) > MAX_DIGITS:
-        raise InvalidPhoneNumber(_("too long"))
+        raise InvalidPhoneNumber(_reason("phones.too_long"))
     international = "+" + digits if cleaned.startswith("+") else None
     if international is None and digits.startswith("00"):
         international = "+" + digits[2:]
     try:
         number = phonenumbers.parse(international or digits, None if international else region)
     except phonenumbers.NumberParseException:
-        return PhoneNumber(value=cleaned, suspicious=_("not a number phones can dial"))
+        return PhoneNumber(value=cleaned, suspicious=_reason("phones.not_dialable"))
     home = _region_country_code(region)
     national = phonenumbers.national_significant_number(number)
     as_typed = number_format == NumberFormat.AS_TYPED
@@ -138,8 +166,11 @@ def parse_phone_number(
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         return PhoneNumber(
             value=cleaned if as_typed else e164,
-            suspicious=_("another country's number: %(country)s (+%(code)s)")
-            % {"country": _country_name(number) or "?", "code": number.country_code},
+            suspicious=_reason(
+                "phones.another_country",
+                country=_country_name(number) or "?",
+                code=number.country_code,
+            ),
         )
     value = cleaned if as_typed else national
     if phonenumbers.is_valid_number_for_region(number, region):
@@ -150,14 +181,14 @@ def parse_phone_number(
         if (example := phonenumbers.example_number_for_type(region, kind)) is not None
     }
     if expected and len(national) < min(expected):
-        reason = _("%(count)s digits: too short for a number in %(country)s")
+        code = "phones.short_for_region"
     elif expected and len(national) > max(expected):
-        reason = _("%(count)s digits: too long for a number in %(country)s")
+        code = "phones.long_for_region"
     else:
-        reason = _("%(count)s digits, but no number in %(country)s starts so")
+        code = "phones.no_such_prefix"
     return PhoneNumber(
         value=value,
-        suspicious=reason % {"count": len(national), "country": _country_name(number) or region},
+        suspicious=_reason(code, count=len(national), country=_country_name(number) or region),
     )
 
 

@@ -35,6 +35,7 @@ from campaigns.bulk.phone_lists import (
 from campaigns.services import DictionaryStatus, dictionary_statuses_get
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk.details import Detail
 from thuladmin.bulk.forms import grouped, items_form_context
 from thuladmin.bulk.kinds import (
     Confirmation,
@@ -61,6 +62,11 @@ class DoNotCallOutcome(models.TextChoices):
     IN_NO_CAMPAIGN = "IN_NO_CAMPAIGN", gettext_lazy("in no campaign")
 
 
+# The kind's detail codes (see thuladmin.bulk.details), registered with the kind.
+UPDATED_IN = "do_not_call.updated_in"
+DETAIL_CODES = {UPDATED_IN: gettext_lazy("in %(campaigns)s")}
+
+
 class DoNotCallKind(OneByOneKind):
     name = "do_not_call"
     item_label = gettext_lazy("phone number")
@@ -84,6 +90,7 @@ class DoNotCallKind(OneByOneKind):
         ),
     }
     resend_is_safe = True
+    detail_codes = DETAIL_CODES
     # There is no campaign to be missing: a 404 concerns one number, not the whole job.
     fatal_errors = (errors.AuthenticationFailed,)
 
@@ -127,7 +134,8 @@ class DoNotCallKind(OneByOneKind):
         # The campaigns, not a sentence: the page words it in the reader's language.
         return {
             phone_number: ItemResult(
-                outcome=DoNotCallOutcome.UPDATED, detail=", ".join(result.campaign_ids)
+                outcome=DoNotCallOutcome.UPDATED,
+                detail=Detail(UPDATED_IN, {"campaigns": ", ".join(result.campaign_ids)}),
             )
         }
 

@@ -7,14 +7,21 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from thuladmin.bulk.details import register_detail
 from thuladmin.bulk.forms import BulkItemsForm
 from thuladmin.bulk.parsing import InvalidItem, ParseResult, SuspiciousValue, parse_items
 from thuladmin.phones import (
+    REASONS,
     InvalidPhoneNumber,
     NumberFormat,
     normalise_phone_number,
     parse_phone_number,
 )
+
+# Why a pasted number is refused or doubtful: worded again in each reader's language on the job
+# page, for both kinds that take phone numbers.
+for _code, _reason in REASONS.items():
+    register_detail(_code, _reason)
 
 
 def phone_item(token: str, *, number_format: str = NumberFormat.NATIONAL) -> str:
@@ -23,7 +30,7 @@ def phone_item(token: str, *, number_format: str = NumberFormat.NATIONAL) -> str
     try:
         number = parse_phone_number(token, number_format=number_format)
     except InvalidPhoneNumber as error:
-        raise InvalidItem(str(error)) from None
+        raise InvalidItem(*error.args) from None
     if number.suspicious:
         return SuspiciousValue(number.value, number.suspicious)
     return number.value

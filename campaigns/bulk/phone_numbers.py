@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from campaigns.bulk.phone_lists import (
@@ -31,6 +31,7 @@ from campaigns.forms import is_campaign_id
 from campaigns.snapshots import snapshot_numbers_removed
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk.details import UNDOCUMENTED_STATUS, Detail
 from thuladmin.bulk.forms import items_form_context
 from thuladmin.bulk.kinds import (
     Confirmation,
@@ -57,6 +58,29 @@ class PhoneNumberOutcome(models.TextChoices):
 
 
 logger = logging.getLogger(__name__)
+
+# The kind's detail codes (see thuladmin.bulk.details), registered with the kind.
+IN_CALL = "phone_numbers.in_call"
+IN_CALL_OTHERS_REMOVED = "phone_numbers.in_call_others_removed"
+NOT_FOUND_ON_RETRY = "phone_numbers.not_found_on_retry"
+_IN_CALL_SENTENCE = ngettext_lazy(
+    "%(count)d record in a call, not removed.",
+    "%(count)d records in a call, not removed.",
+    "count",
+)
+DETAIL_CODES = {
+    IN_CALL: _IN_CALL_SENTENCE,
+    IN_CALL_OTHERS_REMOVED: (
+        _IN_CALL_SENTENCE,
+        ngettext_lazy(
+            "%(removed)d other record removed.", "%(removed)d other records removed.", "removed"
+        ),
+    ),
+    NOT_FOUND_ON_RETRY: gettext_lazy(
+        "Not found on a retry after an attempt that got no clear answer: it may have "
+        "been removed by that attempt, or may never have existed."
+    ),
+}
 DOCUMENTED_STATUSES = frozenset(status.value for status in PhoneOutcomeStatus)
 
 
@@ -83,23 +107,16 @@ def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: boo
     if undocumented:
         return ItemResult(
             outcome=Outcome.ERROR,
-            detail=_("Thulium answered with an undocumented status: %(statuses)s")
-            % {"statuses": ", ".join(undocumented)},
+            detail=Detail(UNDOCUMENTED_STATUS, {"statuses": ", ".join(undocumented)}),
             record_ids=record_ids,
             removed_count=len(removed),
         )
     if in_call:
-        detail = ngettext(
-            "%(count)d record in a call, not removed.",
-            "%(count)d records in a call, not removed.",
-            len(in_call),
-        ) % {"count": len(in_call)}
-        if removed:
-            detail += " " + ngettext(
-                "%(count)d other record removed.",
-                "%(count)d other records removed.",
-                len(removed),
-            ) % {"count": len(removed)}
+        detail = (
+            Detail(IN_CALL_OTHERS_REMOVED, {"count": len(in_call), "removed": len(removed)})
+            if removed
+            else Detail(IN_CALL, {"count": len(in_call)})
+        )
         return ItemResult(
             outcome=PhoneNumberOutcome.CALL_IN_PROGRESS,
             detail=detail,
@@ -111,13 +128,7 @@ def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: boo
             outcome=PhoneNumberOutcome.REMOVED, record_ids=record_ids, removed_count=len(removed)
         )
     if uncertain:
-        return ItemResult(
-            outcome=Outcome.UNCERTAIN,
-            detail=_(
-                "Not found on a retry after an attempt that got no clear answer: it may have "
-                "been removed by that attempt, or may never have existed."
-            ),
-        )
+        return ItemResult(outcome=Outcome.UNCERTAIN, detail=Detail(NOT_FOUND_ON_RETRY))
     return ItemResult(outcome=PhoneNumberOutcome.NOT_EXIST, removed_count=0)
 
 
@@ -145,6 +156,7 @@ class PhoneNumbersKind(UrlBatchedKind):
     retryable_outcomes = (Outcome.ERROR, Outcome.UNCERTAIN, PhoneNumberOutcome.CALL_IN_PROGRESS)
     # A call ends within minutes: the number can be removed then.
     retry_later_outcomes = (PhoneNumberOutcome.CALL_IN_PROGRESS,)
+    detail_codes = DETAIL_CODES
     outcome_counts_words = {
         PhoneNumberOutcome.REMOVED: counted("%(count)s removed", "%(count)s removed"),
         PhoneNumberOutcome.NOT_EXIST: counted("%(count)s did not exist", "%(count)s did not exist"),

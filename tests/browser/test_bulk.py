@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from thuladmin.bulk.models import BulkJob
@@ -40,6 +41,13 @@ TEXT = {
         "removed": "usunięto",
     },
 }
+
+
+def _read_in(page, base_url: str, lang: str) -> None:
+    page.context.add_cookies(
+        [{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": base_url}]
+    )
+    page.reload()
 
 
 def _pasted_lines() -> tuple[list[str], dict[str, int]]:
@@ -132,10 +140,15 @@ def test_remove_pasted_numbers(browse, supervisor, worker, settings, lang):
     rows = page.locator("table.items tbody tr")
     expect(rows).to_have_count(expected["in_call"])
     expect(rows.first).to_contain_text(text["in_call"])
-    # The worker wrote each item's detail in the language the job was confirmed in.
+    # Each item's detail is worded in the reader's language when the page is read...
     expect(rows.first.locator("td.detail")).to_have_text(text["in_call_detail"])
     expect(page).to_have_url(re.compile(r"\?outcome=CALL_IN_PROGRESS"))
     browse.shot("in-call")
+    # ...so a colleague reading in the other language reads it in theirs.
+    other = "pl" if lang == "en" else "en"
+    _read_in(page, browse.base_url, other)
+    expect(rows.first.locator("td.detail")).to_have_text(TEXT[other]["in_call_detail"])
+    _read_in(page, browse.base_url, lang)
 
     # Every item, with its outcome, as CSV.
     with page.expect_download() as download_info:

@@ -180,7 +180,8 @@ def test_items_waiting_to_be_sent_again_after_a_doubtful_attempt_stay_uncertain(
     assert report.requests_in_flight == 0
     uncertain = job.items.filter(chunk=doubtful)
     assert set(uncertain.values_list("outcome", flat=True)) == {Outcome.UNCERTAIN}
-    assert "may have been applied" in uncertain.first().detail
+    assert uncertain.first().detail_code == "bulk.cancelled_before_resent"
+    assert "may have been applied" in uncertain.first().detail_text
     job.refresh_from_db()
     assert job.state == BulkJob.State.CANCELLED
 

@@ -45,14 +45,14 @@ def test_every_item_is_stored_in_its_place_across_batches(supervisor):
     assert BulkJob.objects.get(pk=job.pk).state == BulkJob.State.DRAFT
     items = list(
         job.items.order_by("position").values_list(
-            "position", "line", "raw", "value", "outcome", "detail", "chunk__number", "preview"
+            "position", "line", "raw", "value", "outcome", "detail_code", "chunk__number", "preview"
         )
     )
     assert [item[0] for item in items] == list(range(47))
     assert [item[3] for item in items[:45]] == numbers
     assert [item[1] for item in items[:45]] == [*range(1, 21), *range(22, 47)]
-    assert items[45][1:6] == (21, "abc", "", Outcome.INVALID, "contains letters or symbols")
-    assert items[46][1:6] == (47, "12", "", Outcome.INVALID, "too short")
+    assert items[45][1:6] == (21, "abc", "", Outcome.INVALID, "phones.letters_or_symbols")
+    assert items[46][1:6] == (47, "12", "", Outcome.INVALID, "phones.too_short")
     assert all(item[7] == {} for item in items)
     # Each chunk holds as many items as it says, in order.
     for chunk in BulkChunk.objects.filter(job=job):

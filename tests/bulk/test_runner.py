@@ -169,7 +169,7 @@ def test_retry_after_a_timeout_reports_not_exist_as_uncertain(supervisor):
     job.refresh_from_db()
     _assert_each_item_has_one_final_outcome(job)
     assert bulk_job_progress(job).counts == {"UNCERTAIN": 10}
-    assert "may have been removed" in job.items.first().detail
+    assert "may have been removed" in job.items.first().detail_text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -190,7 +190,7 @@ def test_answer_missing_numbers_or_naming_others_is_handled(supervisor):
     job.refresh_from_db()
     _assert_each_item_has_one_final_outcome(job)
     assert bulk_job_progress(job).counts == {"REMOVED": 1, "ERROR": 3}
-    assert "did not mention" in job.items.filter(outcome=Outcome.ERROR).first().detail
+    assert "did not mention" in job.items.filter(outcome=Outcome.ERROR).first().detail_text
     assert not job.items.filter(value="999999999").exists()
     assert "not sent" in job.chunks.get().last_error
 
@@ -210,7 +210,13 @@ def test_wrong_credentials_fail_every_item_without_sending_every_chunk(superviso
     job.refresh_from_db()
     _assert_each_item_has_one_final_outcome(job)
     assert bulk_job_progress(job).counts == {"ERROR": 100}
-    assert job.items.first().detail == "Invalid credentials."
+    first = job.items.first()
+    # Our words from the code, Thulium's as they came, apart.
+    assert (first.detail_code, first.thulium_message) == (
+        "thulium.credentials",
+        "Invalid credentials.",
+    )
+    assert "THULIUM_USER" in first.detail_text
     assert len(responses.calls) == 1
     # Nothing was removed and every item failed.
     assert AuditEntry.objects.get(action="bulk.phone_numbers.finish").outcome == "failure"
@@ -267,7 +273,10 @@ def test_a_chunk_whose_runner_dies_every_time_is_given_up(supervisor, settings):
     _assert_each_item_has_one_final_outcome(job)
     assert bulk_job_progress(job).counts == {"UNCERTAIN": 5}
     assert len(responses.calls) == 0
-    assert "Given up after repeated interruptions" in job.items.first().detail
+    assert job.items.first().detail_text == (
+        "Given up after repeated interruptions. "
+        "It may have been applied: check before sending again."
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -465,7 +474,9 @@ def test_customer_job(admin_member):
     job.refresh_from_db()
     _assert_each_item_has_one_final_outcome(job)
     assert bulk_job_progress(job).counts == {"DELETED": 15, "NOT_FOUND": 15}
-    assert job.items.get(value="2").detail == "Customer not found."
+    not_found = job.items.get(value="2")
+    assert (not_found.detail_text, not_found.thulium_message) == ("", "Customer not found.")
+    assert not_found.thulium_said == "Thulium said: Customer not found."
 
 
 @pytest.mark.django_db(transaction=True)
@@ -492,7 +503,9 @@ def test_unavailable_to_the_end_is_an_error_when_nothing_was_applied(supervisor,
     JobRunner(job.pk).run()
 
     assert bulk_job_progress(job).counts == {"ERROR": 5}
-    assert job.items.first().detail == "down"
+    first = job.items.first()
+    assert first.detail_text == "Thulium answered with a server error (HTTP 503)."
+    assert first.thulium_message == "down"
 
 
 @pytest.mark.django_db(transaction=True)

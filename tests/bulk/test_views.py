@@ -692,7 +692,9 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
         "outcome",
         "removed count",
         "record ids",
+        "detail code",
         "detail",
+        "Thulium's message",
     ]
     assert len(rows) == 1 + 41  # 40 numbers and 1 refused token; the duplicate is merged
     first = numbers[0]
@@ -706,8 +708,11 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
         "2",
         f"{int(first)} {int(first) + 1}",
         "",
+        "",
+        "",
     ]
     assert rows[31][4:7] == ["CALL_IN_PROGRESS", "in a call", "0"]
+    assert rows[31][8:] == ["phone_numbers.in_call", "1 record in a call, not removed.", ""]
     assert rows[33][4:8] == ["NOT_EXIST", "did not exist", "0", ""]
     # "+48 600 000 000" is a duplicate of 600000000 and merged; "=cmd()" is refused, and
     # neutralised so that a spreadsheet does not run it.
@@ -720,7 +725,9 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
         "invalid, not sent",
         "",
         "",
+        "phones.letters_or_symbols",
         "contains letters or symbols",
+        "",
     ]
     assert [row[4] for row in rows[1:]].count("REMOVED") == 30
 
@@ -733,7 +740,7 @@ def test_csv_export_of_a_draft_lists_what_would_be_sent(supervisor_client, super
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[1:] == [
-        ["1", "1", "+48600100200", "600100200", "PENDING", "waiting", "", "", ""],
+        ["1", "1", "+48600100200", "600100200", "PENDING", "waiting", "", "", "", "", ""],
         [
             "2",
             "2",
@@ -743,7 +750,9 @@ def test_csv_export_of_a_draft_lists_what_would_be_sent(supervisor_client, super
             "invalid, not sent",
             "",
             "",
+            "phones.letters_or_symbols",
             "contains letters or symbols",
+            "",
         ],
     ]
 

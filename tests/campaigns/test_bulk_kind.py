@@ -80,7 +80,8 @@ def test_one_record_in_a_call_makes_the_number_in_a_call():
     )
     assert result.outcome == PhoneNumberOutcome.CALL_IN_PROGRESS
     assert result.removed_count == 1
-    assert "1 other record removed" in result.detail
+    assert result.detail.code == "phone_numbers.in_call_others_removed"
+    assert result.detail.text() == "1 record in a call, not removed. 1 other record removed."
 
 
 def test_not_exist_is_plain_unless_an_earlier_attempt_may_have_applied():
@@ -99,4 +100,5 @@ def test_removed_stays_removed_even_when_uncertain():
 def test_undocumented_status_is_an_error_naming_it():
     result = phone_number_result([_outcome("LOCKED", "1")], uncertain=False)
     assert result.outcome == Outcome.ERROR
-    assert "LOCKED" in result.detail
+    assert result.detail.params == {"statuses": "LOCKED"}
+    assert "LOCKED" in result.detail.text()

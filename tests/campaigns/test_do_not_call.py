@@ -184,7 +184,12 @@ def test_each_number_is_sent_once_with_the_dictionary_status(supervisor):
         "600100201": DoNotCallOutcome.IN_NO_CAMPAIGN,
         "600100202": DoNotCallOutcome.IN_NO_CAMPAIGN,
     }
-    assert job.items.get(value="600100200").detail == "00001, 00002"
+    updated = job.items.get(value="600100200")
+    assert (updated.detail_code, updated.detail_params) == (
+        "do_not_call.updated_in",
+        {"campaigns": "00001, 00002"},
+    )
+    assert updated.detail_text == "in 00001, 00002"
     assert job.state == BulkJob.State.FINISHED
     finish = AuditEntry.objects.get(action="bulk.do_not_call.finish")
     assert finish.response["outcomes"] == {"UPDATED": 1, "IN_NO_CAMPAIGN": 2}
@@ -236,7 +241,11 @@ def test_a_refused_number_fails_alone_and_the_others_go_on(supervisor):
         job = _run(job)
 
     refused = job.items.get(value="600100200")
-    assert (refused.outcome, refused.detail) == (Outcome.ERROR, "Wrong format of phone number.")
+    assert (refused.outcome, refused.detail_text, refused.thulium_message) == (
+        Outcome.ERROR,
+        "Not found in Thulium (HTTP 404).",
+        "Wrong format of phone number.",
+    )
     assert job.items.get(value="600100201").outcome == DoNotCallOutcome.UPDATED
 
 
@@ -262,7 +271,7 @@ def test_results_page_export_and_retry(supervisor_client, supervisor):
     export = supervisor_client.get(reverse("bulk:export", args=[job.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert rows[1][4:6] == ["UPDATED", "updated"]
-    assert rows[1][8] == "00001, 00002"
+    assert rows[1][8:] == ["do_not_call.updated_in", "in 00001, 00002", ""]
     assert rows[2][4:6] == ["ERROR", "error"]
 
     response = supervisor_client.post(reverse("bulk:retry", args=[job.pk]))

@@ -42,8 +42,10 @@ def test_customer_outcomes():
     not_found = customer_result(
         CustomerDeletionOutcome(404, "Customer not found."), uncertain=False
     )
-    assert (not_found.outcome, not_found.detail) == (
+    # Thulium's words, kept as they came: the outcome says the rest.
+    assert (not_found.outcome, not_found.detail.code, not_found.detail.thulium_message) == (
         CustomerOutcome.NOT_FOUND,
+        "",
         "Customer not found.",
     )
     assert (
@@ -52,4 +54,5 @@ def test_customer_outcomes():
     )
     error = customer_result(CustomerDeletionOutcome(500, None), uncertain=False)
     assert error.outcome == Outcome.ERROR
-    assert "500" in error.detail
+    assert (error.detail.code, error.detail.params) == ("bulk.http_status", {"status": 500})
+    assert error.detail.text() == "Thulium answered HTTP 500."

@@ -52,7 +52,13 @@ def assert_every_item_accounted_for(
     """
     job.refresh_from_db()
     assert job.is_over, f"job {job.pk} is {job.state}"
-    items = list(job.items.values_list("value", "raw", "outcome", "detail"))
+    # Each item's reason as the page shows it: our words (from the code) or Thulium's.
+    items = [
+        (item.value, item.raw, item.outcome, item.detail_text or item.thulium_message)
+        for item in job.items.only(
+            "value", "raw", "outcome", "detail", "detail_code", "detail_params", "thulium_message"
+        )
+    ]
     assert len(items) == job.item_count + job.invalid_count
     sent = [value for value, _raw, outcome, _detail in items if outcome != Outcome.INVALID]
     assert len(sent) == len(set(sent)) == job.item_count, "each value is one item, once"

@@ -73,10 +73,10 @@ def _assert_outcomes_match_the_sandbox(job: BulkJob, expected: dict[str, set[str
     assert job.state == BulkJob.State.FINISHED
     assert job.items.count() == len(expected)
     assert not job.items.filter(outcome__in=[Outcome.UNCERTAIN, Outcome.PENDING]).exists()
-    for value, outcome, detail in job.items.values_list("value", "outcome", "detail"):
+    for value, outcome, params in job.items.values_list("value", "outcome", "detail_params"):
         campaigns = expected[value]
         if outcome == DoNotCallOutcome.UPDATED:
-            assert set(detail.split(", ")) == campaigns, value
+            assert set(params["campaigns"].split(", ")) == campaigns, value
         elif outcome == DoNotCallOutcome.IN_NO_CAMPAIGN:
             assert not campaigns, value
         else:
@@ -102,7 +102,7 @@ def test_every_number_reaches_every_campaign_that_has_the_status(sandbox, superv
     outcomes = dict(job.items.values_list("value", "outcome"))
     assert outcomes["700000000"] == DoNotCallOutcome.UPDATED
     assert outcomes["700000059"] == DoNotCallOutcome.IN_NO_CAMPAIGN  # only in 71003
-    assert job.items.get(value="700000025").detail == "71001, 71002"
+    assert job.items.get(value="700000025").detail_text == "in 71001, 71002"
 
 
 def test_5xx_429_and_late_answers_never_make_a_number_uncertain(sandbox, settings, supervisor):

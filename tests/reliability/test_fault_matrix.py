@@ -332,7 +332,11 @@ def test_a_retry_after_beyond_the_budget_gives_up_with_a_clear_message(fake_api,
 
     counts = assert_every_item_accounted_for(job, removed=set(), existed=EXISTING)
     assert counts == {Outcome.ERROR: 5}
-    assert job.items.first().detail == "Limit of 100 requests per hour reached."
+    first = job.items.first()
+    assert first.thulium_message == "Limit of 100 requests per hour reached."
+    assert first.detail_text == (
+        "Thulium limited the rate of requests (HTTP 429) and the retries ran out."
+    )
     # Not applied (429 means "not processed"), so not uncertain, and each chunk was tried once
     # per attempt: the hour-long wait was never slept.
     assert len(responses.calls) == job.chunks.count() * 3

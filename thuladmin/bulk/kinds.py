@@ -22,6 +22,7 @@ from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from thuladmin.bulk.chunking import chunk_by_url_budget
+from thuladmin.bulk.details import NO_DETAIL, Detail, register_detail
 from thuladmin.bulk.models import Outcome
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import query_item
@@ -68,11 +69,12 @@ COUNT_GROUPING = str.maketrans("", "", " \u00a0\u202f,.'\u2019_")
 @dataclass(frozen=True, slots=True)
 class ItemResult:
     """What Thulium's answer says happened to one item. `outcome` is one of the kind's
-    `outcomes`; `detail` is shown beside it; `record_ids` and `removed_count` say which records
-    went, for kinds that remove records."""
+    `outcomes`; `detail` (a code with its parameters, and Thulium's own message) is worded
+    beside it in the reader's language (`thuladmin.bulk.details`); `record_ids` and
+    `removed_count` say which records went, for kinds that remove records."""
 
     outcome: str
-    detail: str = ""
+    detail: Detail = NO_DETAIL
     record_ids: tuple[str, ...] = ()
     removed_count: int | None = None
 
@@ -121,6 +123,11 @@ class BulkKind:
     # How many items ended one of the kind's own outcomes, in words (see `counted`), for the
     # retry buttons and the jobs list; the engine's outcomes have theirs.
     outcome_counts_words: ClassVar[Mapping[str, Promise]] = {}
+    # The kind's own detail codes (see `thuladmin.bulk.details`), each starting with the kind's
+    # name and a dot: code -> a lazily translated sentence with named parameters, or several
+    # (joined by a space; a plural one is an `ngettext_lazy(..., "parameter")`). Registered
+    # with the kind.
+    detail_codes: ClassVar[Mapping[str, Promise | tuple[Promise, ...]]] = {}
     # A template with the kind's partials (see templates/bulk/detail.html for where each is
     # used): breadcrumbs, heading, summary, confirm_button, preview_header, preview_row,
     # result_header, result_row, job_what.
@@ -295,6 +302,10 @@ def register(kind: BulkKind) -> BulkKind:
     kind's module is imported."""
     if kind.name in _KINDS and type(_KINDS[kind.name]) is not type(kind):
         raise ValueError(f"Two bulk kinds are named {kind.name!r}.")
+    for code, sentences in kind.detail_codes.items():
+        if not code.startswith(f"{kind.name}."):
+            raise ValueError(f"The detail code {code!r} of kind {kind.name!r} must start with it.")
+        register_detail(code, *(sentences if isinstance(sentences, tuple) else (sentences,)))
     _KINDS[kind.name] = kind
     return kind
 

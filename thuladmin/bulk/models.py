@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from thuladmin.bulk.details import detail_text, thulium_said
+
 
 class Outcome(models.TextChoices):
     """The outcomes the engine itself gives an item, whatever its kind. Each kind adds its own
@@ -236,6 +238,14 @@ class BulkItem(models.Model):
     value = models.CharField(_("as sent"), max_length=64, blank=True)
     # One of the engine's `Outcome`s or of the job's kind's (`BulkKind.outcomes`).
     outcome = models.CharField(_("outcome"), max_length=20, default=Outcome.PENDING)
+    # Why it ended so, as a code and its parameters (`thuladmin.bulk.details`), worded when read
+    # in the reader's language; Thulium's own message beside it, verbatim, labelled as its own.
+    detail_code = models.CharField(_("detail code"), max_length=64, blank=True)
+    detail_params = models.JSONField(default=dict, blank=True)
+    thulium_message = models.TextField(_("Thulium's message"), blank=True)
+    # A sentence already worded: the reason a pasted token was refused or held back (in the
+    # language it was pasted in), and every detail of an item written before detail codes
+    # existed (in the language its job was confirmed in). Shown as it is when there is no code.
     detail = models.TextField(_("detail"), blank=True)
     removed_count = models.PositiveIntegerField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -257,6 +267,16 @@ class BulkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.raw} → {self.outcome}"
+
+    @property
+    def detail_text(self) -> str:
+        """Why the item ended so, in the active language (the reader's), at render time."""
+        return detail_text(self.detail_code, self.detail_params, legacy=self.detail)
+
+    @property
+    def thulium_said(self) -> str:
+        """Thulium's own message, labelled as Thulium's ("" when it sent none)."""
+        return thulium_said(self.thulium_message)
 
     @property
     def record_ids(self) -> list[str]:

@@ -14,7 +14,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from thuladmin.coded import CodedText
 
 # Between items: commas, semicolons, tabs and line breaks always; spaces only when a piece with
 # its spaces removed is not a valid item itself (see `parse_items`). A piece is what lies between
@@ -26,6 +28,9 @@ SPLITS = re.compile(r"[,;\s]")
 # Where str.splitlines breaks a line.
 LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 MAX_TOKEN_LENGTH = 200
+# The engine's own reason for refusing a token (registered in thuladmin.bulk.details).
+TOO_LONG = "bulk.token_too_long"
+TOO_LONG_REASON = gettext_lazy("too long")
 
 
 class InvalidItem(ValueError):
@@ -179,8 +184,9 @@ def _tokens(piece: str, normalise: Callable[[str], str], split_on_spaces_first: 
 def _token(token: str, normalise: Callable[[str], str]) -> tuple[str, str | None, str | None]:
     """(token, its value, None), or (token, None, why it is refused)."""
     if len(token) > MAX_TOKEN_LENGTH:
-        return token, None, _("too long")
+        return token, None, CodedText(TOO_LONG, TOO_LONG_REASON)
     try:
         return token, normalise(token), None
     except InvalidItem as exc:
-        return token, None, str(exc)
+        # The reason itself (a CodedText keeps its code), not str() of the exception.
+        return token, None, exc.args[0] if exc.args else str(exc)

@@ -48,6 +48,13 @@ from django.utils.translation import gettext as _
 
 from thuladmin.bulk.cancellation import CancelWatch
 from thuladmin.bulk.completion import bulk_job_finish_if_complete
+from thuladmin.bulk.details import (
+    CANCELLED_BEFORE_RESENT,
+    GIVEN_UP,
+    NOT_MENTIONED,
+    Detail,
+    error_detail,
+)
 from thuladmin.bulk.kinds import BulkKind, ItemResult, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, BulkRunner, Outcome
 from thuladmin.thulium import errors, get_client
@@ -255,7 +262,7 @@ class JobRunner:
         language: str = "",
     ) -> None:
         self.job_id = job_id
-        # Each item's detail is written in it, and Thulium is asked for messages in it.
+        # Thulium is asked for its messages in it (our words are stored as codes).
         self.language = language or settings.LANGUAGE_CODE
         self.client = client
         self.parallel = parallel or settings.BULK_PARALLEL_REQUESTS
@@ -273,7 +280,7 @@ class JobRunner:
         self._candidates: list[dict] = []
         self._claim_lock = threading.Lock()
         # Set by the first error after which no request can succeed (see `BulkKind.fatal_errors`).
-        self._fatal_message: str | None = None
+        self._fatal_detail: Detail | None = None
         # Whether an attempt that may have been applied makes the items uncertain: not for
         # kinds whose requests may be sent twice without harm (`BulkKind.resend_is_safe`).
         self._tracks_uncertainty = True
@@ -324,7 +331,7 @@ class JobRunner:
             connection.close()
 
     def _work(self, job: BulkJob, kind: BulkKind) -> None:
-        translation.activate(self.language)  # this pool thread's, for the items' details
+        translation.activate(self.language)  # this pool thread's, for the client and the logs
         try:
             while True:
                 chunk = self._claim(job)
@@ -442,16 +449,16 @@ class JobRunner:
             self._record(
                 chunk,
                 items,
-                self._all(values, chunk.uncertain, _("Given up after repeated interruptions.")),
+                self._all(values, chunk.uncertain, Detail(GIVEN_UP)),
             )
             return
         failure: errors.ThuliumError | None = None
         # Slots first (this runner's, then the one shared by every worker), then the rate:
         # waiting for a slot must not use up this second's share of requests.
         with self._in_flight:
-            if self._fatal_message is not None:
+            if self._fatal_detail is not None:
                 # Claimed before another chunk learned that none can succeed: do not send it.
-                results = self._all(values, chunk.uncertain, self._fatal_message)
+                results = self._all(values, chunk.uncertain, self._fatal_detail)
             elif self._cancel.requested():
                 self._close_cancelled(chunk, items)
                 return
@@ -473,7 +480,7 @@ class JobRunner:
                     failure = error
                     if isinstance(error, self._fatal_errors):
                         # Before the slot is given back, so no thread waiting for it sends.
-                        self._fatal_message = error.message
+                        self._fatal_detail = self._error_detail(job, error)
         if failure is not None:
             self._failed(job, chunk, items, failure)
             return
@@ -526,9 +533,10 @@ class JobRunner:
                 last_error=error.message[:1000],
             )
             return
-        self._record(chunk, items, self._all(list(items), uncertain, error.message))
+        detail = self._error_detail(job, error)
+        self._record(chunk, items, self._all(list(items), uncertain, detail))
         if isinstance(error, self._fatal_errors):
-            self._fail_remaining(job, error.message)
+            self._fail_remaining(job, detail)
 
     def _close_cancelled(self, chunk: ClaimedChunk, items: Mapping[str, int]) -> None:
         """Close a claimed chunk whose request never started because the job was cancelled.
@@ -537,27 +545,25 @@ class JobRunner:
         those stay uncertain, since nobody can say whether Thulium acted on them.
         """
         if chunk.uncertain:
-            result = ItemResult(
-                outcome=Outcome.UNCERTAIN,
-                detail=_(
-                    "The job was cancelled before this item was sent again; an earlier attempt "
-                    "may have been applied: check before sending again."
-                ),
-            )
+            result = ItemResult(outcome=Outcome.UNCERTAIN, detail=Detail(CANCELLED_BEFORE_RESENT))
         else:
             result = ItemResult(outcome=Outcome.CANCELLED)
         self._record(chunk, items, dict.fromkeys(items, result), state=BulkChunk.State.CANCELLED)
 
     @staticmethod
-    def _all(values: Sequence[str], uncertain: bool, message: str) -> dict[str, ItemResult]:
-        if uncertain:
-            message = _("%(message)s It may have been applied: check before sending again.") % {
-                "message": message
-            }
-        outcome = Outcome.UNCERTAIN if uncertain else Outcome.ERROR
-        return {value: ItemResult(outcome=outcome, detail=message) for value in values}
+    def _error_detail(job: BulkJob, error: errors.ThuliumError) -> Detail:
+        """The error as a code with parameters and Thulium's own words: a 404 of a job on one
+        campaign means the campaign is missing (the kinds that send to one campaign stop on it)."""
+        return error_detail(error, campaign_id=job.campaign_id)
 
-    def _fail_remaining(self, job: BulkJob, message: str) -> None:
+    @staticmethod
+    def _all(values: Sequence[str], uncertain: bool, detail: Detail) -> dict[str, ItemResult]:
+        if uncertain:
+            detail = detail.maybe_applied()
+        outcome = Outcome.UNCERTAIN if uncertain else Outcome.ERROR
+        return {value: ItemResult(outcome=outcome, detail=detail) for value in values}
+
+    def _fail_remaining(self, job: BulkJob, detail: Detail) -> None:
         """After an error no chunk can escape (wrong credentials, no such campaign), close the
         chunks not yet sent as ERROR instead of sending each to fail the same way."""
         pending = BulkChunk.objects.filter(job=job, state=BulkChunk.State.PENDING)
@@ -577,7 +583,7 @@ class JobRunner:
                     uncertain=uncertain and self._tracks_uncertainty,
                 )
                 items = _chunk_items(chunk)
-                self._record(chunk, items, self._all(list(items), chunk.uncertain, message))
+                self._record(chunk, items, self._all(list(items), chunk.uncertain, detail))
 
     def _record(
         self,
@@ -591,18 +597,21 @@ class JobRunner:
         now = timezone.now()
         missing = ItemResult(
             outcome=Outcome.UNCERTAIN if chunk.uncertain else Outcome.ERROR,
-            detail=_("Thulium's answer did not mention this item."),
+            detail=Detail(NOT_MENTIONED),
         )
         # Items with the same result are updated together: a handful of UPDATEs per chunk.
-        groups: defaultdict[tuple[str, str, int | None], list[int]] = defaultdict(list)
+        groups: defaultdict[tuple[str, tuple, int | None], list[int]] = defaultdict(list)
+        details: dict[tuple, Detail] = {}
         record_ids: dict[str, list[str]] = {}
         for value, pk in items.items():
             result = results.get(value, missing)
-            groups[(result.outcome, result.detail[:2000], result.removed_count)].append(pk)
+            key = result.detail.key()
+            details.setdefault(key, result.detail)
+            groups[(result.outcome, key, result.removed_count)].append(pk)
             if result.record_ids:
                 record_ids[value] = list(result.record_ids)
         counts = Counter({key[0]: 0 for key in groups})
-        for (outcome, _detail, _removed), pks in groups.items():
+        for (outcome, _key, _removed), pks in groups.items():
             counts[outcome] += len(pks)
         unexpected = results.keys() - items.keys()
         if unexpected:
@@ -629,14 +638,20 @@ class JobRunner:
             if not closed:
                 # Another runner took the chunk over (we looked dead): its outcomes count.
                 return False
-            for (outcome, detail, removed_count), pks in groups.items():
+            for (outcome, key, removed_count), pks in groups.items():
+                detail = details[key]
                 # Usually every item of the chunk has the same result: select them by chunk
                 # then, not by a list of a few hundred primary keys.
                 same_for_all = len(groups) == 1
                 BulkItem.objects.filter(
                     **({"chunk_id": chunk.pk} if same_for_all else {"pk__in": pks})
                 ).update(
-                    outcome=outcome, detail=detail, removed_count=removed_count, finished_at=now
+                    outcome=outcome,
+                    detail_code=detail.code,
+                    detail_params=dict(detail.params),
+                    thulium_message=detail.thulium_message[:2000],
+                    removed_count=removed_count,
+                    finished_at=now,
                 )
         return True
 

@@ -15,16 +15,17 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
 
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
 from thuladmin.bulk.cancellation import job_cancel_flag_raise
 from thuladmin.bulk.completion import bulk_job_finish_if_complete
+from thuladmin.bulk.details import CANCELLED_BEFORE_RESENT
 from thuladmin.bulk.kinds import action_name, kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import ParsedItem, ParseResult
 from thuladmin.bulk.tasks import bulk_job_run
+from thuladmin.coded import code_and_params
 from thuladmin.thulium import errors, get_client
 
 INSERT_BATCH_SIZE = 2000
@@ -166,11 +167,29 @@ def _item_rows(
 ) -> Iterator[tuple]:
     """Rows for ITEM_COLUMNS: the items to send in pasted order, chunk by chunk, then the
     suspicious ones (held back, no chunk), then the refused tokens."""
+    params_field = BulkItem._meta.get_field("detail_params")
+
+    def params(reason: str) -> tuple[str, Any]:
+        # A reason with a code is worded again in each reader's language (details.py).
+        code, values = code_and_params(reason)
+        return code, params_field.get_db_prep_save(values, connection)
+
+    no_params = params("")
     position = 0
     for number, size in enumerate(sizes):
         chunk_id = chunk_ids[number]
         for item in parsed.items[position : position + size]:
-            yield (job.pk, chunk_id, position, item.line, item.raw, item.value, Outcome.PENDING, "")
+            yield (
+                job.pk,
+                chunk_id,
+                position,
+                item.line,
+                item.raw,
+                item.value,
+                Outcome.PENDING,
+                "",
+                *no_params,
+            )
             position += 1
     for doubtful in parsed.suspicious:
         yield (
@@ -182,6 +201,7 @@ def _item_rows(
             doubtful.value,
             Outcome.SUSPICIOUS,
             doubtful.reason,
+            *params(doubtful.reason),
         )
         position += 1
     for rejected in parsed.invalid:
@@ -194,12 +214,25 @@ def _item_rows(
             "",
             Outcome.INVALID,
             rejected.reason,
+            *params(rejected.reason),
         )
         position += 1
 
 
 # The columns `_bulk_items_insert` writes; the others keep their defaults.
-ITEM_COLUMNS = ("job", "chunk", "position", "line", "raw", "value", "outcome", "detail")
+ITEM_COLUMNS = (
+    "job",
+    "chunk",
+    "position",
+    "line",
+    "raw",
+    "value",
+    "outcome",
+    "detail",
+    "detail_code",
+    "detail_params",
+)
+DEFAULTED_COLUMNS = ("preview", "thulium_message")
 
 
 def _bulk_items_insert(*, job: BulkJob, rows: Iterable[tuple]) -> None:
@@ -207,19 +240,20 @@ def _bulk_items_insert(*, job: BulkJob, rows: Iterable[tuple]) -> None:
 
     Plain `executemany` INSERTs rather than `bulk_create`: building and preparing 100,000 model
     instances cost several seconds of CPU, which made the preview of a large list slow. The rows
-    are plain tuples in ITEM_COLUMNS' order; `preview` gets its default here.
+    are plain tuples in ITEM_COLUMNS' order; the columns of DEFAULTED_COLUMNS get their
+    defaults here (the database has none: Django keeps defaults in Python).
     """
     fields = [BulkItem._meta.get_field(name) for name in ITEM_COLUMNS]
-    preview = BulkItem._meta.get_field("preview")
+    defaulted = [BulkItem._meta.get_field(name) for name in DEFAULTED_COLUMNS]
     quote = connection.ops.quote_name
-    columns = [field.column for field in fields] + [preview.column]
+    columns = [field.column for field in fields] + [field.column for field in defaulted]
     # Only the model's own table and column names, quoted, go into the statement; values are
     # parameters.
     table = quote(BulkItem._meta.db_table)
     names = ", ".join(quote(column) for column in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608
-    empty_preview = preview.get_db_prep_save({}, connection)
+    defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaulted)
     batch: list[tuple] = []
 
     def write() -> None:
@@ -227,7 +261,7 @@ def _bulk_items_insert(*, job: BulkJob, rows: Iterable[tuple]) -> None:
             cursor.executemany(sql, batch)
 
     for row in rows:
-        batch.append((*row, empty_preview))
+        batch.append((*row, *defaults))
         if len(batch) >= ITEM_WRITE_BATCH:
             write()
             batch = []
@@ -282,7 +316,7 @@ def bulk_job_start(
             },
             bulk_job=job,
         )
-        # The worker writes each item's detail in the language the job was confirmed in.
+        # Thulium is asked for its messages in the language the job was confirmed in.
         language = translation.get_language() or settings.LANGUAGE_CODE
         task = bulk_job_run.using(run_after=run_after) if run_after else bulk_job_run
         transaction.on_commit(lambda: task.enqueue(job_id=job.pk, language=language))
@@ -304,7 +338,7 @@ def _suspicious_items_include(*, job: BulkJob, item_ids: Sequence[int]) -> int:
         number += 1
         chunk = BulkChunk.objects.create(job=job, number=number, item_count=len(values))
         BulkItem.objects.filter(pk__in=[by_value[value].pk for value in values]).update(
-            chunk=chunk, outcome=Outcome.PENDING, detail=""
+            chunk=chunk, outcome=Outcome.PENDING, detail="", detail_code="", detail_params={}
         )
     BulkJob.objects.filter(pk=job.pk).update(
         item_count=F("item_count") + len(items), suspicious_count=F("suspicious_count") - len(items)
@@ -318,12 +352,6 @@ def bulk_job_discard(*, job: BulkJob) -> bool:
     """Throw away a draft the supervisor decided not to run (nothing was sent)."""
     deleted, _ = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DRAFT).delete()
     return bool(deleted)
-
-
-_UNCERTAIN_WHEN_CANCELLED = gettext_lazy(
-    "The job was cancelled before this item was sent again; an earlier attempt may have been "
-    "applied: check before sending again."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,13 +387,17 @@ def bulk_job_cancel(*, job: BulkJob, user) -> CancelReport:
             ):
                 # Waiting to be sent again after an attempt that may have been applied: nobody
                 # can say whether Thulium acted on these items.
-                outcome, detail = (
-                    (Outcome.UNCERTAIN, _UNCERTAIN_WHEN_CANCELLED)
+                outcome, detail_code = (
+                    (Outcome.UNCERTAIN, CANCELLED_BEFORE_RESENT)
                     if uncertain
                     else (Outcome.CANCELLED, "")
                 )
                 count = BulkItem.objects.filter(chunk_id=chunk_id, outcome=Outcome.PENDING).update(
-                    outcome=outcome, detail=str(detail), finished_at=now
+                    outcome=outcome,
+                    detail_code=detail_code,
+                    detail_params={},
+                    thulium_message="",
+                    finished_at=now,
                 )
                 BulkChunk.objects.filter(pk=chunk_id).update(outcome_counts={outcome: count})
                 if not uncertain:

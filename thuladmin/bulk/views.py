@@ -207,7 +207,7 @@ def _job_context(
             ),
             # In the shape the paste pages show refused tokens in (bulk/includes/refused.html).
             refused=[
-                RejectedItem(raw=item.raw, line=item.line, reason=item.detail)
+                RejectedItem(raw=item.raw, line=item.line, reason=item.detail_text)
                 for item in job.items.invalid()[:INVALID_SHOWN]
             ]
             if job.invalid_count
@@ -467,7 +467,11 @@ def _export_rows(kind: BulkKind, items: QuerySet) -> Any:
             kind.outcome_label(item.outcome),
             item.removed_count,
             " ".join(str(record_id) for record_id in item.record_ids),
-            item.detail,
+            item.detail_code,
+            # Worded now, in the language of whoever downloads the file.
+            item.detail_text,
+            # Thulium's own words, as they came.
+            item.thulium_message,
         ]
 
 
@@ -486,7 +490,9 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
         _("outcome"),
         _("removed count"),
         _("record ids"),
+        _("detail code"),
         _("detail"),
+        _("Thulium's message"),
     ]
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
     return csv_response(

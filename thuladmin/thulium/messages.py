@@ -9,12 +9,93 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
+import requests
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from thuladmin.thulium import errors
 
 logger = logging.getLogger(__name__)
+
+# What a failed call to Thulium was, in our words, by code: stored with a bulk item (with the
+# parameters) and worded when the item is read, in the reader's language. Thulium's own message
+# is kept beside the code, as it came (`ErrorDetail.thulium_message`).
+ERROR_DETAILS = {
+    "thulium.credentials": gettext_lazy(
+        "Thulium refused the API credentials — check THULIUM_USER and THULIUM_PASSWORD."
+    ),
+    "thulium.campaign_not_found": gettext_lazy(
+        "Campaign %(campaign_id)s does not exist in Thulium."
+    ),
+    "thulium.not_found": gettext_lazy("Not found in Thulium (HTTP %(status)s)."),
+    "thulium.in_a_call": gettext_lazy("Thulium refused: the record is in a call right now."),
+    "thulium.rejected": gettext_lazy("Thulium refused the request (HTTP %(status)s)."),
+    "thulium.rate_limited": gettext_lazy(
+        "Thulium limited the rate of requests (HTTP %(status)s) and the retries ran out."
+    ),
+    "thulium.server_error": gettext_lazy("Thulium answered with a server error (HTTP %(status)s)."),
+    "thulium.timeout": gettext_lazy("Thulium did not answer in time."),
+    "thulium.no_connection": gettext_lazy(
+        "Could not connect to Thulium. Check the address and the network."
+    ),
+    "thulium.request_failed": gettext_lazy("The request to Thulium failed."),
+    "thulium.unreadable": gettext_lazy(
+        "Thulium sent an answer that could not be read (HTTP %(status)s)."
+    ),
+    "thulium.refused_before_sending": gettext_lazy("The request was not sent: %(reason)s"),
+    "thulium.error": gettext_lazy("Thulium answered with an error (HTTP %(status)s)."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    """A failed call in storable form: our code (a key of ERROR_DETAILS) with its parameters,
+    and Thulium's own message as it came ("" when the failure brought none)."""
+
+    code: str
+    params: dict[str, Any]
+    thulium_message: str = ""
+
+
+def thulium_error_detail(error: errors.ThuliumError, *, campaign_id: str = "") -> ErrorDetail:
+    """What went wrong, as a code and parameters, with Thulium's words kept apart.
+
+    Only an error built from Thulium's answer (it has a status) carries Thulium's words; the
+    client's own sentences (a timeout, no connection, a body that is not JSON) are English text
+    of ours, replaced here by a code. A body that could not be read is quoted as Thulium sent
+    it (the client's excerpt of it) in the message.
+    """
+    status = error.status if error.status is not None else "?"
+    own_words = "; ".join(text for text in error.messages if text) if error.status else ""
+    if isinstance(error, errors.InvalidArgument):
+        return ErrorDetail("thulium.refused_before_sending", {"reason": error.message})
+    if isinstance(error, errors.AuthenticationFailed):
+        return ErrorDetail("thulium.credentials", {}, own_words)
+    if isinstance(error, errors.NotFound):
+        if campaign_id:
+            return ErrorDetail(
+                "thulium.campaign_not_found", {"campaign_id": campaign_id}, own_words
+            )
+        return ErrorDetail("thulium.not_found", {"status": status}, own_words)
+    if isinstance(error, errors.RateLimited):
+        return ErrorDetail("thulium.rate_limited", {"status": status}, own_words)
+    if isinstance(error, errors.Timeout):
+        return ErrorDetail("thulium.timeout", {})
+    if isinstance(error, errors.Unavailable):
+        if error.status is not None:
+            return ErrorDetail("thulium.server_error", {"status": status}, own_words)
+        if isinstance(error.__cause__, requests.exceptions.ConnectionError):
+            return ErrorDetail("thulium.no_connection", {})
+        return ErrorDetail("thulium.request_failed", {})
+    if isinstance(error, errors.Rejected):
+        if is_record_in_a_call(error):
+            return ErrorDetail("thulium.in_a_call", {}, own_words)
+        return ErrorDetail("thulium.rejected", {"status": status}, own_words)
+    if isinstance(error, errors.BadResponse):
+        return ErrorDetail("thulium.unreadable", {"status": status}, error.message)
+    return ErrorDetail("thulium.error", {"status": status}, own_words)
 
 
 def thulium_error_message(error: errors.ThuliumError, *, campaign_id: str = "") -> str:
