@@ -10,7 +10,13 @@ from django.utils import translation
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from thuladmin.bulk.services import bulk_job_draft_create
-from thuladmin.spreadsheets import csv_lines, spreadsheet_delimiter, spreadsheet_safe
+from thuladmin.spreadsheets import (
+    FORMULA_FIRST_CHARACTERS,
+    FORMULA_START,
+    csv_lines,
+    spreadsheet_delimiter,
+    spreadsheet_safe,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +37,20 @@ from thuladmin.spreadsheets import csv_lines, spreadsheet_delimiter, spreadsheet
     ],
 )
 def test_formulas_are_neutralised_and_numbers_kept(value, cell):
+    assert spreadsheet_safe(value) == cell
+
+
+def test_the_quick_check_knows_the_same_formula_starts_as_the_rule():
+    for code in range(0x3000):
+        character = chr(code)
+        assert (character in FORMULA_FIRST_CHARACTERS) == bool(FORMULA_START.match(character))
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("", ""), (-7, "-7"), (1.5, "1.5"), (translation.gettext_lazy("=x"), "'=x")],
+)
+def test_cells_of_any_type_go_through_the_same_rule(value, cell):
     assert spreadsheet_safe(value) == cell
 
 
