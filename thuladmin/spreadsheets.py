@@ -36,6 +36,19 @@ def spreadsheet_safe(value: Any) -> str:
     return text
 
 
+def spreadsheet_safe_cells(cells: Iterable[Any]) -> list[Any]:
+    """`spreadsheet_safe` of every cell, skipping the call for the cells it would hand back as
+    they are: text that does not start like a formula, and whole numbers (which csv.writer
+    writes as `str` would). Most cells of a large export are one or the other."""
+    first = FORMULA_FIRST_CHARACTERS
+    return [
+        cell
+        if (type(cell) is str and cell[:1] not in first) or type(cell) is int
+        else spreadsheet_safe(cell)
+        for cell in cells
+    ]
+
+
 class _Echo:
     """A file whose write hands back what is written, so csv.writer yields lines."""
 
@@ -50,9 +63,9 @@ def csv_lines(
     byte-order mark so that spreadsheet programs read the file as UTF-8."""
     writer = csv.writer(_Echo(), delimiter=delimiter)
     write = writer.writerow
-    yield "\ufeff" + write(map(spreadsheet_safe, header))
+    yield "\ufeff" + write(spreadsheet_safe_cells(header))
     for row in rows:
-        yield write(map(spreadsheet_safe, row))
+        yield write(spreadsheet_safe_cells(row))
 
 
 # A download goes out in pieces of about this many characters (a hundred rows or so): one piece

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from thuladmin.audit import views
 from thuladmin.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,21 @@ def test_the_list_links_to_the_export_of_its_filters(auditor_client, make_entry)
     html = auditor_client.get(reverse("audit:index"), {"campaign": "00001"}).content.decode()
 
     assert f'href="{EXPORT}?campaign=00001"' in html
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-07-01 10:05:09.123456+00",  # PostgreSQL, in UTC
+        "2026-07-01 10:05:09.123456",  # SQLite, UTC without an offset
+        "2026-07-01 12:05:09.123456+02",
+    ],
+)
+def test_the_time_read_as_text_is_the_moment_stored(stored):
+    assert views._stored_time(stored) == datetime(2026, 7, 1, 10, 5, 9, 123456, tzinfo=UTC)
+
+
+def test_a_stored_time_without_fraction_reads_back():
+    assert views._stored_time("2026-07-01 10:05:09+00") == datetime(
+        2026, 7, 1, 10, 5, 9, tzinfo=UTC
+    )

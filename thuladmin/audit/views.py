@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import ExpressionWrapper, F, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -219,7 +221,7 @@ def _stream(entries: AuditEntryQuerySet) -> Iterator[tuple]:
         if len(rows) < batch_size:
             return
         entry_id, created_at = rows[-1][:2]
-        selected = entries.before(created_at, entry_id)
+        selected = entries.before(_stored_time(created_at), entry_id)
         batch_size = EXPORT_BATCH_SIZE
 
 
@@ -229,11 +231,20 @@ def _as_stored(field: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(field), output_field=TextField())
 
 
+def _stored_time(text: str) -> datetime:
+    """An entry's time from its text in the database (see EXPORT_FIELDS): PostgreSQL writes it
+    in UTC with its offset ("2026-07-01 10:05:09.12+00"), SQLite keeps UTC without one."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 # The export's columns, read with values_list: no model instances for a million rows.
 EXPORT_FIELDS = (
     # These two first: `_stream` continues after the last row's.
     "pk",
-    "created_at",
+    # As text, parsed by `_stored_time`: several times cheaper than the database drivers'
+    # parsing into a datetime, which is most of the time an export spends reading a row.
+    Cast("created_at", output_field=TextField()),
     "actor_username",
     "action",
     "campaign_id",
@@ -282,7 +293,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
     ) in rows:
         yield (
             entry_id,
-            created_at.astimezone(local_zone).isoformat(),
+            _stored_time(created_at).astimezone(local_zone).isoformat(),
             username,
             action,
             campaign_id,
