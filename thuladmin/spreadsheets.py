@@ -59,8 +59,8 @@ class _Echo:
 def csv_lines(
     header: Sequence[Any], rows: Iterable[Sequence[Any]], *, delimiter: str = ","
 ) -> Iterator[str]:
-    """The header and each row as CSV lines, every cell through `spreadsheet_safe`, after a
-    byte-order mark so that spreadsheet programs read the file as UTF-8."""
+    """The header and each row as CSV lines, every cell through `spreadsheet_safe` (by way of
+    `spreadsheet_safe_cells`), after a byte-order mark so that spreadsheet programs read the file as UTF-8."""
     writer = csv.writer(_Echo(), delimiter=delimiter)
     write = writer.writerow
     yield "\ufeff" + write(spreadsheet_safe_cells(header))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -142,3 +143,21 @@ def test_a_stored_time_without_fraction_reads_back():
     assert views._stored_time("2026-07-01 10:05:09+00") == datetime(
         2026, 7, 1, 10, 5, 9, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize(
+    ("stored", "cell"),
+    [
+        ("{}", "{}"),
+        ('{"b": 1, "a": "\\u017c"}', '{"a": "ż", "b": 1}'),  # as SQLite keeps it
+        ('{"a": "ż", "b": 1}', '{"a": "ż", "b": 1}'),  # as PostgreSQL writes jsonb
+        ("[]", "[]"),
+        (None, "null"),
+        ('{"numbers": [' + ", ".join(['"600100200"'] * 50) + "]}", None),
+    ],
+)
+def test_a_stored_payload_becomes_sorted_json_every_time(stored, cell):
+    expected = cell if cell is not None else json.dumps(json.loads(stored), sort_keys=True)
+
+    assert views._json_cell(stored) == expected
+    assert views._json_cell(stored) == expected  # the second time from the kept ones

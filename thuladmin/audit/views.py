@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -269,7 +270,20 @@ def _json_cell(stored: str | None) -> str:
     as they are (SQLite keeps them escaped)."""
     if stored == "{}":
         return stored
+    if stored is not None and len(stored) <= _SHORT_JSON:
+        return _short_json_cell(stored)
     return _export_json(json.loads(stored) if stored is not None else None)
+
+
+# Short payloads repeat (the same error, the same status sent): each is decoded and encoded
+# once, among the last _SHORT_JSON_KEPT seen. Bounded, so the whole log's export stays flat.
+_SHORT_JSON = 200
+_SHORT_JSON_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=_SHORT_JSON_KEPT)
+def _short_json_cell(stored: str) -> str:
+    return _export_json(json.loads(stored))
 
 
 def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
