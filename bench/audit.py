@@ -63,6 +63,9 @@ def _environment(database_url: str) -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-secret-key",
         "SANDBOX_ENABLED": "true",
+        # With DEBUG off the sandbox wants credentials of its own; nothing here logs in to it.
+        "THULIUM_USER": "sandbox",
+        "THULIUM_PASSWORD": "bench-only-sandbox-password",
         "THULIUM_URL": "",
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",

@@ -7,10 +7,19 @@ import io
 
 import pytest
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from thuladmin.bulk.services import bulk_job_draft_create
-from thuladmin.spreadsheets import csv_lines, spreadsheet_delimiter, spreadsheet_safe
+from thuladmin.spreadsheets import (
+    FORMULA_FIRST_CHARACTERS,
+    FORMULA_START,
+    csv_lines,
+    spreadsheet_delimiter,
+    spreadsheet_safe,
+    spreadsheet_safe_cells,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +41,45 @@ from thuladmin.spreadsheets import csv_lines, spreadsheet_delimiter, spreadsheet
 )
 def test_formulas_are_neutralised_and_numbers_kept(value, cell):
     assert spreadsheet_safe(value) == cell
+
+
+def test_the_quick_check_knows_the_same_formula_starts_as_the_rule():
+    for code in range(0x3000):
+        character = chr(code)
+        assert (character in FORMULA_FIRST_CHARACTERS) == bool(FORMULA_START.match(character))
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("", ""), (-7, "-7"), (1.5, "1.5"), (translation.gettext_lazy("=x"), "'=x")],
+)
+def test_cells_of_any_type_go_through_the_same_rule(value, cell):
+    assert spreadsheet_safe(value) == cell
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.text(),
+            st.sampled_from(["", "=1+2", "-5", "+48 600", "-x", "@a", "\tx", "\rx", "5235"]),
+        ),
+        max_size=15,
+    )
+)
+def test_a_row_is_written_as_if_each_cell_went_through_the_rule(cells):
+    def written(row) -> str:
+        line = io.StringIO()
+        csv.writer(line).writerow(row)
+        return line.getvalue()
+
+    one_by_one = [spreadsheet_safe(cell) for cell in cells]
+
+    assert [str(cell) for cell in spreadsheet_safe_cells(cells)] == one_by_one
+    assert written(spreadsheet_safe_cells(cells)) == written(one_by_one)
 
 
 def test_every_cell_of_every_row_is_escaped_header_included():

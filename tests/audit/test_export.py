@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 
+from thuladmin.audit import views
 from thuladmin.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +139,39 @@ def test_export_has_the_values_before_a_change(auditor_client, make_entry):
     _header, row = rows(auditor_client.get(EXPORT))
 
     assert row[-1] == '{"reason": "no_snapshot", "source": "none"}'
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-07-01 10:05:09.123456+00",  # PostgreSQL, in UTC
+        "2026-07-01 10:05:09.123456",  # SQLite, UTC without an offset
+        "2026-07-01 12:05:09.123456+02",
+    ],
+)
+def test_the_time_read_as_text_is_the_moment_stored(stored):
+    assert views._stored_time(stored) == datetime(2026, 7, 1, 10, 5, 9, 123456, tzinfo=UTC)
+
+
+def test_a_stored_time_without_fraction_reads_back():
+    assert views._stored_time("2026-07-01 10:05:09+00") == datetime(
+        2026, 7, 1, 10, 5, 9, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "cell"),
+    [
+        ("{}", "{}"),
+        ('{"b": 1, "a": "\\u017c"}', '{"a": "ż", "b": 1}'),  # as SQLite keeps it
+        ('{"a": "ż", "b": 1}', '{"a": "ż", "b": 1}'),  # as PostgreSQL writes jsonb
+        ("[]", "[]"),
+        (None, "null"),
+        ('{"numbers": [' + ", ".join(['"600100200"'] * 50) + "]}", None),
+    ],
+)
+def test_a_stored_payload_becomes_sorted_json_every_time(stored, cell):
+    expected = cell if cell is not None else json.dumps(json.loads(stored), sort_keys=True)
+
+    assert views._json_cell(stored) == expected
+    assert views._json_cell(stored) == expected  # the second time from the kept ones

@@ -51,6 +51,47 @@ def test_newest_first_with_who_what_and_the_answer(auditor_client, make_entry):
     assert "<h1>Audit log</h1>" in html
 
 
+def test_each_row_shows_its_time_in_the_call_centre_zone_and_links_to_the_entry(
+    auditor_client, make_entry, settings, supervisor
+):
+    settings.TIME_ZONE = "Europe/Warsaw"
+    supervisor.first_name, supervisor.last_name = "Ada", "Nowak"
+    supervisor.save()
+    entry = make_entry(
+        created_at=datetime(2026, 7, 1, 10, 5, 9, 123456, tzinfo=UTC),
+        api_message="x" * 200,
+        http_status=404,
+    )
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert f'<a href="{reverse("audit:detail", args=[entry.pk])}" title=' in html
+    assert '<time datetime="2026-07-01T12:05:09.123456+02:00">2026-07-01 12:05:09</time>' in html
+    assert 'title="Ada Nowak">supervisor</span>' in html
+    assert "x" * 89 + "…" in html
+    assert "x" * 90 not in html
+    assert 'title="HTTP status">404</small>' in html
+
+
+def test_a_row_names_a_deleted_account_and_the_system(auditor_client, make_entry, outsider):
+    make_entry(actor=outsider)
+    outsider.delete()
+    make_entry(actor=None, created_at=timezone.now() - timedelta(hours=1))
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert "(account deleted)" in html
+    assert '<span class="muted">system</span>' in html
+
+
+def test_rows_are_in_the_active_language(auditor_client, make_entry):
+    make_entry(outcome=AuditEntry.Outcome.PARTIAL)
+
+    html = auditor_client.get(INDEX, headers={"accept-language": "pl"}).content.decode()
+
+    assert "Częściowo wykonane" in html
+
+
 def test_the_navigation_links_to_the_audit_log(auditor_client):
     html = auditor_client.get(INDEX).content.decode()
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import Exact
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from thuladmin.audit.registry import action_label, item_searches
@@ -254,7 +255,31 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.target}"
 
+    def get_outcome_display(self) -> str:
+        """The outcome in words, in the active language (its code if no longer a choice).
+
+        Replaces the method Django generates, which flattens the choices and builds a dict of
+        them on every call: once a row on the audit log's pages and exports."""
+        return outcome_label(self.outcome)
+
     @property
     def action_label(self) -> str:
         """The action in words, in the active language (its code if no feature names it)."""
         return action_label(self.action)
+
+
+# Each outcome's label (lazy: translated when shown), for `outcome_label`.
+OUTCOME_LABELS: dict[str, Promise] = dict(AuditEntry.Outcome.choices)
+
+
+def outcome_label(outcome: str) -> str:
+    """What an outcome is called in the active language; an unknown one (written by a version
+    that had it) keeps its code."""
+    label = OUTCOME_LABELS.get(outcome)
+    return str(label) if label is not None else outcome
+
+
+def outcome_labels() -> dict[str, str]:
+    """Every outcome's label in the active language, translated once: for a page or an export
+    that shows many entries and looks each one up."""
+    return {outcome: str(label) for outcome, label in OUTCOME_LABELS.items()}
