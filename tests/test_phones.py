@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import phonenumbers
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from thuladmin.bulk.details import detail_text
 from thuladmin.phones import InvalidPhoneNumber, NumberFormat, parse_phone_number
 
 DIGITS = st.from_regex(r"[0-9]{6,12}", fullmatch=True)
@@ -34,3 +36,19 @@ def test_every_number_is_read_as_phonenumbers_reads_it(prefix, digits):
     assert (parsed.suspicious == "") == valid_here
     if valid_here:
         assert parsed.value == phonenumbers.national_significant_number(number)
+
+
+def test_a_foreign_number_keeps_its_region_and_is_named_in_the_readers_language():
+    with translation.override("en"):
+        reason = parse_phone_number("+49 30 123456").suspicious
+    assert str(reason) == "another country's number: Germany (+49)"
+    assert reason.params == {"region": "DE", "code": 49}
+
+    with translation.override("pl"):
+        assert detail_text(reason.code, reason.params) == "numer z innego kraju: Niemcy (+49)"
+
+
+def test_a_reason_stored_with_the_countrys_name_is_shown_as_it_was():
+    with translation.override("pl"):
+        text = detail_text("phones.another_country", {"country": "Germany", "code": 49})
+    assert text == "numer z innego kraju: Germany (+49)"

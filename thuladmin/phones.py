@@ -40,23 +40,43 @@ class InvalidPhoneNumber(ValueError):
     (a `CodedText`, so a job's page can word it again in its reader's language)."""
 
 
+class _NamingTheCountry:
+    """A reason's sentence whose `%(country)s` is worded when the sentence is: the parameters
+    keep the region's code (`DE`), so that a job read later in another language names the
+    country in the reader's language, not the paster's. (Reasons stored before kept the name
+    itself, as `country`: that is used as it is.)"""
+
+    def __init__(self, sentence: Any) -> None:
+        self.sentence = sentence
+
+    def __mod__(self, params: dict[str, Any]) -> str:
+        if "country" not in params and "region" in params:
+            params = {**params, "country": _region_name(params["region"])}
+        return self.sentence % params
+
+    def __str__(self) -> str:
+        return str(self.sentence)
+
+
 # Why a number is refused or doubtful, by code: the bulk kinds that take phone numbers register
-# these with the engine's detail codes. (The country is named in the language it was pasted in.)
+# these with the engine's detail codes.
 REASONS = {
     "phones.not_a_number": gettext_lazy("not a phone number"),
     "phones.letters_or_symbols": gettext_lazy("contains letters or symbols"),
     "phones.too_short": gettext_lazy("too short"),
     "phones.too_long": gettext_lazy("too long"),
     "phones.not_dialable": gettext_lazy("not a number phones can dial"),
-    "phones.another_country": gettext_lazy("another country's number: %(country)s (+%(code)s)"),
-    "phones.short_for_region": gettext_lazy(
-        "%(count)s digits: too short for a number in %(country)s"
+    "phones.another_country": _NamingTheCountry(
+        gettext_lazy("another country's number: %(country)s (+%(code)s)")
     ),
-    "phones.long_for_region": gettext_lazy(
-        "%(count)s digits: too long for a number in %(country)s"
+    "phones.short_for_region": _NamingTheCountry(
+        gettext_lazy("%(count)s digits: too short for a number in %(country)s")
     ),
-    "phones.no_such_prefix": gettext_lazy(
-        "%(count)s digits, but no number in %(country)s starts so"
+    "phones.long_for_region": _NamingTheCountry(
+        gettext_lazy("%(count)s digits: too long for a number in %(country)s")
+    ),
+    "phones.no_such_prefix": _NamingTheCountry(
+        gettext_lazy("%(count)s digits, but no number in %(country)s starts so")
     ),
 }
 
@@ -73,10 +93,16 @@ class PhoneNumber:
     suspicious: str = ""
 
 
-def _country_name(number: phonenumbers.PhoneNumber) -> str:
+def _region_name(region: str) -> str:
+    """The country of a region code (`DE`) in the active language, else in English, else "?"."""
+    example = phonenumbers.example_number(region) if region else None
+    if example is None:
+        return region or "?"
     language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    return geocoder.country_name_for_number(number, language) or geocoder.country_name_for_number(
-        number, "en"
+    return (
+        geocoder.country_name_for_number(example, language)
+        or geocoder.country_name_for_number(example, "en")
+        or region
     )
 
 
@@ -168,7 +194,7 @@ def parse_phone_number(
             value=cleaned if as_typed else e164,
             suspicious=_reason(
                 "phones.another_country",
-                country=_country_name(number) or "?",
+                region=phonenumbers.region_code_for_number(number) or "",
                 code=number.country_code,
             ),
         )
@@ -188,7 +214,7 @@ def parse_phone_number(
         code = "phones.no_such_prefix"
     return PhoneNumber(
         value=value,
-        suspicious=_reason(code, count=len(national), country=_country_name(number) or region),
+        suspicious=_reason(code, count=len(national), region=region),
     )
 
 
