@@ -24,7 +24,11 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import CampaignSnapshot, SnapshotRecord
 from thuladmin.bulk.runner import ConcurrencyLimiter, RateLimiter
-from thuladmin.phones import InvalidPhoneNumber, normalise_phone_number
+from thuladmin.phones import (
+    InvalidPhoneNumber,
+    is_plain_national_number,
+    normalise_phone_number,
+)
 from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE, ThuliumClient
 from thuladmin.thulium.messages import thulium_error_message
@@ -43,7 +47,12 @@ SEARCH_LIMIT = 50
 
 
 def phone_normalised(phone_number: str) -> str:
-    """The indexed search form of a stored number: what a typed number is turned into too."""
+    """The indexed search form of a stored number: what a typed number is turned into too.
+
+    Thulium lists numbers as it stores them, mostly nine plain digits, which are their own
+    normalised form: checked with one regex instead of a full read (a sync does 100,000)."""
+    if is_plain_national_number(phone_number):
+        return phone_number
     try:
         return normalise_phone_number(phone_number)
     except InvalidPhoneNumber:

@@ -6,7 +6,13 @@ import phonenumbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thuladmin.phones import InvalidPhoneNumber, NumberFormat, parse_phone_number
+from thuladmin.phones import (
+    InvalidPhoneNumber,
+    NumberFormat,
+    is_plain_national_number,
+    normalise_phone_number,
+    parse_phone_number,
+)
 
 DIGITS = st.from_regex(r"[0-9]{6,12}", fullmatch=True)
 PREFIX = st.sampled_from(["", "+48", "0048", "48"])
@@ -34,3 +40,11 @@ def test_every_number_is_read_as_phonenumbers_reads_it(prefix, digits):
     assert (parsed.suspicious == "") == valid_here
     if valid_here:
         assert parsed.value == phonenumbers.national_significant_number(number)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.from_regex(r"(\+|00|48)?[0-9]{1,13}", fullmatch=True), st.text(max_size=14)))
+def test_a_plain_national_number_is_its_own_normalised_form(token):
+    """The snapshot's one-regex shortcut never says yes where the full read would differ."""
+    if is_plain_national_number(token):
+        assert normalise_phone_number(token) == token

@@ -73,18 +73,6 @@ PUT_FIELDS = frozenset(
 POST_RECORD_FIELDS = PUT_FIELDS | {"phone_number", "identifier", "order"}
 FILTER_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_IDENTIFIER_LENGTH = 64
-RECORD_LIST_COLUMNS = (
-    "record_id",
-    "phone_number",
-    "status",
-    "call_date",
-    "create_date",
-    "next_call_date",
-    "agent_login",
-    "last_note",
-    "identifier",
-    "order",
-)
 
 
 # --- plumbing ----------------------------------------------------------------------------------
@@ -356,22 +344,8 @@ def _records_page(request: HttpRequest, campaign_id: str) -> HttpResponse:
         return JsonResponse({"count": 0, "result": []})
     matching = records_index.matching_record_ids(campaign_id=campaign.pk, condition=condition)
     page_ids = matching[offset : offset + limit].tolist()
-    rows = (
-        Record.objects.filter(record_id__in=page_ids)
-        .order_by("record_id")
-        .values_list(*RECORD_LIST_COLUMNS)
-        if page_ids
-        else ()
-    )
-    # The page is at most 100 rows: its statuses and agents come from two small lookups
-    # rather than a join on every row.
-    statuses = {
-        pk: (system_status, name, status_id)
-        for pk, system_status, name, status_id in campaign.statuses.values_list(
-            "pk", "system_status", "name", "status_id"
-        )
-    }
-    agent_names = dict(campaign.agents.values_list("login", "name"))
+    rows = records_index.page_rows(page_ids)
+    statuses, agent_names = records_index.page_names(campaign.pk)
     no_status = ("", "", "")
     zone = timezone.get_current_timezone()
 
