@@ -88,12 +88,12 @@ def start(
     sys.exit("the sandbox server did not start")
 
 
-def cpu_seconds(server: subprocess.Popen) -> float | None:
+def cpu_seconds(server_pid: int) -> float | None:
     """CPU time (user + system) the server's processes have used so far, from /proc (None
     where there is no /proc): what the simulator cost the machine the benchmark shares."""
     try:
-        pids = [server.pid]
-        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+        pids = [server_pid]
+        children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text()
         pids += [int(pid) for pid in children.split()]
         ticks = 0
         for pid in pids:
