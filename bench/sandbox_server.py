@@ -47,6 +47,7 @@ def start(
     port: int,
     *,
     workers: int,
+    threads: int = 8,
     output: IO[bytes] | None = None,
     app: str = "thuladmin.wsgi",
 ) -> subprocess.Popen:
@@ -66,7 +67,7 @@ def start(
             "--workers",
             str(workers),
             "--threads",
-            "8",
+            str(threads),
             "--limit-request-line",
             "8190",
             "--log-level",
@@ -85,6 +86,22 @@ def start(
             time.sleep(0.1)
     server.terminate()
     sys.exit("the sandbox server did not start")
+
+
+def cpu_seconds(server_pid: int) -> float | None:
+    """CPU time (user + system) the server's processes have used so far, from /proc (None
+    where there is no /proc): what the simulator cost the machine the benchmark shares."""
+    try:
+        pids = [server_pid]
+        children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text()
+        pids += [int(pid) for pid in children.split()]
+        ticks = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(script: str, env: dict[str, str], *arguments: str) -> Any:

@@ -24,7 +24,11 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import CampaignSnapshot, SnapshotRecord
 from thuladmin.bulk.runner import ConcurrencyLimiter, RateLimiter
-from thuladmin.phones import InvalidPhoneNumber, normalise_phone_number
+from thuladmin.phones import (
+    InvalidPhoneNumber,
+    is_plain_national_number,
+    normalise_phone_number,
+)
 from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE, ThuliumClient
 from thuladmin.thulium.messages import thulium_error_message
@@ -43,7 +47,12 @@ SEARCH_LIMIT = 50
 
 
 def phone_normalised(phone_number: str) -> str:
-    """The indexed search form of a stored number: what a typed number is turned into too."""
+    """The indexed search form of a stored number: what a typed number is turned into too.
+
+    Thulium lists numbers as it stores them, mostly nine plain digits, which are their own
+    normalised form: checked with one regex instead of a full read (a sync does 100,000)."""
+    if is_plain_national_number(phone_number):
+        return phone_number
     try:
         return normalise_phone_number(phone_number)
     except InvalidPhoneNumber:
@@ -91,25 +100,63 @@ def _row_values(snapshot_id: int, record: CampaignRecord) -> tuple:
 
 
 def snapshot_rows_insert(snapshot_id: int, records: Sequence[CampaignRecord]) -> None:
-    """Write records into a snapshot with one multi-row statement per batch, skipping a record
-    already there (records added while paging shift the pages, so one may be listed twice).
+    """Write records into a snapshot, skipping a record already there (records added while
+    paging shift the pages, so one may be listed twice). Call inside a transaction.
 
-    Plain SQL rather than `bulk_create`: building a model instance per row cost more than the
-    insert itself, and a sync writes every record of the campaign.
+    A sync writes every record of the campaign, so this is its hot path (bench/snapshot.py):
+    no model instance per row, and on each database the cheapest bulk statement that still
+    skips duplicates. PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING (a multi-row INSERT from the client cost ten times more, in round
+    trips and parameter binding). SQLite: multi-row INSERTs on the driver's own cursor with its
+    own `?` placeholders (Django's cursor rewrote a statement of 7,500 placeholders each time).
     """
+    if not records:
+        return
+    rows = [_row_values(snapshot_id, record) for record in records]
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        _insert_by_copy(rows)
+    elif vendor == "sqlite":
+        connection.ensure_connection()
+        _insert_multirow(connection.connection.cursor(), rows, "?")
+    else:
+        with connection.cursor() as cursor:
+            _insert_multirow(cursor, rows, "%s")
+
+
+def _insert_multirow(cursor, rows: Sequence[tuple], placeholder: str) -> None:
     table = connection.ops.quote_name(SnapshotRecord._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in ROW_COLUMNS)
-    row_placeholder = "(" + ", ".join(["%s"] * len(ROW_COLUMNS)) + ")"
+    row_placeholder = "(" + ", ".join([placeholder] * len(ROW_COLUMNS)) + ")"
+    for first in range(0, len(rows), WRITE_BATCH):
+        batch = rows[first : first + WRITE_BATCH]
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 (names are ours)
+            f"{', '.join([row_placeholder] * len(batch))} ON CONFLICT DO NOTHING",
+            [value for row in batch for value in row],
+        )
+
+
+STAGING_TABLE = "snapshot_rows_staging"
+
+
+def _insert_by_copy(rows: Sequence[tuple]) -> None:
+    table = connection.ops.quote_name(SnapshotRecord._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in ROW_COLUMNS)
     with connection.cursor() as cursor:
-        for first in range(0, len(records), WRITE_BATCH):
-            batch = records[first : first + WRITE_BATCH]
-            placeholders = ", ".join([row_placeholder] * len(batch))
-            params = [value for record in batch for value in _row_values(snapshot_id, record)]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 (names are ours)
-                "ON CONFLICT DO NOTHING",
-                params,
-            )
+        # One per connection, emptied after each use; only this connection ever sees it.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING_TABLE} AS "  # noqa: S608
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {STAGING_TABLE} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {STAGING_TABLE} "  # noqa: S608
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"TRUNCATE {STAGING_TABLE}")
 
 
 # --- starting a sync ---------------------------------------------------------------------------
@@ -209,6 +256,11 @@ class SnapshotSync:
         if not records:
             return
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # A sync's rows are worth no wait for the disk: after a crash the sync is
+                # stale and is taken again, so its commits need not be flushed one by one.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             snapshot_rows_insert(self.snapshot_id, records)
             CampaignSnapshot.objects.filter(pk=self.snapshot_id).update(
                 fetched_count=F("fetched_count") + len(records), progress_at=timezone.now()

@@ -60,7 +60,8 @@ def csv_lines(
     header: Sequence[Any], rows: Iterable[Sequence[Any]], *, delimiter: str = ","
 ) -> Iterator[str]:
     """The header and each row as CSV lines, every cell through `spreadsheet_safe` (by way of
-    `spreadsheet_safe_cells`), after a byte-order mark so that spreadsheet programs read the file as UTF-8."""
+    `spreadsheet_safe_cells`), after a byte-order mark so that spreadsheet programs read the
+    file as UTF-8."""
     writer = csv.writer(_Echo(), delimiter=delimiter)
     write = writer.writerow
     yield "\ufeff" + write(spreadsheet_safe_cells(header))

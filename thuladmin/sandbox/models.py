@@ -118,14 +118,14 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["campaign", "phone_number"], name="sandbox_rec_campaign_phone"),
             # The records list (GET outbounds/:id/records) at 100,000 records a campaign: the
-            # ids of a page, in the order records were added, by LIMIT/OFFSET over this index
-            # alone, and the unfiltered count (see bench/sandbox_records.py).
+            # campaign's ids in the order records were added, read from this index alone and
+            # kept between requests (records_index.py; see bench/sandbox_records.py).
             models.Index(fields=["campaign", "record_id"], name="sandbox_rec_campaign_order"),
-            # Status filters (status_id[], system_status[]) count and page from here.
+            # Status filters (status_id[], system_status[]) read their ids from here.
             models.Index(
                 fields=["campaign", "status", "record_id"], name="sandbox_rec_campaign_status"
             ),
-            # Date filters count a range of days rather than the whole campaign.
+            # Date filters read a range of days rather than the whole campaign.
             models.Index(fields=["campaign", "create_date"], name="sandbox_rec_campaign_created"),
             models.Index(fields=["campaign", "call_date"], name="sandbox_rec_campaign_called"),
         ]

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from thuladmin.accounts.client_ip import client_ip_address
-from thuladmin.sandbox import faults
+from thuladmin.sandbox import faults, records_index
 from thuladmin.sandbox.errors import error_response, message
 from thuladmin.sandbox.models import (
     OPEN_SYSTEM_STATUSES,
@@ -73,18 +73,6 @@ PUT_FIELDS = frozenset(
 POST_RECORD_FIELDS = PUT_FIELDS | {"phone_number", "identifier", "order"}
 FILTER_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_IDENTIFIER_LENGTH = 64
-RECORD_LIST_COLUMNS = (
-    "record_id",
-    "phone_number",
-    "status",
-    "call_date",
-    "create_date",
-    "next_call_date",
-    "agent_login",
-    "last_note",
-    "identifier",
-    "order",
-)
 
 
 # --- plumbing ----------------------------------------------------------------------------------
@@ -176,12 +164,22 @@ def _json_object(request: HttpRequest) -> dict[str, Any] | HttpResponse:
     return body
 
 
-def _date(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime(DATE_OUT_FORMAT) if value else ""
-
-
 def _campaign(campaign_id: str) -> Campaign | None:
-    return Campaign.objects.filter(campaign_id=campaign_id).first()
+    """The campaign, read in SQL: every request names one, and building the ORM query cost a
+    page of the records list (bench/snapshot.py asks for 1,000 of them) more than its rows."""
+    connection = _sandbox_connection()
+    table = connection.ops.quote_name(Campaign._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT campaign_id, name, active FROM {table} WHERE campaign_id = %s",  # noqa: S608
+            [campaign_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Campaign.from_db(
+        connection.alias, ["campaign_id", "name", "active"], [row[0], row[1], bool(row[2])]
+    )
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
@@ -342,9 +340,10 @@ def _records_page(request: HttpRequest, campaign_id: str) -> HttpResponse:
     of records matching the filters.
 
     Every problem with the query is reported at once; `limit` above 100 is refused, not
-    silently capped. The page's ids are read with LIMIT/OFFSET along the (campaign, record_id)
-    index (or (campaign, status, record_id) with a status filter), then the page's rows by id;
-    `count` is one COUNT on an index. Neither loads the campaign: see bench/sandbox_records.py.
+    silently capped. The ids matching the filters come from `records_index` (kept between
+    requests while the campaign's records do not change), so a page deep into the campaign is
+    a slice of them and 100 lookups by id, and `count` is their number: no OFFSET walk, no
+    COUNT over the campaign. See bench/sandbox_records.py and bench/snapshot.py.
     """
     campaign = _campaign(campaign_id)
     if campaign is None:
@@ -357,45 +356,48 @@ def _records_page(request: HttpRequest, campaign_id: str) -> HttpResponse:
         return error_response(request, *errors)
     if not can_match:
         return JsonResponse({"count": 0, "result": []})
-    matching = Record.objects.filter(condition)
-    # The page's ids first, from the index alone, then only those rows: a deep OFFSET skips
-    # index entries rather than reading (and throwing away) the table rows before the page.
-    page_ids = matching.order_by("record_id").values("record_id")[offset : offset + limit]
-    rows = list(
-        Record.objects.filter(record_id__in=page_ids)
-        .order_by("record_id")
-        .values_list(*RECORD_LIST_COLUMNS)
-    )
-    # The page is at most 100 rows: its statuses and agents come from two small lookups
-    # rather than a join on every row.
-    statuses = {status.pk: status for status in campaign.statuses.all()}
-    agent_names = dict(campaign.agents.values_list("login", "name"))
+    matching = records_index.matching_record_ids(campaign_id=campaign.pk, condition=condition)
+    page_ids = matching[offset : offset + limit].tolist()
+    rows = records_index.page_rows(page_ids)
+    statuses, agent_names = records_index.page_names(campaign.pk)
+    no_status = ("", "", "")
+    zone = timezone.get_current_timezone()
+
+    def out(value: datetime | None) -> str:
+        return value.astimezone(zone).strftime(DATE_OUT_FORMAT) if value else ""
+
     result = []
-    for row in rows:
-        record = dict(zip(RECORD_LIST_COLUMNS, row, strict=True))
-        status = statuses.get(record["status"])
-        agent_login = record["agent_login"]
+    for (
+        record_id,
+        phone_number,
+        status_pk,
+        call_date,
+        create_date,
+        next_call_date,
+        agent_login,
+        last_note,
+        identifier,
+        order,
+    ) in rows:
+        system_status, status_name, status_id = statuses.get(status_pk, no_status)
         result.append(
             {
-                "record_id": record["record_id"],
-                "phone_number": record["phone_number"],
-                "system_status": status.system_status if status else "",
-                "status": status.name if status else "",
-                "status_id": status.status_id if status else "",
-                "call_date": _date(record["call_date"]),
-                "create_date": _date(record["create_date"]),
-                "next_call_date": _date(record["next_call_date"]),
+                "record_id": record_id,
+                "phone_number": phone_number,
+                "system_status": system_status,
+                "status": status_name,
+                "status_id": status_id,
+                "call_date": out(call_date),
+                "create_date": out(create_date),
+                "next_call_date": out(next_call_date),
                 "agent_name": agent_names.get(agent_login, "") if agent_login else "",
                 "agent_login": agent_login,
-                "last_note": record["last_note"],
-                "identifier": record["identifier"],
-                "order": record["order"],
+                "last_note": last_note,
+                "identifier": identifier,
+                "order": order,
             }
         )
-    # A short page that is not past the end holds the last match: the count follows from it.
-    short_page = len(rows) < limit and (rows or offset == 0)
-    count = offset + len(rows) if short_page else matching.count()
-    return JsonResponse({"count": count, "result": result})
+    return JsonResponse({"count": len(matching), "result": result})
 
 
 @endpoint("GET")
