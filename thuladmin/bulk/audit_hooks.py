@@ -74,8 +74,8 @@ def item_rows(
         return {}
     rows: dict[int, tuple[int, str, str, str]] = {}
     for item_id, job_id, kind_name, value, outcome in (
-        BulkItem.objects.filter(job_id__in=job_ids, value__in=values)
-        .exclude(value="")
+        BulkItem.objects.filter(job_id__in=job_ids)
+        .matching(values)
         .order_by("job_id", "position")
         .values_list("pk", "job_id", "job__kind", "value", "outcome")
     ):
