@@ -25,6 +25,8 @@ PRODUCTION = {
     "STATICFILES_BACKEND": None,
     "WHITENOISE_USE_FINDERS": None,
     "DJANGO_ALLOW_ASYNC_UNSAFE": None,  # set by the browser tests' conftest; never in production
+    # Production's settings, not the suite's own (tests/settings.py, a faster password hasher).
+    "DJANGO_SETTINGS_MODULE": "thuladmin.settings",
 }
 
 
@@ -43,6 +45,19 @@ def test_production_settings_pass_the_check():
     result = _check()
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_hashes_passwords_with_djangos_default():
+    """The suite's settings use a fast hasher; production must keep Django's PBKDF2."""
+    shown = subprocess.run(
+        [PYTHON, "-c", "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"],
+        cwd=ROOT,
+        env=process_env(**PRODUCTION),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.stdout.strip() == "django.contrib.auth.hashers.PBKDF2PasswordHasher", shown.stderr
 
 
 def test_debug_off_without_a_secret_key_refuses_to_start():

@@ -47,9 +47,3 @@ def sandbox(live_server, fast_engine):
     faults.rng.seed(8)
     reset_client()
     return live_server
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are created in every test; the production hasher takes a third of a second."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -78,9 +78,3 @@ def customer_job(user, text: str = "13\n14") -> BulkJob:
     return bulk_job_draft_create(
         user=user, kind_name=CUSTOMERS.name, parsed=CUSTOMERS.parse(text, options={})
     )
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are created in every test; the production hasher takes a third of a second."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
