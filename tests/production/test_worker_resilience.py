@@ -16,7 +16,14 @@ import pytest
 from django.db import OperationalError, connection
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
-from tests.production.helpers import PYTHON, ROOT, child_database_url, process_env, wait_for
+from tests.production.helpers import (
+    PYTHON,
+    ROOT,
+    child_database_url,
+    free_port,
+    process_env,
+    wait_for,
+)
 from thuladmin.bulk.management.commands import db_worker
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
@@ -126,7 +133,13 @@ def test_a_worker_survives_a_database_error_and_runs_the_next_job(client, superv
     worker = subprocess.Popen(
         [*DB_WORKER, "--interval", "0.1"],
         cwd=ROOT,
-        env=_worker_env(SQLITE_TIMEOUT_SECONDS="0.2"),
+        # Its job's Thulium is a closed port: no retries, so the job ends in a second or two.
+        env=_worker_env(
+            SQLITE_TIMEOUT_SECONDS="0.2",
+            SANDBOX_URL=f"http://127.0.0.1:{free_port()}/sandbox/api/",
+            THULIUM_MAX_RETRIES="0",
+            BULK_CHUNK_BACKOFF_SECONDS="0.05",
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
