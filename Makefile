@@ -45,8 +45,20 @@ run: install .env messages
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Every test, on SQLite (the embedded default) and then on PostgreSQL with Redis as the cache.
-test: install lint test-sqlite test-postgres
+# Every test, on SQLite (the embedded default) and then on PostgreSQL with Redis as the cache, in
+# parallel processes (pytest-xdist, one per core; PYTEST_WORKERS=0 runs in one process). Each
+# stage's wall time and test count are printed at the end (scripts/stages.py), with the 30
+# slowest tests of each run above it; a run with fewer tests than .ci/minimum-tests fails.
+PYTEST_WORKERS ?= 3
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30
+STAGE := $(PY) scripts/stages.py run
+
+test: install messages
+	@rm -rf var/stages
+	@$(STAGE) lint -- $(MAKE) --no-print-directory lint
+	@$(STAGE) test-sqlite -- $(MAKE) --no-print-directory test-sqlite
+	@$(STAGE) test-postgres -- $(MAKE) --no-print-directory test-postgres
+	@$(PY) scripts/stages.py report
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -54,10 +66,10 @@ lint: install
 	$(VENV)/bin/lint-imports --no-cache
 
 test-sqlite: install messages
-	$(PY) -m pytest
+	$(PYTEST) --junitxml=var/stages/test-sqlite.xml
 
 test-postgres: install messages
-	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
+	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) $(PYTEST) --junitxml=var/stages/test-postgres.xml
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: users in each role, a clean cache and client."""
+"""Fixtures shared by every test package: users in each role, a clean cache and client; and how
+the suite is shared out over pytest-xdist's processes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,26 @@ from django.core.cache import cache
 
 from thuladmin.accounts.roles import Role
 from thuladmin.thulium import reset_client
+
+# Modules whose tests start processes (gunicorn, db_workers, limiter probes) and kill them or
+# watch them against the clock. Under pytest-xdist with `--dist loadgroup` (the Makefile's) they
+# run one at a time in one worker, so they never compete with each other for the machine's cores.
+TIMED_PROCESS_MODULES = {
+    "tests/bulk/test_end_to_end.py",
+    "tests/production/test_gunicorn.py",
+    "tests/production/test_limits.py",
+    "tests/production/test_worker_resilience.py",
+    "tests/production/test_workers.py",
+    "tests/reliability/test_crash_outcomes.py",
+    "tests/reliability/test_crash_safety.py",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.relative_to(config.rootpath).as_posix() in TIMED_PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group("timed-processes"))
 
 
 @pytest.fixture(autouse=True)

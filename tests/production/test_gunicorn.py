@@ -91,6 +91,8 @@ def server(static_root, tmp_path):
     def up() -> bool:
         try:
             return requests.get(base + "/healthz", timeout=5).status_code in (200, 503)
+        except requests.Timeout:
+            return False  # up, but busy: ask again
         except requests.ConnectionError:
             return process.poll() is not None  # stop waiting if it died
 
