@@ -46,19 +46,23 @@ run: install .env messages
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Every test, on SQLite (the embedded default) and then on PostgreSQL with Redis as the cache, in
-# parallel processes (pytest-xdist, one per core; PYTEST_WORKERS=0 runs in one process). Each
-# stage's wall time and test count are printed at the end (scripts/stages.py), with the 30
-# slowest tests of each run above it; a run with fewer tests than .ci/minimum-tests fails.
+# parallel processes (pytest-xdist; three keep two cores busy while browser and server tests
+# wait; PYTEST_WORKERS=0 runs in one process). The tests that start processes run one at a time
+# (see tests/conftest.py). Each stage's wall time and test count are printed at the end
+# (scripts/stages.py, standard library only), with the 30 slowest tests of each run above it;
+# a run with fewer tests than .ci/minimum-tests fails. The PostgreSQL run takes no screenshots
+# of the browser journeys: the SQLite run's are the same pages.
 PYTEST_WORKERS ?= 3
-PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30
-STAGE := $(PY) scripts/stages.py run
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30 --screenshot only-on-failure
+STAGE := $(PYTHON) scripts/stages.py run
 
-test: install messages
+test:
 	@rm -rf var/stages
+	@$(STAGE) install -- $(MAKE) --no-print-directory install messages
 	@$(STAGE) lint -- $(MAKE) --no-print-directory lint
 	@$(STAGE) test-sqlite -- $(MAKE) --no-print-directory test-sqlite
 	@$(STAGE) test-postgres -- $(MAKE) --no-print-directory test-postgres
-	@$(PY) scripts/stages.py report
+	@$(PYTHON) scripts/stages.py report
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -69,7 +73,7 @@ test-sqlite: install messages
 	$(PYTEST) --junitxml=var/stages/test-sqlite.xml
 
 test-postgres: install messages
-	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) $(PYTEST) --junitxml=var/stages/test-postgres.xml
+	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) BROWSER_SCREENSHOTS=0 $(PYTEST) --junitxml=var/stages/test-postgres.xml
 
 format: install
 	$(VENV)/bin/ruff check --fix .

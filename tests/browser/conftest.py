@@ -2,7 +2,8 @@
 
 Every test here is marked `browser` (run them alone with `pytest -m browser`) and saves a
 screenshot of its final page under var/screenshots/ (git-ignored), named after the test and
-the language, so the journeys can be looked at in both languages after a run.
+the language, so the journeys can be looked at in both languages after a run
+(BROWSER_SCREENSHOTS=0 skips them; a failing test still gets pytest-playwright's own).
 
 Nothing downloads a browser: chromium comes from apt (`apt-get install chromium`; `.ci/run`
 installs it when missing). CHROMIUM_PATH points at another binary.
@@ -44,6 +45,7 @@ LANGUAGES = ("en", "pl")
 # The browser's own language, which shapes its date inputs: a Polish supervisor's is Polish.
 BROWSER_LOCALES = {"en": "en-GB", "pl": "pl-PL"}
 PASSWORD = "Browser-test-pw-1"
+TAKE_SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "1") != "0"
 
 # Short timeouts: every page here answers in milliseconds; a wait of seconds is a failure.
 expect.set_options(timeout=10_000)
@@ -159,11 +161,15 @@ class Browse:
         )
 
     def shot(self, suffix: str = "") -> Path:
-        """A full-page screenshot: var/screenshots/<test>[-<suffix>]-<lang>.png."""
+        """A full-page screenshot: var/screenshots/<test>[-<suffix>]-<lang>.png.
+
+        With BROWSER_SCREENSHOTS=0 the picture is not taken (a third of a journey's time): `make
+        test`'s PostgreSQL run would only draw the SQLite run's pages again, over them."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         stem = "-".join(part for part in (self.name, suffix, self.lang) if part)
         path = SCREENSHOTS / f"{stem}.png"
-        self.page.screenshot(path=path, full_page=True)
+        if TAKE_SCREENSHOTS:
+            self.page.screenshot(path=path, full_page=True)
         self.shots.append(path)
         return path
 
