@@ -8,7 +8,7 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run install messages test test-sqlite test-postgres lint format bench clean
+.PHONY: run install messages test test-sqlite test-postgres screenshots lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -45,13 +45,17 @@ run: install .env messages
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The browser journeys alone, each leaving screenshots in var/screenshots/ to look at.
+screenshots: install messages
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m browser
+
 # Every test, on SQLite (the embedded default) and then on PostgreSQL with Redis as the cache, in
 # parallel processes (pytest-xdist; three keep two cores busy while browser and server tests
 # wait; PYTEST_WORKERS=0 runs in one process). The tests that start processes run one at a time
 # (see tests/conftest.py). Each stage's wall time and test count are printed at the end
 # (scripts/stages.py, standard library only), with the 30 slowest tests of each run above it;
-# a run with fewer tests than .ci/minimum-tests fails. The PostgreSQL run takes no screenshots
-# of the browser journeys: the SQLite run's are the same pages.
+# a run with fewer tests than .ci/minimum-tests fails. Neither run saves the browser journeys'
+# screenshots (a third of their time, and nobody looks at CI's): `make screenshots` does.
 PYTEST_WORKERS ?= 3
 PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30 --screenshot only-on-failure
 STAGE := $(PYTHON) scripts/stages.py run
@@ -70,7 +74,7 @@ lint: install
 	$(VENV)/bin/lint-imports --no-cache
 
 test-sqlite: install messages
-	$(PYTEST) --junitxml=var/stages/test-sqlite.xml
+	BROWSER_SCREENSHOTS=0 $(PYTEST) --junitxml=var/stages/test-sqlite.xml
 
 test-postgres: install messages
 	DATABASE_URL=$(POSTGRES_URL) CACHE_URL=$(REDIS_URL) BROWSER_SCREENSHOTS=0 $(PYTEST) --junitxml=var/stages/test-postgres.xml

@@ -163,8 +163,8 @@ class Browse:
     def shot(self, suffix: str = "") -> Path:
         """A full-page screenshot: var/screenshots/<test>[-<suffix>]-<lang>.png.
 
-        With BROWSER_SCREENSHOTS=0 the picture is not taken (a third of a journey's time): `make
-        test`'s PostgreSQL run would only draw the SQLite run's pages again, over them."""
+        With BROWSER_SCREENSHOTS=0 (`make test`) the picture is not taken: it is a third of a
+        journey's time, and only a person looks at it (`make screenshots` takes them all)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         stem = "-".join(part for part in (self.name, suffix, self.lang) if part)
         path = SCREENSHOTS / f"{stem}.png"
