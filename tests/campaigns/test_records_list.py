@@ -9,7 +9,7 @@ from responses import matchers
 
 from campaigns.models import CampaignSnapshot, SnapshotRecord
 from tests.campaigns.conftest import THULIUM_URL
-from tests.campaigns.test_snapshot import RECORDS_URL, STATUSES_URL, api_record
+from tests.campaigns.test_snapshot import RECORDS_URL, STATUSES_URL, api_record, sync
 from thuladmin.bulk.models import BulkItem, BulkJob
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,85 @@ def test_an_identifier_missing_from_a_fresh_snapshot_is_said_so(supervisor_clien
     response = supervisor_client.get(reverse("campaigns:record", args=["00001", "nope"]))
 
     assert "No record with this identifier is in the campaign snapshot" in response.content.decode()
+
+
+# Thulium allows any identifier; the dashboard addresses those its record page accepts, unchanged.
+UNADDRESSABLE = {"a/b": "cannot contain slashes", "a\\b": "cannot contain slashes", "..": "nor be"}
+ODD_BUT_ADDRESSABLE = "x?y#z żółw"
+
+
+def test_the_list_links_every_addressable_record_and_explains_the_others(
+    supervisor_client, thulium
+):
+    """A record `a/b` on page 6 made the whole list a 500 (NoReverseMatch)."""
+    thulium.get(STATUSES_URL, json=STATUSES)
+    identifiers = [*UNADDRESSABLE, ODD_BUT_ADDRESSABLE]
+    thulium.get(
+        RECORDS_URL,
+        json={
+            "count": 600,
+            "result": [
+                api_record(number, identifier=identifier)
+                for number, identifier in enumerate(identifiers, start=501)
+            ],
+        },
+        match=[matchers.query_param_matcher({"limit": "100", "offset": "500"})],
+    )
+
+    response = supervisor_client.get(f"{LIST_URL}?page=6")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for identifier, reason in UNADDRESSABLE.items():
+        assert f"<bdi>{identifier}</bdi> <small" in html
+        assert reason in html
+    assert "records/a/b/" not in html
+    assert "This record cannot be opened from the dashboard." in html
+    link = reverse("campaigns:record", args=["00001", ODD_BUT_ADDRESSABLE])
+    assert "%3F" in link
+    assert "%23" in link
+    assert f'<a href="{link}"><bdi>{ODD_BUT_ADDRESSABLE}</bdi></a>' in html
+
+
+def test_the_linked_record_page_opens_the_record_it_was_linked_from(supervisor_client, thulium):
+    thulium.get(STATUSES_URL, json=STATUSES)
+    thulium.get(f"{THULIUM_URL}outbounds/00001/agents", json=[])
+    link = reverse("campaigns:record", args=["00001", ODD_BUT_ADDRESSABLE])
+
+    response = supervisor_client.get(link)
+
+    assert response.status_code == 200
+    assert response.context["identifier"] == ODD_BUT_ADDRESSABLE
+
+
+def test_the_campaign_page_search_shows_unaddressable_records_without_a_link(
+    supervisor_client, thulium
+):
+    """The snapshot copies every record Thulium lists, `a/b` included; searching found it and
+    the results raised NoReverseMatch."""
+    thulium.get(
+        RECORDS_URL,
+        json={
+            "count": 2,
+            "result": [
+                api_record(1, identifier="a/b", phone_number="600100200"),
+                api_record(2, identifier=ODD_BUT_ADDRESSABLE, phone_number="600100200"),
+            ],
+        },
+    )
+    sync()
+
+    response = supervisor_client.get(
+        reverse("campaigns:detail", args=["00001"]),
+        {"q": "600 100 200"},
+        headers={"HX-Request": "true", "HX-Target": "search-results"},
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2 records match" in html
+    assert "<bdi>a/b</bdi> <small" in html
+    assert "cannot contain slashes" in html
+    assert "records/a/b/" not in html
+    link = reverse("campaigns:record", args=["00001", ODD_BUT_ADDRESSABLE])
+    assert f'<a href="{link}">600100200</a>' in html
