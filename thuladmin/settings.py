@@ -269,8 +269,9 @@ SANDBOX_RATE_LIMIT_RATE = env.float("SANDBOX_RATE_LIMIT_RATE", default=0.0)
 SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=1)
 SANDBOX_SLOW_RATE = env.float("SANDBOX_SLOW_RATE", default=0.0)
 SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=2000)
-# After this many failed logins to the sandbox API from one client address, that address gets
-# 429 for SANDBOX_LOGIN_COOLOFF_MINUTES (counted in the cache, like the dashboard's lockout).
+# After this many failed logins to the sandbox API from one client address, that address's wrong
+# credentials get 429 for SANDBOX_LOGIN_COOLOFF_MINUTES; the right ones always pass, so a stranger
+# cannot lock the dashboard out. Counted in the cache: shared by all workers with Redis.
 SANDBOX_LOGIN_FAILURE_LIMIT = env.int("SANDBOX_LOGIN_FAILURE_LIMIT", default=10)
 SANDBOX_LOGIN_COOLOFF_MINUTES = env.float("SANDBOX_LOGIN_COOLOFF_MINUTES", default=15.0)
 

@@ -111,10 +111,11 @@ def _authenticated(request: HttpRequest) -> bool:
 def endpoint(*methods: str) -> Callable[[View], View]:
     """Wrap a view with what stands between a client and Thulium's application code.
 
-    Order: URL length (a proxy refuses before anyone looks at credentials), the lockout of an
-    address that failed to log in too often (429), Basic auth (a failure counts), base
-    latency and injected 429/5xx (never applying the change), method check, the view itself,
-    then the injected slowness (after the view committed its change).
+    Order: URL length (a proxy refuses before anyone looks at credentials), Basic auth (wrong
+    credentials get 429 from an address that failed too often, else 401 and count; the right
+    ones always pass, see `thuladmin.sandbox.throttling`), base latency and injected 429/5xx
+    (never applying the change), method check, the view itself, then the injected slowness
+    (after the view committed its change).
     """
 
     def decorate(view: View) -> View:
@@ -122,12 +123,14 @@ def endpoint(*methods: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if _query_string_bytes(request) > MAX_QUERY_STRING_BYTES:
                 return error_response(request, "uri_too_long")
-            address = client_ip_address(request) or "unknown"
-            if sandbox_login_locked(address=address):
-                response = error_response(request, "too_many_failed_logins")
-                response["Retry-After"] = str(cooloff_seconds())
-                return response
             if not _authenticated(request):
+                # Only wrong credentials are throttled: a stranger's failures from the address
+                # the dashboard shares (127.0.0.1) must not lock the dashboard out of its sandbox.
+                address = client_ip_address(request) or "unknown"
+                if sandbox_login_locked(address=address):
+                    response = error_response(request, "too_many_failed_logins")
+                    response["Retry-After"] = str(cooloff_seconds())
+                    return response
                 sandbox_login_failure_record(address=address)
                 response = error_response(request, "bad_credentials")
                 response["WWW-Authenticate"] = 'Basic realm="Thulium"'
