@@ -1,16 +1,22 @@
-"""Retrying the numbers in a call in N minutes: a follow-up job confirmed now, run later."""
+"""Retrying the numbers in a call in N minutes: a follow-up job confirmed now, run later; and
+asking twice for a retry (later or now) makes one follow-up."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from campaigns.bulk.do_not_call import DO_NOT_CALL
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk import services
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create
@@ -140,3 +146,75 @@ def test_auditors_cannot_schedule_a_retry(client, auditor, supervisor):
 
     assert client.post(f"/jobs/{job.pk}/retry-later/", {"minutes": "5"}).status_code == 403
     assert "retry-later" not in client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_again_answers_with_the_follow_up_already_scheduled(supervisor_client, supervisor):
+    job = _finished(supervisor)
+
+    answers = [
+        supervisor_client.post(f"/jobs/{job.pk}/retry-later/", {"minutes": minutes})
+        for minutes in ("15", "15", "5")
+    ]
+
+    follow_up = BulkJob.objects.exclude(pk=job.pk).get()
+    assert [response.status_code for response in answers] == [302, 302, 302]
+    assert {response["Location"] for response in answers} == {f"/jobs/{follow_up.pk}/"}
+    assert BulkItem.objects.filter(job=follow_up).count() == 2
+    assert DBTaskResult.objects.count() == 1
+    assert AuditEntry.objects.filter(action="bulk.phone_numbers.start").count() == 1
+    page = supervisor_client.get(answers[-1]["Location"]).content.decode()
+    assert f"Job {follow_up.pk} already sends them again: nothing more was scheduled." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_follow_up_once_the_scheduled_one_is_over(supervisor_client, supervisor):
+    job = _finished(supervisor)
+    supervisor_client.post(f"/jobs/{job.pk}/retry-later/", {"minutes": "5"})
+    first = BulkJob.objects.exclude(pk=job.pk).get()
+    supervisor_client.post(f"/jobs/{first.pk}/cancel/")
+
+    response = supervisor_client.post(f"/jobs/{job.pk}/retry-later/", {"minutes": "5"})
+
+    second = BulkJob.objects.exclude(pk__in=[job.pk, first.pk]).get()
+    assert response["Location"] == f"/jobs/{second.pk}/"
+    assert second.state == BulkJob.State.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("action", ["retry", "retry-later"])
+def test_two_requests_at_once_make_one_follow_up(monkeypatch, supervisor, action):
+    """Two submits in flight together (a double click, two tabs): each would find no follow-up
+    if they did not take turns. The first to create one waits here for the other to reach the
+    same point; if the other is kept waiting for its turn instead, it finds the first's."""
+    job = _finished(supervisor)
+    both_creating = threading.Barrier(2, timeout=2)
+    draft_create = services.bulk_job_draft_create
+
+    def draft_create_together(**kwargs):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_creating.wait()
+        return draft_create(**kwargs)
+
+    monkeypatch.setattr(services, "bulk_job_draft_create", draft_create_together)
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(supervisor)
+    locations: list[str] = []
+
+    def submit(client: Client) -> None:
+        try:
+            response = client.post(f"/jobs/{job.pk}/{action}/", {"minutes": "5"})
+            locations.append(response["Location"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    follow_up = BulkJob.objects.exclude(pk=job.pk).get()
+    assert locations == [f"/jobs/{follow_up.pk}/"] * 2
+    assert follow_up.retry_of == job

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.bulk import CUSTOMERS
@@ -290,6 +292,60 @@ def test_customer_preview_queries_do_not_grow_with_the_job(
     with django_assert_num_queries(7):
         response = admin_client.get(f"/jobs/{big.pk}/?page=4")
     assert "151\u2013200 of 500" in _html(response)
+
+
+@pytest.mark.django_db
+def test_an_auditor_reading_a_draft_asks_thulium_nothing_and_writes_nothing(
+    client, auditor, admin_member, thulium
+):
+    job = _draft(admin_member, "\n".join(str(index) for index in range(1, 61)))
+    thulium.add_callback(
+        responses.GET,
+        re.compile(re.escape(API) + r"customers/\d+"),
+        callback=lambda request: (
+            200,
+            {},
+            json.dumps(_customer(int(urlsplit(request.url).path.rsplit("/", 1)[1]))),
+        ),
+    )
+    client.force_login(auditor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/jobs/{job.pk}/")
+        fragment = client.get(
+            f"/jobs/{job.pk}/?page=2", headers={"HX-Request": "true", "HX-Target": "preview-items"}
+        )
+
+    assert response.status_code == 200
+    assert fragment.status_code == 200
+    assert len(thulium.calls) == 0
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+    ]
+    assert writes == []
+    assert not any(job.items.values_list("preview", flat=True))
+    html = _html(response)
+    assert "not looked up" in html
+    assert "Anna Nowak" not in html
+
+
+@pytest.mark.django_db
+def test_an_auditor_sees_the_lookups_stored_before(client, auditor, admin_member, thulium):
+    job = _draft(admin_member, "13\n14")
+    thulium.get(API + "customers/13", json=_customer(13))
+    thulium.get(API + "customers/14", status=404, json={"errors": []})
+    client.force_login(admin_member)
+    client.get(f"/jobs/{job.pk}/")
+    assert len(thulium.calls) == 2
+    client.force_login(auditor)
+
+    html = _html(client.get(f"/jobs/{job.pk}/"))
+
+    assert len(thulium.calls) == 2
+    assert "Anna Nowak-13" in html
+    assert "not found in Thulium</span>" in html
 
 
 # --- confirming ----------------------------------------------------------------------------------

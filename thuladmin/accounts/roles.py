@@ -4,7 +4,9 @@ Roles are Django groups, created by `manage.py setup_roles`:
 
 - `supervisors`: campaign work (statuses, records) and bulk deletion of phone numbers;
 - `admins`: everything supervisors do, plus customer deletion and user management;
-- `auditors`: read the audit log, nothing else.
+- `auditors`: read the audit log, and the page and export of every bulk job it links to
+  (`thuladmin.bulk.permissions`), as stored: they change nothing, and reading a job's page asks
+  Thulium nothing on their behalf.
 
 Superusers count as admins.
 """

@@ -424,11 +424,34 @@ def _requests_in_flight(job: BulkJob) -> int:
     ).count()
 
 
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A retry's follow-up job, and whether this request created it (False: it was already
+    there, and a repeated or double-clicked form is answered with it)."""
+
+    job: BulkJob
+    created: bool
+
+
+def _bulk_job_lock(*, job: BulkJob) -> None:
+    """Lock the job's row until the transaction ends, so that requests creating its follow-ups
+    take turns: the second one finds what the first created instead of creating another.
+
+    On PostgreSQL this is the row lock of SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, but
+    every transaction there begins IMMEDIATE (settings.DATABASES), taking the database's one
+    write lock at its start, which serialises these transactions just the same.
+    """
+    list(BulkJob.objects.select_for_update().filter(pk=job.pk).values_list("pk", flat=True))
+
+
 def bulk_job_retry_create(
     *, job: BulkJob, user, outcomes: Sequence[str] | None = None
 ) -> BulkJob | None:
     """A draft follow-up job with the items whose outcome the kind says is worth sending again
-    (failed, uncertain, in a call…), or only those of `outcomes`; None if there are none."""
+    (failed, uncertain, in a call…), or only those of `outcomes`; None if there are none.
+
+    Creates one every time it is called: `bulk_job_retry` and `bulk_job_retry_later` are what
+    the pages call, and they answer a repeated request with the follow-up already there."""
     if outcomes is None:
         outcomes = kind_for(job.kind).retryable_outcomes
     items = [
@@ -449,7 +472,27 @@ def bulk_job_retry_create(
     )
 
 
-def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> BulkJob | None:
+def bulk_job_retry(*, job: BulkJob, user) -> FollowUp | None:
+    """The draft follow-up of the job's items worth sending again, to preview and confirm: the
+    one already waiting if there is one, else a new one; None if no item is worth it.
+
+    Asking twice (a double click, the back button, two tabs) must not make two drafts of the
+    same items: confirming both would send each item twice. So the check and the creation
+    happen in one transaction with the job locked (`_bulk_job_lock`): a request arriving
+    meanwhile waits, then finds the draft the first one made. The follow-up's items are written
+    in that one transaction too, which holds SQLite's write lock while they are (a retry's items
+    are the ones that failed: usually few, about 0.1 s per 5,000 at worst).
+    """
+    with transaction.atomic():
+        _bulk_job_lock(job=job)
+        existing = job.retries.drafts().first()
+        if existing is not None:
+            return FollowUp(job=existing, created=False)
+        follow_up = bulk_job_retry_create(job=job, user=user)
+    return FollowUp(job=follow_up, created=True) if follow_up is not None else None
+
+
+def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> FollowUp | None:
     """A follow-up job of the items worth retrying later (numbers in a call: the kind's
     `retry_later_outcomes`), confirmed now and run in `minutes`; None if there are none.
 
@@ -457,15 +500,29 @@ def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> BulkJob | None:
     confirm: the follow-up is started at once (audited like any start, with when it will run)
     and its task waits in the queue. Until then its page says when it runs, and cancelling it
     stops it before anything is sent.
+
+    One pending follow-up per job: while one is queued or running (and so will send these
+    items again), asking again answers with it and creates nothing, so a repeated or
+    double-clicked form never sends a number twice. The check and the creation happen in one
+    transaction with the job locked (`_bulk_job_lock`), so two requests at once cannot both
+    find nothing and both create one.
     """
     outcomes = kind_for(job.kind).retry_later_outcomes
     if not outcomes:
         return None
     with transaction.atomic():
+        _bulk_job_lock(job=job)
+        existing = (
+            job.retries.filter(state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING])
+            .order_by("created_at", "id")
+            .first()
+        )
+        if existing is not None:
+            return FollowUp(job=existing, created=False)
         follow_up = bulk_job_retry_create(job=job, user=user, outcomes=outcomes)
         if follow_up is None:
             return None
         bulk_job_start(
             job=follow_up, user=user, run_after=timezone.now() + timedelta(minutes=minutes)
         )
-    return follow_up
+    return FollowUp(job=follow_up, created=True)

@@ -39,10 +39,11 @@ from thuladmin.bulk.parsing import RejectedItem
 from thuladmin.bulk.permissions import may_change_job, may_open_jobs_list, may_read_job
 from thuladmin.bulk.services import (
     CancelReport,
+    PreviewLookups,
     bulk_items_preview_fill,
     bulk_job_cancel,
     bulk_job_discard,
-    bulk_job_retry_create,
+    bulk_job_retry,
     bulk_job_retry_later,
     bulk_job_start,
 )
@@ -196,7 +197,14 @@ def _job_context(
     if job.state == BulkJob.State.DRAFT:
         per_page = LOOKUP_PREVIEW_PER_PAGE if kind.looks_up_items else RESULTS_PER_PAGE
         page = _page(job.items.to_send(), request, per_page=per_page, count=job.item_count)
-        lookups = bulk_items_preview_fill(job=job, items=page.object_list)
+        # Looking items up asks Thulium and stores its answers: only those who may change the
+        # job do that. A read-only reader (an auditor) sees what is stored, "not looked up" for
+        # the rest, and their reading neither reaches Thulium nor writes anything.
+        lookups = (
+            bulk_items_preview_fill(job=job, items=page.object_list)
+            if may_change
+            else PreviewLookups()
+        )
         context.update(
             page=page,
             page_url=detail_url + "?",
@@ -400,31 +408,30 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest, job_id: int) -> HttpResponse:
     """A follow-up draft with the items worth sending again (failed, uncertain, in a call…:
-    the kind says which); its preview is confirmed like any other. Asking twice leads to the
-    same draft."""
+    the kind says which); its preview is confirmed like any other. Asking twice, even at the
+    same moment, leads to the same draft (`bulk_job_retry`)."""
     job = _job_for(request, job_id)
     if not job.is_over:
         messages.error(request, _("A job can be retried once it is over."))
         return redirect("bulk:detail", job_id=job.pk)
-    follow_up = job.retries.drafts().first()
-    if follow_up is None:
-        follow_up = bulk_job_retry_create(job=job, user=request.user)
+    follow_up = bulk_job_retry(job=job, user=request.user)
     if follow_up is None:
         messages.info(request, _("Nothing to retry: no item failed, was uncertain or in a call."))
         return redirect("bulk:detail", job_id=job.pk)
     messages.success(
         request,
         _("Job %(job)s holds the items to retry: check the preview and confirm.")
-        % {"job": follow_up.pk},
+        % {"job": follow_up.job.pk},
     )
-    return redirect("bulk:detail", job_id=follow_up.pk)
+    return redirect("bulk:detail", job_id=follow_up.job.pk)
 
 
 @require_POST
 def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
     """A follow-up job of the items worth retrying later (numbers in a call), started now to run
     in the minutes asked for. A wrong number of minutes shows the job page again with the error
-    next to the field."""
+    next to the field. Asking again while a follow-up is queued or running leads to that one
+    and schedules nothing (`bulk_job_retry_later`)."""
     job = _job_for(request, job_id)
     if not job.is_over:
         messages.error(request, _("A job can be retried once it is over."))
@@ -441,6 +448,14 @@ def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
     if follow_up is None:
         messages.info(request, _("Nothing to retry later: no item of this job is worth it."))
         return redirect("bulk:detail", job_id=job.pk)
+    if not follow_up.created:
+        # A repeated or double-clicked form: the job already scheduled is the answer.
+        messages.info(
+            request,
+            _("Job %(job)s already sends them again: nothing more was scheduled.")
+            % {"job": follow_up.job.pk},
+        )
+        return redirect("bulk:detail", job_id=follow_up.job.pk)
     messages.success(
         request,
         ngettext(
@@ -448,9 +463,9 @@ def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
             "Job %(job)s will send them again in %(minutes)s minutes.",
             minutes,
         )
-        % {"job": follow_up.pk, "minutes": minutes},
+        % {"job": follow_up.job.pk, "minutes": minutes},
     )
-    return redirect("bulk:detail", job_id=follow_up.pk)
+    return redirect("bulk:detail", job_id=follow_up.job.pk)
 
 
 # --- export ------------------------------------------------------------------------------------
