@@ -21,6 +21,9 @@ from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE, validate_campaign_id
 from thuladmin.thulium.types import CampaignStatus, RecordsPage, SystemStatus
 
 PAGE_SIZE = MAX_RECORDS_PAGE_SIZE
+# The last page a link may ask for: ten million records, far beyond any campaign, and a bound
+# that keeps the offset sent to Thulium an ordinary number.
+MAX_PAGE = 100_000
 
 
 def shared_limiters() -> tuple[RateLimiter, ConcurrencyLimiter]:
@@ -41,6 +44,20 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
+class PageField(forms.IntegerField):
+    """The page number from a page link. It is a hidden field, so an error on it could not be
+    corrected: anything but a whole number from 1 to `MAX_PAGE` means the first page."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
+
+    def clean(self, value: Any) -> int | None:
+        try:
+            return super().clean(value)
+        except ValidationError:
+            return None
+
+
 class RecordsFilterForm(forms.Form):
     """The records list's filters, one to one with the API's (`status_id[]`, `system_status[]`,
     `create_date_from/to`, `call_date_from/to`), read from the query string."""
@@ -58,7 +75,7 @@ class RecordsFilterForm(forms.Form):
     created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput())
     called_from = forms.DateField(label=_("Last call from"), required=False, widget=DateInput())
     called_to = forms.DateField(label=_("Last call to"), required=False, widget=DateInput())
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = PageField()
 
     def __init__(self, data=None, *, statuses: Sequence[CampaignStatus] | None, **kwargs) -> None:
         super().__init__(data, **kwargs)
@@ -118,9 +135,20 @@ def campaign_records_page_get(
     )
 
 
+class TooManyRecords(Exception):
+    """More records match than one job may hold (`settings.BULK_MAX_ITEMS`)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
 def campaign_records_numbers_get(*, campaign_id: str, filters: dict[str, Any]) -> list[str]:
     """The phone numbers of every record matching `filters`, paging through Thulium's `count`
-    several pages at once under the shared limits (for "remove all N matching records")."""
+    several pages at once under the shared limits (for "remove all N matching records").
+
+    Raises `TooManyRecords` when the first page's `count` is over `settings.BULK_MAX_ITEMS`,
+    before any further page is asked for: such a list could not become one job anyway."""
     rate_limiter, concurrency = shared_limiters()
     numbers: list[str] = []
     for page in records_pages(
@@ -131,6 +159,8 @@ def campaign_records_numbers_get(*, campaign_id: str, filters: dict[str, Any]) -
         rate_limiter=rate_limiter,
         concurrency=concurrency,
     ):
+        if page.count > settings.BULK_MAX_ITEMS:
+            raise TooManyRecords(page.count)
         numbers += [record.phone_number for record in page.records if record.phone_number]
     return list(dict.fromkeys(numbers))
 

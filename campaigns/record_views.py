@@ -13,14 +13,16 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumbersForm
 from campaigns.forms import is_campaign_id
 from campaigns.models import CampaignSnapshot
 from campaigns.record_list import (
     PAGE_SIZE,
     RecordsFilterForm,
+    TooManyRecords,
     campaign_records_numbers_get,
     campaign_records_page_get,
 )
@@ -28,6 +30,7 @@ from campaigns.services import campaign_statuses_get
 from campaigns.snapshots import campaign_snapshot_start
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk.forms import grouped
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.partials import page_or_partial, wants_partial
 from thuladmin.thulium import errors
@@ -35,6 +38,16 @@ from thuladmin.thulium.messages import thulium_error_message
 
 # Page links shown around the current page (the first and last are always shown).
 PAGE_LINKS_AROUND = 2
+
+
+class ChosenNumbersForm(PhoneNumbersForm):
+    """The chosen records' numbers, checked as one pasted list: a `number` field may hold many
+    tokens, so the paste form's size and item limits, and its messages, hold here too. The list
+    page it returns to shows no refused tokens, hence its own words when none is a number."""
+
+    nothing_valid_message = gettext_lazy(
+        "None of the chosen records has a phone number that could be removed."
+    )
 
 
 def _campaign_or_404(campaign_id: str) -> None:
@@ -121,32 +134,37 @@ def records_remove(request: HttpRequest, campaign_id: str) -> HttpResponse:
         if not form.is_valid():
             messages.error(request, _("The filters could not be read; choose them again."))
             return redirect(list_url)
+        list_url = f"{list_url}?{urlencode(form.query_items())}"
         try:
             numbers = campaign_records_numbers_get(
                 campaign_id=campaign_id, filters=form.api_filters()
             )
+        except TooManyRecords:
+            messages.error(
+                request,
+                _("More than %(limit)s numbers: narrow the filters first.")
+                % {"limit": grouped(settings.BULK_MAX_ITEMS)},
+            )
+            return redirect(list_url)
         except errors.ThuliumError as error:
             messages.error(request, thulium_error_message(error, campaign_id=campaign_id))
-            return redirect(f"{list_url}?{urlencode(form.query_items())}")
+            return redirect(list_url)
     else:
-        numbers = [number for number in request.POST.getlist("number") if number.strip()]
-    if not numbers:
+        numbers = request.POST.getlist("number")
+    if not any(number.strip() for number in numbers):
         messages.warning(request, _("Choose at least one record whose number to remove."))
         return redirect(list_url)
-    if len(numbers) > settings.BULK_MAX_ITEMS:
-        messages.error(
-            request,
-            _("More than %(limit)s numbers: narrow the filters first.")
-            % {"limit": settings.BULK_MAX_ITEMS},
-        )
+    chosen = ChosenNumbersForm({"text": "\n".join(numbers)})
+    if not chosen.is_valid():
+        for error in chosen.errors.get("text", ()):
+            messages.error(request, error)
         return redirect(list_url)
-    options = {"number_format": settings.PHONE_NUMBER_FORMAT, "search_in_additional_numbers": False}
     job = bulk_job_draft_create(
         user=request.user,
         kind_name=PHONE_NUMBERS.name,
-        parsed=PHONE_NUMBERS.parse("\n".join(numbers), options=options),
+        parsed=chosen.parsed,
         campaign_id=campaign_id,
-        options=options,
+        options=chosen.options(),
     )
     return redirect("bulk:detail", job_id=job.pk)
 

@@ -4,12 +4,14 @@ records' numbers, the campaign page's per-status counts and search, and who may 
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from responses import matchers
 
 from campaigns.models import CampaignSnapshot, SnapshotRecord
 from tests.campaigns.conftest import THULIUM_URL
 from tests.campaigns.test_snapshot import RECORDS_URL, STATUSES_URL, api_record, sync
+from thuladmin.bulk.forms import MAX_INPUT_BYTES
 from thuladmin.bulk.models import BulkItem, BulkJob
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +21,7 @@ STATUSES = [
     {"system_status": "NO_CALL", "status_id": "4", "dictionary_status_id": 7, "name": "Refused"},
 ]
 LIST_URL = reverse("campaigns:records", args=["00001"])
+REMOVE_URL = reverse("campaigns:records_remove", args=["00001"])
 
 
 def page_body(count: int, numbers) -> dict:
@@ -152,6 +155,95 @@ def test_all_matching_records_are_read_again_through_the_filters(supervisor_clie
     )
 
     assert BulkItem.objects.filter(job=BulkJob.objects.get()).count() == 150
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["9" * 4300, "9" * 5000, "100001", "0", "-3", "abc"],
+    ids=["4300-digits", "5000-digits", "past-max", "zero", "negative", "letters"],
+)
+def test_a_page_number_out_of_bounds_falls_back_to_the_first_page(supervisor_client, thulium, page):
+    thulium.get(STATUSES_URL, json=STATUSES)
+    listed = thulium.get(
+        RECORDS_URL,
+        json=page_body(250, range(1, 101)),
+        match=[matchers.query_param_matcher({"limit": "100", "offset": "0", "status_id[]": "4"})],
+    )
+
+    response = supervisor_client.get(f"{LIST_URL}?status=4&page={page}")
+
+    assert response.status_code == 200
+    assert listed.call_count == 1
+    assert "Records 1\u2013100 of 250." in response.content.decode()
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_every_token_of_the_chosen_numbers_counts_against_the_limit(supervisor_client, settings):
+    settings.BULK_MAX_ITEMS = 5
+
+    response = supervisor_client.post(
+        REMOVE_URL, {"scope": "selected", "number": ["x,y,z\n600100200 q", "600100201"]}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == LIST_URL
+    assert _messages(response) == [
+        "More than 5 phone numbers: split the list into jobs of at most 5. "
+        "Every entry counts, refused ones and repeats included."
+    ]
+    assert not BulkJob.objects.exists()
+
+
+def test_one_field_of_many_valid_numbers_is_refused_not_cut(supervisor_client, settings):
+    settings.BULK_MAX_ITEMS = 100
+    numbers = " ".join(str(600_000_000 + index) for index in range(150))
+
+    response = supervisor_client.post(REMOVE_URL, {"scope": "selected", "number": numbers})
+
+    assert "More than 100 phone numbers" in _messages(response)[0]
+    assert not BulkJob.objects.exists()
+
+
+def test_chosen_numbers_over_5_mb_are_refused(supervisor_client):
+    junk = "x" * (MAX_INPUT_BYTES + 1)
+
+    response = supervisor_client.post(REMOVE_URL, {"scope": "selected", "number": junk})
+
+    assert _messages(response) == [
+        "The pasted list is larger than 5 MB: split it into several lists."
+    ]
+    assert not BulkJob.objects.exists()
+
+
+def test_chosen_numbers_none_of_which_is_valid_make_no_draft(supervisor_client):
+    response = supervisor_client.post(REMOVE_URL, {"scope": "selected", "number": ["abc", "12"]})
+
+    assert _messages(response) == [
+        "None of the chosen records has a phone number that could be removed."
+    ]
+    assert not BulkJob.objects.exists()
+
+
+def test_all_matching_records_over_the_limit_are_refused_after_one_page(
+    supervisor_client, thulium, settings
+):
+    settings.BULK_MAX_ITEMS = 150
+    first = thulium.get(
+        RECORDS_URL,
+        json=page_body(151, range(1, 101)),
+        match=[matchers.query_param_matcher({"limit": "100", "offset": "0", "status_id[]": "4"})],
+    )
+
+    response = supervisor_client.post(REMOVE_URL, {"scope": "all", "status": "4"})
+
+    assert response["Location"] == f"{LIST_URL}?status=4"
+    assert _messages(response) == ["More than 150 numbers: narrow the filters first."]
+    assert first.call_count == 1
+    assert len(thulium.calls) == 1  # the count came with the first page; no other was read
+    assert not BulkJob.objects.exists()
 
 
 def test_the_campaign_page_counts_each_status_and_links_the_list(supervisor_client, thulium):
