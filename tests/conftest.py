@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils import translation
 
 from thuladmin.accounts.roles import Role
 from thuladmin.thulium import reset_client
@@ -38,6 +39,17 @@ def _fresh_cache_and_client():
     reset_client()
     yield
     reset_client()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request through the test client runs in the
+    test's thread, and the locale middleware leaves the language it activated (a Polish reader's,
+    say) active after it: under pytest-xdist the next test in that process, whichever it is,
+    would read Polish."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def _user_in_role(django_user_model, username: str, role: Role | None):
