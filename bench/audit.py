@@ -43,6 +43,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sandbox_server import require  # noqa: E402  (bench/, next to this script)
+
 ENTRIES = 1_000_000
 USERS = 20
 CAMPAIGNS = 10
@@ -510,6 +512,23 @@ def _measure_whole_export() -> None:
     )
 
 
+def _require_listed(pages: list, exports: list) -> None:
+    """Stop unless requests were measured and the list's first page shows the newest entry
+    (every page answered 200: `_request` stops otherwise)."""
+    from django.urls import reverse
+
+    from thuladmin.audit.models import AuditEntry
+
+    require(pages or exports, "no request was measured (does --only match a name?)")
+    newest = AuditEntry.objects.order_by("-created_at", "-pk").first()
+    require(newest, "the audit log holds no entry")
+    page = _auditor_client().get("/audit/")
+    require(
+        reverse("audit:detail", args=[newest.pk]).encode() in page.content,
+        f"the list's first page does not list the newest entry ({newest.pk})",
+    )
+
+
 def _auditor_client():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
@@ -525,8 +544,13 @@ def _auditor_client():
 
 
 def main() -> None:
+    global ENTRIES, JOBS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--entries", type=int, default=ENTRIES, help="entries seeded (on an empty database)"
+    )
+    parser.add_argument("--jobs", type=int, default=JOBS, help="bulk jobs seeded with them")
     parser.add_argument("--reseed", action="store_true", help="Delete the entries and seed again.")
     parser.add_argument("--explain", action="store_true", help="Print the index of each query.")
     parser.add_argument("--only", default="", help="Measure the requests whose name has this.")
@@ -534,6 +558,7 @@ def main() -> None:
         "--export-all", action="store_true", help="Also export the whole log: time and memory."
     )
     args = parser.parse_args()
+    ENTRIES, JOBS = args.entries, args.jobs  # read by the seeding and the scenarios
 
     (ROOT / "var").mkdir(exist_ok=True)
     database_url = os.environ.get(
@@ -567,6 +592,7 @@ def main() -> None:
     exports = _measure_exports(args.runs, args.only, args.explain)
     if args.export_all:
         _measure_whole_export()
+    _require_listed(pages, exports)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if exports:
         print(f"export_p95_ms {max(exports):.1f}")

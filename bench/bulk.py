@@ -41,6 +41,7 @@ import time
 import tracemalloc
 
 import sandbox_server
+from sandbox_server import require
 
 ROOT = sandbox_server.ROOT
 sys.path.insert(0, str(ROOT))
@@ -49,6 +50,8 @@ NAIVE_SAMPLE = 100
 DO_NOT_CALL_STATUS = 99
 PHONE_NUMBERS_KIND = "phone_numbers"
 DO_NOT_CALL_KIND = "do_not_call"
+# What every item of a job of each kind ends with here (every number is in the campaign).
+EXPECTED_OUTCOME = {PHONE_NUMBERS_KIND: "REMOVED", DO_NOT_CALL_KIND: "UPDATED"}
 
 
 def _environment(
@@ -272,6 +275,18 @@ def _preview(count: int) -> dict:
     }
 
 
+def _require_done(runs: list[dict], kind_name: str, size: int) -> None:
+    """Stop unless every job of `runs` sent requests and gave each of its `size` items the
+    outcome this benchmark expects."""
+    expected = EXPECTED_OUTCOME[kind_name]
+    for run in runs:
+        require(
+            run["requests"] and run["outcomes"].get(expected, 0) == size,
+            f"a {size}-number {kind_name} job sent {run['requests']} requests and ended "
+            f"{run['outcomes']}, not {expected} {size}",
+        )
+
+
 def _child(args: argparse.Namespace, env: dict[str, str], *extra: str) -> dict | float:
     return sandbox_server.run_child(__file__, env, "--child", *extra)
 
@@ -287,6 +302,9 @@ def main() -> None:
         help="numbers of 'do not call' jobs (one request a number); none to skip",
     )
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument(
+        "--preview-size", type=int, default=100_000, help="numbers pasted for the preview"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per size (median)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
@@ -338,6 +356,7 @@ def main() -> None:
             runs = [_child(args, env, "--job", str(size), *kind) for _ in range(args.repeat)]
             timed = sorted(runs, key=lambda run: run["wall_seconds"])[len(runs) // 2]
             memory = _child(args, env, "--job", str(size), "--memory", *kind)
+            _require_done([*runs, memory], kind_name, size)
             floor = statistics.median(
                 _child(args, env, "--floor", str(size), *kind) for _ in range(args.repeat)
             )
@@ -350,7 +369,10 @@ def main() -> None:
             "SECURE_COOKIES": "false",
         }
         previews = sorted(
-            (_child(args, preview_env, "--preview", "100000") for _ in range(args.repeat)),
+            (
+                _child(args, preview_env, "--preview", str(args.preview_size))
+                for _ in range(args.repeat)
+            ),
             key=lambda run: run["preview_seconds"],
         )
         preview = previews[len(previews) // 2]
@@ -386,7 +408,7 @@ def main() -> None:
     )
     other = preview["other_writer"]
     print(
-        f"preview of 100,000 pasted numbers: posted (parsed, draft written in "
+        f"preview of {args.preview_size:,} pasted numbers: posted (parsed, draft written in "
         f"{preview['draft_transactions']} transactions) in {preview['post_seconds']:.2f} s, "
         f"preview page shown after {preview['preview_seconds']:.2f} s"
         + (

@@ -22,7 +22,9 @@ so the benchmark knows which numbers Thulium saw before the crash. It prints
 crash; 0 is the goal) and `takeover_seconds <x>` (from the kill until another runner holds the
 dead one's chunks; the goal is at most 20).
 
-The last line reads `items_without_exactly_one_outcome <n>` (over every run; 0 is the goal).
+Then `items_without_exactly_one_outcome <n>` (over every run; 0 is the goal) and, last,
+`items_sent <n>`: the numbers the job sent (its size). Every run must finish, send every number
+and reach the sandbox, or the benchmark stops, non-zero, saying which run measured nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import sandbox_server
+from sandbox_server import require
 
 ROOT = sandbox_server.ROOT
 sys.path.insert(0, str(ROOT))
@@ -48,7 +51,8 @@ EXISTING_SHARE = 0.9  # the rest of the numbers never existed
 
 
 def _numbers(count: int) -> list[str]:
-    return [f"4{index:08d}" for index in range(count)]
+    # Valid Polish mobile numbers (phonenumbers holds 4xxxxxxxx back as suspicious, unsent).
+    return [f"5{index:08d}" for index in range(count)]
 
 
 def _environment(port: int, args: argparse.Namespace, database_url: str, faults: dict) -> dict:
@@ -60,6 +64,7 @@ def _environment(port: int, args: argparse.Namespace, database_url: str, faults:
         THULIUM_READ_TIMEOUT=str(args.read_timeout),
         DATABASE_URL=database_url,
         BULK_REQUESTS_PER_SECOND="0",
+        BULK_URL_BUDGET_BYTES=str(args.url_budget_bytes),
         LOG_FORMAT="plain",
         **{name: str(value) for name, value in faults.items()},
     )
@@ -95,6 +100,17 @@ def _seed(count: int) -> set[str]:
         batch_size=5000,
     )
     return set(existing)
+
+
+def _items_sent(job) -> int:
+    """Items of `job` that went to the sandbox: in a chunk, neither refused nor held back."""
+    from thuladmin.bulk.models import Outcome
+
+    return (
+        job.items.to_send()
+        .exclude(outcome__in=[Outcome.INVALID, Outcome.SUSPICIOUS, Outcome.PENDING])
+        .count()
+    )
 
 
 def _one_job(count: int) -> dict:
@@ -164,6 +180,8 @@ def _one_job(count: int) -> dict:
         "without_one_outcome": without_one,
         "contradicting_sandbox": contradicting,
         "job_state": job.state,
+        "job_over": job.is_over,
+        "items_sent": _items_sent(job),
     }
 
 
@@ -260,6 +278,7 @@ def _crash_job(count: int) -> dict:
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait()
+    job.refresh_from_db()
     seen_before_crash = _numbers_seen(request_log, before=restarted_at)
     final: Counter[str] = Counter()
     uncertain_never_sent = 0
@@ -279,6 +298,9 @@ def _crash_job(count: int) -> dict:
         "outcomes": dict(outcomes),
         "without_one_outcome": sum(1 for number in numbers if final[number] != 1),
         "existed": len(existed),
+        "job_over": job.is_over,
+        "items_sent": _items_sent(job),
+        "numbers_seen": len(_numbers_seen(request_log, before=time.time())),
     }
 
 
@@ -317,6 +339,20 @@ def _run(args: argparse.Namespace, database_url: str, faults: dict) -> dict:
         server.wait()
 
 
+def _require_sent(name: str, run: dict, size: int) -> dict:
+    """`run`, once sure that its job finished, sent every one of the `size` numbers and reached
+    the sandbox; otherwise stop, saying which run measured nothing."""
+    outcomes = ", ".join(f"{key} {value}" for key, value in sorted(run["outcomes"].items()))
+    require(run["job_over"], f"the {name} run's job did not finish (outcomes: {outcomes})")
+    require(
+        run["items_sent"] == size,
+        f"the {name} run sent {run['items_sent']} of {size} numbers (outcomes: {outcomes})",
+    )
+    reached = run["numbers_seen"] if "numbers_seen" in run else run["attempts"]
+    require(reached, f"the sandbox received no request in the {name} run")
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)
@@ -327,6 +363,13 @@ def main() -> None:
     parser.add_argument("--read-timeout", type=float, default=2.0, help="client read timeout, s")
     parser.add_argument("--retry-after", type=int, default=1, help="429's Retry-After, s")
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument(
+        "--url-budget-bytes",
+        type=int,
+        default=7000,
+        help="bytes of a request's URL (fewer numbers a request: a small job still fills every "
+        "request slot in the crash run)",
+    )
     parser.add_argument(
         "--crash-latency-ms", type=int, default=300, help="latency during the crash run"
     )
@@ -352,9 +395,9 @@ def main() -> None:
         "SANDBOX_RATE_LIMIT_RATE": args.rate_limit_rate,
         "SANDBOX_SLOW_RATE": args.slow_rate,
     }
-    clean = _run(args, database_url, {})
-    noisy = _run(args, database_url, faulty)
-    crash = _crash(args, database_url)
+    clean = _require_sent("fault-free", _run(args, database_url, {}), args.size)
+    noisy = _require_sent("faulty", _run(args, database_url, faulty), args.size)
+    crash = _require_sent("crash", _crash(args, database_url), args.size)
 
     print(
         f"database {database_url.split(':')[0]}, {args.size} numbers "
@@ -399,6 +442,7 @@ def main() -> None:
         clean["without_one_outcome"] + noisy["without_one_outcome"] + crash["without_one_outcome"]
     )
     print(f"items_without_exactly_one_outcome {without_one}")
+    print(f"items_sent {clean['items_sent']}")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,13 @@ def cpu_seconds(server_pid: int) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def require(condition: object, message: str) -> None:
+    """Stop the benchmark, non-zero, saying what was missing, unless `condition` holds: a bench
+    that did not do the work it measures must not print figures as if it had."""
+    if not condition:
+        sys.exit(f"{Path(sys.argv[0]).name}: measured nothing useful: {message}")
+
+
 def run_child(script: str, env: dict[str, str], *arguments: str) -> Any:
     """Run `script` again in a process of its own (`--child` or another mode in `arguments`)
     and return what its last line of output holds, as JSON; stop with its error if it failed."""

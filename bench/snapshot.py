@@ -36,6 +36,7 @@ import time
 import tracemalloc
 
 import sandbox_server
+from sandbox_server import require
 
 ROOT = sandbox_server.ROOT
 sys.path.insert(0, str(ROOT))
@@ -233,6 +234,15 @@ def main() -> None:
         env, "--search", str(args.campaigns), str(args.rows_per_campaign), str(args.searches)
     )
 
+    require(
+        synced["state"] == "ready" and synced["rows"] == args.records,
+        f"the sync ended {synced['state']} with {synced['rows']} of {args.records} records",
+    )
+    require(
+        searched["rows"] == args.campaigns * args.rows_per_campaign,
+        f"the search filled {searched['rows']} of "
+        f"{args.campaigns * args.rows_per_campaign} snapshot rows",
+    )
     pages = -(-args.records // 100)
     ideal = max(
         pages * args.latency_ms / 1000 / args.in_flight,
