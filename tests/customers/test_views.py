@@ -61,6 +61,19 @@ def _customer(customer_id: int, **fields) -> dict:
     }
 
 
+def _thulium_knows_every_customer(thulium) -> None:
+    """Thulium answers every `customers/:id` with that customer."""
+    thulium.add_callback(
+        responses.GET,
+        re.compile(re.escape(API) + r"customers/\d+"),
+        callback=lambda request: (
+            200,
+            {},
+            json.dumps(_customer(int(urlsplit(request.url).path.rsplit("/", 1)[1]))),
+        ),
+    )
+
+
 def _draft(user, text: str) -> BulkJob:
     return bulk_job_draft_create(
         user=user, kind_name=CUSTOMERS.name, parsed=CUSTOMERS.parse(text, options={})
@@ -228,15 +241,7 @@ def test_preview_shows_each_customer_and_flags_the_unknown(admin_client, admin_m
 @pytest.mark.django_db
 def test_preview_looks_up_only_the_page_on_screen(admin_client, admin_member, thulium):
     job = _draft(admin_member, "\n".join(str(index) for index in range(1, 121)))
-    thulium.add_callback(
-        responses.GET,
-        re.compile(re.escape(API) + r"customers/\d+"),
-        callback=lambda request: (
-            200,
-            {},
-            json.dumps(_customer(int(urlsplit(request.url).path.rsplit("/", 1)[1]))),
-        ),
-    )
+    _thulium_knows_every_customer(thulium)
 
     first = admin_client.get(f"/jobs/{job.pk}/")
     looked_up = {call.request.url.rsplit("/", 1)[1] for call in thulium.calls}
@@ -299,15 +304,7 @@ def test_an_auditor_reading_a_draft_asks_thulium_nothing_and_writes_nothing(
     client, auditor, admin_member, thulium
 ):
     job = _draft(admin_member, "\n".join(str(index) for index in range(1, 61)))
-    thulium.add_callback(
-        responses.GET,
-        re.compile(re.escape(API) + r"customers/\d+"),
-        callback=lambda request: (
-            200,
-            {},
-            json.dumps(_customer(int(urlsplit(request.url).path.rsplit("/", 1)[1]))),
-        ),
-    )
+    _thulium_knows_every_customer(thulium)
     client.force_login(auditor)
 
     with CaptureQueriesContext(connection) as queries:
