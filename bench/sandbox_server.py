@@ -37,6 +37,8 @@ def environment(port: int, **settings: str) -> dict[str, str]:
         "THULIUM_USER": "sandbox",
         "THULIUM_PASSWORD": "bench-only-sandbox-password",
         "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox/api/",
+        # Over HTTP to the gunicorn serving it, as a real Thulium is reached: what is measured.
+        "SANDBOX_IN_PROCESS": "false",
         "LOG_LEVEL": "WARNING",
         **settings,
     }

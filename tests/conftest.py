@@ -27,6 +27,8 @@ TIMED_PROCESS_MODULES = {
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return  # `-p no:xdist`: one process, nothing to group
     for item in items:
         if item.path.relative_to(config.rootpath).as_posix() in TIMED_PROCESS_MODULES:
             item.add_marker(pytest.mark.xdist_group("timed-processes"))

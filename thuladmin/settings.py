@@ -260,8 +260,11 @@ if SANDBOX_ENABLED and not DEBUG and not (THULIUM_USER and THULIUM_PASSWORD):
         "both set. Set them (a long random password) in the environment or in .env: the sandbox "
         "accepts only those credentials, and with DEBUG off there is no default."
     )
-# Where the client finds the sandbox: this very process, so the port must match the server's.
+# Where the client finds the sandbox. By default each process (web or worker) answers it itself,
+# in threads of its own, whatever serves it (thuladmin/sandbox/transport.py): only the URL's path
+# matters then. SANDBOX_IN_PROCESS=false calls it over HTTP, for a sandbox served on its own.
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8000/sandbox/api/")
+SANDBOX_IN_PROCESS = env.bool("SANDBOX_IN_PROCESS", default=True)
 # Fault injection, for demos, tests and benchmarks (see thuladmin/sandbox/faults.py).
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ERROR_RATE = env.float("SANDBOX_ERROR_RATE", default=0.0)

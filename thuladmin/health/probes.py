@@ -19,8 +19,8 @@ from django.db import connection
 from django.utils import timezone
 
 from thuladmin.health.models import WorkerHeartbeat
-from thuladmin.thulium import errors
-from thuladmin.thulium.client import RetryPolicy, ThuliumClient, build_session
+from thuladmin.thulium import configured_base_url, configured_session, errors
+from thuladmin.thulium.client import RetryPolicy, ThuliumClient
 
 Probe = dict[str, Any]
 
@@ -89,14 +89,10 @@ def probe_workers() -> Probe:
     }
 
 
-def _thulium_base_url() -> str:
-    return settings.THULIUM_URL or (settings.SANDBOX_URL if settings.SANDBOX_ENABLED else "")
-
-
 def _check_thulium(base_url: str) -> Probe:
     """One `GET outbounds/stats`, with a short timeout and no retries."""
     timeout = settings.HEALTHZ_THULIUM_TIMEOUT_SECONDS
-    session = build_session(pool_size=1)
+    session = configured_session(pool_size=1)
     client = ThuliumClient(
         base_url=base_url,
         username=settings.THULIUM_USER,
@@ -137,7 +133,7 @@ def probe_thulium() -> Probe:
     that from becoming a stream of requests to Thulium. Only the host is shown, never the URL's
     credentials or path.
     """
-    base_url = _thulium_base_url()
+    base_url = configured_base_url()
     host = urlsplit(base_url).hostname or ""
     if not base_url:
         return {"status": "not_configured"}

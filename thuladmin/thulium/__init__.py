@@ -3,26 +3,67 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
+import requests
 from django.conf import settings
 from django.utils import translation
+from requests.adapters import BaseAdapter
 
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import RetryPolicy, ThuliumClient, build_session
 
-__all__ = ["ThuliumClient", "errors", "get_client", "reset_client"]
+__all__ = [
+    "ThuliumClient",
+    "configured_base_url",
+    "configured_session",
+    "errors",
+    "get_client",
+    "in_process_sandbox_register",
+    "reset_client",
+]
 
 _lock = threading.Lock()
 _client: ThuliumClient | None = None
+# Builds the adapter that answers the sandbox inside this process; the sandbox app registers it,
+# so the client never imports the sandbox.
+_in_process_sandbox: Callable[[], BaseAdapter] | None = None
+
+
+def in_process_sandbox_register(adapter_factory: Callable[[], BaseAdapter]) -> None:
+    """Answer calls to `SANDBOX_URL` with `adapter_factory()`'s adapter, when the client talks to
+    the sandbox and `SANDBOX_IN_PROCESS` is on (see `thuladmin.sandbox.transport`)."""
+    global _in_process_sandbox
+    with _lock:
+        _in_process_sandbox = adapter_factory
+
+
+def configured_base_url() -> str:
+    """Thulium's URL, or the sandbox's when no Thulium is configured; "" when neither is."""
+    return settings.THULIUM_URL or (settings.SANDBOX_URL if settings.SANDBOX_ENABLED else "")
+
+
+def configured_session(*, pool_size: int) -> requests.Session:
+    """A pooled session for `configured_base_url()`, answering the sandbox in-process when it
+    is the sandbox and `SANDBOX_IN_PROCESS` is on."""
+    session = build_session(pool_size=pool_size)
+    in_process = (
+        _in_process_sandbox is not None
+        and not settings.THULIUM_URL
+        and settings.SANDBOX_ENABLED
+        and settings.SANDBOX_IN_PROCESS
+    )
+    if in_process:
+        session.mount(settings.SANDBOX_URL, _in_process_sandbox())
+    return session
 
 
 def _build() -> ThuliumClient:
-    base_url = settings.THULIUM_URL or (settings.SANDBOX_URL if settings.SANDBOX_ENABLED else "")
     return ThuliumClient(
-        base_url=base_url,
+        base_url=configured_base_url(),
         username=settings.THULIUM_USER,
         password=settings.THULIUM_PASSWORD,
-        session=build_session(pool_size=settings.THULIUM_POOL_SIZE),
+        session=configured_session(pool_size=settings.THULIUM_POOL_SIZE),
         connect_timeout=settings.THULIUM_CONNECT_TIMEOUT,
         read_timeout=settings.THULIUM_READ_TIMEOUT,
         verify=settings.THULIUM_CA_BUNDLE or True,
