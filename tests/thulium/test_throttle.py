@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thuladmin.bulk.runner import MAX_PACED_ROUND_TRIP_SECONDS, Pacer
+from thuladmin.thulium.throttle import MAX_PACED_ROUND_TRIP_SECONDS, Pacer
 
 
 class FakeTime:
