@@ -15,26 +15,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.snapshots import records_pages
-from thuladmin.bulk.runner import ConcurrencyLimiter, RateLimiter
 from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE, validate_campaign_id
+from thuladmin.thulium.throttle import thulium_limits
 from thuladmin.thulium.types import CampaignStatus, RecordsPage, SystemStatus
 
 PAGE_SIZE = MAX_RECORDS_PAGE_SIZE
 # The last page a link may ask for: ten million records, far beyond any campaign, and a bound
 # that keeps the offset sent to Thulium an ordinary number.
 MAX_PAGE = 100_000
-
-
-def shared_limiters() -> tuple[RateLimiter, ConcurrencyLimiter]:
-    """The limits every request to Thulium shares with the bulk jobs (same cache keys)."""
-    return (
-        RateLimiter(settings.BULK_REQUESTS_PER_SECOND),
-        ConcurrencyLimiter(
-            settings.BULK_MAX_CONCURRENT_REQUESTS,
-            lease_seconds=settings.BULK_CONCURRENCY_LEASE_SECONDS,
-        ),
-    )
 
 
 class DateInput(forms.DateInput):
@@ -149,15 +138,15 @@ def campaign_records_numbers_get(*, campaign_id: str, filters: dict[str, Any]) -
 
     Raises `TooManyRecords` when the first page's `count` is over `settings.BULK_MAX_ITEMS`,
     before any further page is asked for: such a list could not become one job anyway."""
-    rate_limiter, concurrency = shared_limiters()
+    limits = thulium_limits()
     numbers: list[str] = []
     for page in records_pages(
         client=get_client(),
         campaign_id=campaign_id,
         filters=filters,
         parallel=settings.SNAPSHOT_PARALLEL_REQUESTS,
-        rate_limiter=rate_limiter,
-        concurrency=concurrency,
+        rate_limiter=limits.rate_limiter,
+        concurrency=limits.concurrency,
     ):
         if page.count > settings.BULK_MAX_ITEMS:
             raise TooManyRecords(page.count)
@@ -195,12 +184,12 @@ def campaign_status_counts_get(
     }
     if missing:
         client = get_client()
-        rate_limiter, concurrency = shared_limiters()
+        limits = thulium_limits()
 
         def count(status: CampaignStatus) -> int | None:
-            rate_limiter.acquire()
+            limits.rate_limiter.acquire()
             try:
-                with concurrency.slot():
+                with limits.concurrency.slot():
                     return client.campaign_records(
                         campaign_id, limit=1, status_ids=[status.status_id]
                     ).count

@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import CampaignSnapshot, SnapshotRecord
-from thuladmin.bulk.runner import ConcurrencyLimiter, RateLimiter
 from thuladmin.phones import (
     InvalidPhoneNumber,
     is_plain_national_number,
@@ -32,6 +31,7 @@ from thuladmin.phones import (
 from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE, ThuliumClient
 from thuladmin.thulium.messages import thulium_error_message
+from thuladmin.thulium.throttle import ConcurrencyLimiter, RateLimiter, thulium_limits
 from thuladmin.thulium.types import CampaignRecord, CampaignStatus, RecordsPage
 
 logger = logging.getLogger(__name__)
@@ -216,11 +216,8 @@ class SnapshotSync:
             return snapshot  # a repeated task, or one for a sync given up
         self.campaign_id = snapshot.campaign_id
         self.client = self.client or get_client()
-        self.rate_limiter = self.rate_limiter or RateLimiter(settings.BULK_REQUESTS_PER_SECOND)
-        self.concurrency = self.concurrency or ConcurrencyLimiter(
-            settings.BULK_MAX_CONCURRENT_REQUESTS,
-            lease_seconds=settings.BULK_CONCURRENCY_LEASE_SECONDS,
-        )
+        limits = thulium_limits(rate_limiter=self.rate_limiter, concurrency=self.concurrency)
+        self.rate_limiter, self.concurrency = limits.rate_limiter, limits.concurrency
         parallel = max(1, self.parallel or settings.SNAPSHOT_PARALLEL_REQUESTS)
         try:
             pages = records_pages(

@@ -16,8 +16,9 @@ from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.cancellation import CancelWatch, job_cancel_flag_raise
 from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
-from thuladmin.bulk.runner import ConcurrencyLimiter, JobRunner
+from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_cancel, bulk_job_draft_create, bulk_job_start
+from thuladmin.thulium.throttle import ConcurrencyLimiter
 
 API = "https://acme.thulium.com/api/"
 PHONES_URL = API + "batch/outbounds/00001/records"

@@ -16,7 +16,7 @@ from campaigns.snapshots import (
     snapshot_records_search,
 )
 from tests.campaigns.conftest import THULIUM_URL
-from thuladmin.bulk.runner import ConcurrencyLimiter, RateLimiter
+from thuladmin.thulium.throttle import ConcurrencyLimiter, RateLimiter
 from thuladmin.thulium.types import CampaignStatus
 
 pytestmark = pytest.mark.django_db

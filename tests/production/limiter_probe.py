@@ -27,7 +27,7 @@ def main() -> None:
     django.setup()
     from django.core.cache import cache
 
-    from thuladmin.bulk.runner import ConcurrencyLimiter, RateLimiter
+    from thuladmin.thulium.throttle import ConcurrencyLimiter, RateLimiter
 
     cache.get("warm-up")  # connect to Redis before the start
     print("ready", flush=True)

@@ -22,8 +22,9 @@ from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from tests.production.helpers import PYTHON, ROOT, process_env, redis_reachable
 from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkJob
-from thuladmin.bulk.runner import ConcurrencyLimiter, JobRunner
+from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
+from thuladmin.thulium.throttle import ConcurrencyLimiter
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 needs_redis = pytest.mark.skipif(
