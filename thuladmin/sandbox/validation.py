@@ -74,76 +74,97 @@ def validate_update(
 ) -> tuple[list[ErrorItem], dict[str, Any]]:
     """Check a PUT body against the campaign; return (errors, changes to apply).
 
-    Every problem is reported at once (the error body holds a list), so a supervisor fixing a
-    request sees all of them. The MY_RECORD / CALL_NO_SOONER_THAN rules apply when a request sets
-    such a status: the agent and date must then come in this very request. A request that only
-    touches, say, the record's fields leaves the status (and its agent and date) as they are.
+    One step per field the body carries, each adding its change or its error; then the rules
+    of the status being set. A request that only touches, say, the record's fields leaves the
+    status (and its agent and date) as they are.
     """
-    errors: list[ErrorItem] = []
+    errors = unknown_fields(body, PUT_FIELDS)
     changes: dict[str, Any] = {}
-    errors.extend(unknown_fields(body, PUT_FIELDS))
-
-    status: Status | None = record.status
-    status_ok = True
     if "status_id" in body:
-        value = body["status_id"]
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            errors.append("invalid_status_id")
-            status_ok = False
-        else:
-            status = campaign.statuses.filter(status_id=str(value).strip()).first()
-            if status is None:
-                errors.append("status_not_found")
-                status_ok = False
-            else:
-                changes["status"] = status
-
+        changes |= _status_change(body["status_id"], campaign, errors)
     if "dictionary_status_id" in body:
-        value = body["dictionary_status_id"]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            errors.append("invalid_dictionary_status_id")
-        else:
-            changes["dictionary_status_id"] = value
-
+        changes |= _dictionary_status_change(body["dictionary_status_id"], errors)
     if "agent_login" in body:
-        value = body["agent_login"]
-        if isinstance(value, str) and campaign.agents.filter(login=value).exists():
-            changes["agent_login"] = value
-        else:
-            errors.append("agent_not_found")
-
+        changes |= _agent_change(body["agent_login"], campaign, errors)
     if "record_fields" in body:
-        value = body["record_fields"]
-        if isinstance(value, dict) and all(
-            isinstance(v, str | int | float) and not isinstance(v, bool) for v in value.values()
-        ):
-            changes["record_fields"] = {**record.record_fields, **value}
-        else:
-            errors.append("invalid_record_fields")
-
+        changes |= _record_fields_change(body["record_fields"], record, errors)
     if "next_call_date" in body:
-        value = body["next_call_date"]
-        parsed = None
-        if isinstance(value, str) and NEXT_CALL_DATE_RE.fullmatch(value):
-            try:
-                parsed = datetime.strptime(value, NEXT_CALL_DATE_FORMAT)
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            errors.append("wrong_date_format")
-        else:
-            changes["next_call_date"] = timezone.make_aware(parsed)
-
-    if status_ok and status is not None and "status_id" in body:
-        system_status = status.system_status
-        if system_status == SystemStatus.MY_RECORD and "agent_login" not in body:
-            errors.append(("agent_required", {"status": system_status}))
-        if (
-            system_status in {SystemStatus.MY_RECORD, SystemStatus.CALL_NO_SOONER_THAN}
-            and "next_call_date" not in body
-        ):
-            errors.append(("next_call_date_required", {"status": system_status}))
+        changes |= _next_call_date_change(body["next_call_date"], errors)
+    if "status" in changes:
+        errors.extend(_status_details_missing(changes["status"], body))
     return errors, changes
+
+
+def _status_change(value: object, campaign: Campaign, errors: list[ErrorItem]) -> dict[str, Any]:
+    """`status_id` names one of the campaign's statuses (text or integer, as Thulium's are)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        errors.append("invalid_status_id")
+        return {}
+    status = campaign.statuses.filter(status_id=str(value).strip()).first()
+    if status is None:
+        errors.append("status_not_found")
+        return {}
+    return {"status": status}
+
+
+def _dictionary_status_change(value: object, errors: list[ErrorItem]) -> dict[str, Any]:
+    """`dictionary_status_id` is stored as given: an integer, or null to clear it."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        errors.append("invalid_dictionary_status_id")
+        return {}
+    return {"dictionary_status_id": value}
+
+
+def _agent_change(value: object, campaign: Campaign, errors: list[ErrorItem]) -> dict[str, Any]:
+    """`agent_login` is the login of one of the campaign's agents."""
+    if isinstance(value, str) and campaign.agents.filter(login=value).exists():
+        return {"agent_login": value}
+    errors.append("agent_not_found")
+    return {}
+
+
+def _record_fields_change(value: object, record: Record, errors: list[ErrorItem]) -> dict[str, Any]:
+    """`record_fields` is an object of texts and numbers, merged into the record's own: the
+    fields it does not name keep their values."""
+    if isinstance(value, dict) and all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in value.values()
+    ):
+        return {"record_fields": {**record.record_fields, **value}}
+    errors.append("invalid_record_fields")
+    return {}
+
+
+def _next_call_date_change(value: object, errors: list[ErrorItem]) -> dict[str, Any]:
+    """`next_call_date` is a real minute, `YYYY-MM-DD hh:mm`, in the sandbox's time zone."""
+    parsed = None
+    if isinstance(value, str) and NEXT_CALL_DATE_RE.fullmatch(value):
+        try:
+            parsed = datetime.strptime(value, NEXT_CALL_DATE_FORMAT)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        errors.append("wrong_date_format")
+        return {}
+    return {"next_call_date": timezone.make_aware(parsed)}
+
+
+def _status_details_missing(status: Status, body: dict[str, Any]) -> list[ErrorItem]:
+    """What setting this status needs from the same request and it lacks: MY_RECORD needs
+    `agent_login` and `next_call_date`, CALL_NO_SOONER_THAN `next_call_date`.
+
+    Asked only of a status the request sets: a record already in such a status may have its
+    other fields changed without repeating them.
+    """
+    system_status = status.system_status
+    missing: list[ErrorItem] = []
+    if system_status == SystemStatus.MY_RECORD and "agent_login" not in body:
+        missing.append(("agent_required", {"status": system_status}))
+    if (
+        system_status in {SystemStatus.MY_RECORD, SystemStatus.CALL_NO_SOONER_THAN}
+        and "next_call_date" not in body
+    ):
+        missing.append(("next_call_date_required", {"status": system_status}))
+    return missing
 
 
 # --- adding a record (POST outbounds/:id/records) ------------------------------------------------
@@ -162,29 +183,10 @@ def validate_create(
     phone_number = phone_number_field(body, errors)
     if phone_number:
         fields["phone_number"] = phone_number
-
     if body.get("identifier") not in (None, ""):
-        value = body["identifier"]
-        text = str(value).strip() if isinstance(value, str | int) else ""
-        if (
-            isinstance(value, bool)
-            or not text
-            or len(text) > MAX_IDENTIFIER_LENGTH
-            or text in {".", ".."}
-            or "/" in text
-            or "\\" in text
-            or not text.isprintable()
-        ):
-            errors.append("invalid_identifier")
-        else:
-            fields["identifier"] = text
-
+        fields |= _identifier_field(body["identifier"], errors)
     if "order" in body:
-        value = body["order"]
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
-            errors.append("invalid_order")
-        else:
-            fields["order"] = value
+        fields |= _order_field(body["order"], errors)
 
     blank = Record(campaign=campaign, status=None, record_fields={})
     shared = {key: value for key, value in body.items() if key in PUT_FIELDS}
@@ -192,6 +194,32 @@ def validate_create(
     errors.extend(update_errors)
     fields.update(changes)
     return errors, fields
+
+
+def _identifier_field(value: object, errors: list[ErrorItem]) -> dict[str, Any]:
+    """An identifier of the client's choosing (text or integer), one that can stand in the
+    records_by_identifier URL as a single path segment."""
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if (
+        isinstance(value, bool)
+        or not text
+        or len(text) > MAX_IDENTIFIER_LENGTH
+        or text in {".", ".."}
+        or "/" in text
+        or "\\" in text
+        or not text.isprintable()
+    ):
+        errors.append("invalid_identifier")
+        return {}
+    return {"identifier": text}
+
+
+def _order_field(value: object, errors: list[ErrorItem]) -> dict[str, Any]:
+    """`order` is an integer that fits the database's 32-bit column."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
+        errors.append("invalid_order")
+        return {}
+    return {"order": value}
 
 
 # --- setting a status by phone number (POST outbound_status_by_phone_number) ---------------------
