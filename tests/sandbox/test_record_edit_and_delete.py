@@ -178,6 +178,53 @@ def test_put_unknown_field_is_400(api, seeded):
     assert record().status.status_id == "1"
 
 
+def test_put_reports_every_error_at_once_in_the_order_of_the_checks(api, seeded):
+    # The body's own order is not the answer's: unknown fields, then status, dictionary status,
+    # agent, record fields, date.
+    body = {
+        "next_call_date": "tomorrow",
+        "record_fields": "text",
+        "agent_login": "nobody",
+        "dictionary_status_id": "8",
+        "status_id": True,
+        "zzz": 1,
+        "aaa": 2,
+    }
+
+    response = api("put", EDIT, body)
+
+    assert response.status_code == 400
+    assert messages(response) == [
+        "Unknown field: aaa.",
+        "Unknown field: zzz.",
+        "Invalid status_id.",
+        "dictionary_status_id must be an integer or null.",
+        "Agent not found.",
+        "record_fields must be an object of strings or numbers.",
+        "Wrong date format. Expected YYYY-MM-DD hh:mm.",
+    ]
+    assert record().status.status_id == "1"
+
+
+def test_put_my_record_asks_for_agent_and_date_after_the_fields_own_errors(api, seeded):
+    response = api("put", EDIT, {"status_id": "5", "record_fields": "text"})
+
+    assert messages(response) == [
+        "record_fields must be an object of strings or numbers.",
+        "agent_login is required for system status MY_RECORD.",
+        "next_call_date is required for system status MY_RECORD.",
+    ]
+
+
+def test_put_a_wrong_agent_or_date_still_counts_as_given_for_my_record(api, seeded):
+    body = {"status_id": "5", "agent_login": "nobody", "next_call_date": "tomorrow"}
+
+    assert messages(api("put", EDIT, body)) == [
+        "Agent not found.",
+        "Wrong date format. Expected YYYY-MM-DD hh:mm.",
+    ]
+
+
 def test_put_empty_object_changes_nothing(api, seeded):
     assert api("put", EDIT, {}).status_code == 200
 

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, JsonResponse
 
+# One error of a response: an `ERRORS` key, or (key, params) for its placeholders. Validators
+# append these to a list so that every problem of a request is answered at once.
+ErrorItem = str | tuple[str, dict[str, object]]
+
 
 @dataclass(frozen=True, slots=True)
 class ApiError:
@@ -202,7 +206,7 @@ def new_request_id() -> str:
 
 
 def error_response(
-    request: HttpRequest, *keys: str | tuple[str, dict[str, object]], status: int | None = None
+    request: HttpRequest, *keys: ErrorItem, status: int | None = None
 ) -> JsonResponse:
     """One response carrying one or more errors; the HTTP status is the first error's.
 
