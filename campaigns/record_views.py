@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumbersForm
 from campaigns.forms import is_campaign_id
 from campaigns.models import CampaignSnapshot
+from campaigns.reads import campaign_read_start
 from campaigns.record_list import (
     PAGE_SIZE,
     RecordsFilterForm,
@@ -27,7 +28,6 @@ from campaigns.record_list import (
     campaign_records_page_get,
 )
 from campaigns.services import campaign_statuses_get
-from campaigns.snapshots import campaign_snapshot_start
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.forms import grouped
@@ -176,7 +176,7 @@ def snapshot(request: HttpRequest, campaign_id: str) -> HttpResponse:
     the refresh button; a sync already running is joined, not doubled)."""
     _campaign_or_404(campaign_id)
     if request.method == "POST":
-        campaign_snapshot_start(user=request.user, campaign_id=campaign_id)
+        campaign_read_start(user=request.user, campaign_id=campaign_id)
         if not wants_partial(request):
             return redirect(reverse("campaigns:detail", args=[campaign_id]) + "#campaign-snapshot")
     if not wants_partial(request):

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -159,41 +159,6 @@ def _insert_by_copy(rows: Sequence[tuple]) -> None:
         cursor.execute(f"TRUNCATE {STAGING_TABLE}")
 
 
-# --- starting a sync ---------------------------------------------------------------------------
-
-
-def _is_stale(snapshot: CampaignSnapshot) -> bool:
-    last = snapshot.progress_at or snapshot.started_at
-    return last < timezone.now() - timedelta(seconds=settings.SNAPSHOT_STALE_SECONDS)
-
-
-def campaign_snapshot_start(*, user, campaign_id: str) -> CampaignSnapshot:
-    """Start taking a new snapshot of a campaign in the task worker, or return the one already
-    being taken (two supervisors pressing Refresh start one sync, not two).
-
-    A sync silent for `SNAPSHOT_STALE_SECONDS` is taken for dead (its worker stopped) and
-    marked failed, so a new one can start.
-    """
-    from campaigns.tasks import campaign_snapshot_run
-
-    syncing = CampaignSnapshot.objects.filter(
-        campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
-    ).first()
-    if syncing is not None:
-        if not _is_stale(syncing):
-            return syncing
-        _snapshot_fail(syncing, _("The sync stopped without finishing (the worker stopped)."))
-    try:
-        with transaction.atomic():
-            snapshot = CampaignSnapshot.objects.create(campaign_id=campaign_id, started_by=user)
-            transaction.on_commit(lambda: campaign_snapshot_run.enqueue(snapshot_id=snapshot.pk))
-    except IntegrityError:  # another request started one just now
-        return CampaignSnapshot.objects.get(
-            campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
-        )
-    return snapshot
-
-
 # --- syncing -----------------------------------------------------------------------------------
 
 
@@ -243,12 +208,17 @@ class SnapshotSync:
                     buffered = []
             self._write(buffered)
         except errors.ThuliumError as error:
-            _snapshot_fail(snapshot, thulium_error_message(error, campaign_id=self.campaign_id))
+            snapshot_fail(
+                snapshot=snapshot,
+                message=thulium_error_message(error, campaign_id=self.campaign_id),
+            )
             snapshot.refresh_from_db()
             return snapshot
         except Exception:
             logger.exception("Snapshot %s of campaign %s failed", snapshot.pk, self.campaign_id)
-            _snapshot_fail(snapshot, _("The sync failed; the error is in the worker's log."))
+            snapshot_fail(
+                snapshot=snapshot, message=_("The sync failed; the error is in the worker's log.")
+            )
             raise
         return _snapshot_swap(snapshot)
 
@@ -339,7 +309,8 @@ def _snapshot_swap(snapshot: CampaignSnapshot) -> CampaignSnapshot:
     return snapshot
 
 
-def _snapshot_fail(snapshot: CampaignSnapshot, message: str) -> None:
+def snapshot_fail(*, snapshot: CampaignSnapshot, message: str) -> None:
+    """Mark a sync failed, saying why, and delete the rows it wrote."""
     CampaignSnapshot.objects.filter(pk=snapshot.pk).update(
         state=CampaignSnapshot.State.FAILED, error=message, finished_at=timezone.now()
     )
