@@ -57,6 +57,15 @@ def campaign_read_lease_renew(*, campaign_id: str, holder: str, seconds: float) 
     )
 
 
+def campaign_read_lease_hand_over(*, campaign_id: str, holder: str, to: str) -> bool:
+    """Pass the lease from `holder` to `to`, expiry unchanged: a request takes it under a name
+    of its own, then hands it to the sync it created (whose name it could not know before).
+    False when `holder` no longer holds it."""
+    return bool(
+        CampaignReadLease.objects.filter(campaign_id=campaign_id, holder=holder).update(holder=to)
+    )
+
+
 def campaign_read_lease_release(*, campaign_id: str, holder: str) -> None:
     """Give the lease up, if `holder` still holds it (a successor's lease is left alone)."""
     CampaignReadLease.objects.filter(campaign_id=campaign_id, holder=holder).delete()

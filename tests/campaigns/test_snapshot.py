@@ -120,8 +120,9 @@ def test_a_failed_sync_keeps_the_current_snapshot_and_says_why(thulium):
 
 
 def test_a_second_start_joins_the_sync_already_running(
-    supervisor, django_capture_on_commit_callbacks
+    thulium, supervisor, django_capture_on_commit_callbacks
 ):
+    thulium.get(STATUSES_URL, json=[])  # the campaign exists
     with django_capture_on_commit_callbacks() as callbacks:
         first = campaign_read_start(user=supervisor, campaign_id="00001")
         second = campaign_read_start(user=supervisor, campaign_id="00001")
