@@ -129,6 +129,60 @@ class CampaignSnapshot(models.Model):
         return min(100, self.fetched_count * 100 // self.expected_count)
 
 
+class CampaignReadLeaseQuerySet(models.QuerySet):
+    def held(self) -> CampaignReadLeaseQuerySet:
+        """The leases not yet expired: their reads are queued or running. An expired one is
+        the lease of a read that died (or never got to run) and may be taken over."""
+        return self.filter(expires_at__gt=timezone.now())
+
+
+class CampaignReadLease(models.Model):
+    """The right to read one campaign from Thulium: at most one holder per campaign, across
+    every web process, worker and node, because the database is the arbiter (one row per
+    campaign, `campaign_id` unique).
+
+    Why: a read pages through the whole campaign (up to 100,000 records), so two at once only
+    double Thulium's load for the same answer. Taken when a read is queued, renewed by the
+    holder as it makes progress, released when it ends (see `campaigns.leases`).
+
+    Expiry and takeover: a lease not renewed before `expires_at` is taken for dead (its worker
+    was killed, or the task never ran) and the next reader may take it over, in one
+    conditional UPDATE, so two takers never both win. A holder checks it still holds the lease
+    before each write and before its result is swapped in, so a holder only slow, not dead,
+    stops instead of writing beside its successor.
+
+    `holder` names who holds it, e.g. "snapshot:42" for the sync of snapshot 42; any other
+    reader of a campaign (a periodic refresh, say) takes the same lease under its own name.
+    `user` is who asked for the read, if anyone: a user's held leases are bounded
+    (`CAMPAIGN_READS_PER_USER`).
+    """
+
+    campaign_id = models.CharField(_("campaign id"), max_length=5, unique=True)
+    holder = models.CharField(_("holder"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    objects = CampaignReadLeaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign read lease")
+        verbose_name_plural = _("campaign read leases")
+        indexes = [
+            models.Index(fields=["user", "expires_at"], name="campaign_read_lease_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} ({self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S})"
+
+
 class SnapshotRecordQuerySet(models.QuerySet):
     def live(self) -> SnapshotRecordQuerySet:
         """The records not removed since the snapshot was taken (by the dashboard's own hand)."""

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumbersForm
 from campaigns.forms import is_campaign_id
 from campaigns.models import CampaignSnapshot
+from campaigns.reads import CampaignReadRefused, campaign_read_start
 from campaigns.record_list import (
     PAGE_SIZE,
     RecordsFilterForm,
@@ -27,7 +28,6 @@ from campaigns.record_list import (
     campaign_records_page_get,
 )
 from campaigns.services import campaign_statuses_get
-from campaigns.snapshots import campaign_snapshot_start
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.forms import grouped
@@ -169,28 +169,60 @@ def records_remove(request: HttpRequest, campaign_id: str) -> HttpResponse:
     return redirect("bulk:detail", job_id=job.pk)
 
 
+# Where a plain (non-htmx) refused POST leaves its reason for the campaign page it redirects
+# to, which shows it once, next to the snapshot control.
+SNAPSHOT_REFUSED_SESSION_KEY = "thuladmin:snapshot-refused"
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.can_work_on_campaigns)
 def snapshot(request: HttpRequest, campaign_id: str) -> HttpResponse:
     """The campaign snapshot's state (GET: what the progress bar polls), or a new sync (POST:
-    the refresh button; a sync already running is joined, not doubled)."""
+    the refresh button; a sync already running is joined, not doubled). A refused sync (an
+    unknown campaign, too many reads of this user's) is said next to the control: in the
+    fragment for htmx, on the page the plain form is redirected to otherwise."""
     _campaign_or_404(campaign_id)
+    refused = ""
     if request.method == "POST":
-        campaign_snapshot_start(user=request.user, campaign_id=campaign_id)
-        if not wants_partial(request):
-            return redirect(reverse("campaigns:detail", args=[campaign_id]) + "#campaign-snapshot")
+        try:
+            campaign_read_start(user=request.user, campaign_id=campaign_id)
+        except CampaignReadRefused as refusal:
+            refused = refusal.message
+        if refused and not wants_partial(request):
+            request.session[SNAPSHOT_REFUSED_SESSION_KEY] = {
+                "campaign_id": campaign_id,
+                "message": refused,
+            }
     if not wants_partial(request):
         return redirect(reverse("campaigns:detail", args=[campaign_id]) + "#campaign-snapshot")
     return TemplateResponse(
         request,
         "campaigns/detail.html#snapshot",
-        snapshot_context(campaign_id),
+        snapshot_context(campaign_id, refused=refused),
     )
 
 
-def snapshot_context(campaign_id: str) -> dict[str, Any]:
+def snapshot_refused_pop(request: HttpRequest, campaign_id: str) -> str:
+    """The reason a plain POST to `snapshot` was refused, for the whole campaign page it was
+    redirected to ('' when there is none). Taken once: a reload no longer shows it. An htmx
+    request (the statuses refresh) leaves it for the page."""
+    if wants_partial(request):
+        return ""
+    refused = request.session.get(SNAPSHOT_REFUSED_SESSION_KEY)
+    if not isinstance(refused, dict) or refused.get("campaign_id") != campaign_id:
+        return ""
+    del request.session[SNAPSHOT_REFUSED_SESSION_KEY]
+    return str(refused.get("message", ""))
+
+
+def snapshot_context(campaign_id: str, *, refused: str = "") -> dict[str, Any]:
     latest = CampaignSnapshot.objects.latest_for(campaign_id)
     current = latest if latest is not None and latest.is_current else None
     if current is None:
         current = CampaignSnapshot.objects.current_for(campaign_id)
-    return {"campaign_id": campaign_id, "latest_snapshot": latest, "current_snapshot": current}
+    return {
+        "campaign_id": campaign_id,
+        "latest_snapshot": latest,
+        "current_snapshot": current,
+        "snapshot_refused": refused,
+    }

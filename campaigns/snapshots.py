@@ -10,18 +10,23 @@ snapshot rows they touch, so our own hand never makes it stale.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.leases import (
+    campaign_read_lease_release,
+    campaign_read_lease_renew,
+    campaign_read_lease_take,
+)
 from campaigns.models import CampaignSnapshot, SnapshotRecord
 from thuladmin.phones import (
     InvalidPhoneNumber,
@@ -159,49 +164,29 @@ def _insert_by_copy(rows: Sequence[tuple]) -> None:
         cursor.execute(f"TRUNCATE {STAGING_TABLE}")
 
 
-# --- starting a sync ---------------------------------------------------------------------------
-
-
-def _is_stale(snapshot: CampaignSnapshot) -> bool:
-    last = snapshot.progress_at or snapshot.started_at
-    return last < timezone.now() - timedelta(seconds=settings.SNAPSHOT_STALE_SECONDS)
-
-
-def campaign_snapshot_start(*, user, campaign_id: str) -> CampaignSnapshot:
-    """Start taking a new snapshot of a campaign in the task worker, or return the one already
-    being taken (two supervisors pressing Refresh start one sync, not two).
-
-    A sync silent for `SNAPSHOT_STALE_SECONDS` is taken for dead (its worker stopped) and
-    marked failed, so a new one can start.
-    """
-    from campaigns.tasks import campaign_snapshot_run
-
-    syncing = CampaignSnapshot.objects.filter(
-        campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
-    ).first()
-    if syncing is not None:
-        if not _is_stale(syncing):
-            return syncing
-        _snapshot_fail(syncing, _("The sync stopped without finishing (the worker stopped)."))
-    try:
-        with transaction.atomic():
-            snapshot = CampaignSnapshot.objects.create(campaign_id=campaign_id, started_by=user)
-            transaction.on_commit(lambda: campaign_snapshot_run.enqueue(snapshot_id=snapshot.pk))
-    except IntegrityError:  # another request started one just now
-        return CampaignSnapshot.objects.get(
-            campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
-        )
-    return snapshot
-
-
 # --- syncing -----------------------------------------------------------------------------------
+
+
+def snapshot_read_holder(snapshot_id: int) -> str:
+    """The name under which the sync of snapshot `snapshot_id` holds its campaign's read lease
+    (`CampaignReadLease`)."""
+    return f"snapshot:{snapshot_id}"
+
+
+class ReadLeaseLost(Exception):
+    """The sync's campaign read lease expired and another read took it over: stop, write
+    nothing more."""
 
 
 @dataclass
 class SnapshotSync:
     """Copies one snapshot's records from Thulium: pages fetched several at once under the shared
     limits, each page written as it arrives (never the whole campaign in memory), then the new
-    generation swapped in at once and the old one deleted in short batches."""
+    generation swapped in at once and the old one deleted in short batches.
+
+    The whole sync holds the campaign's read lease (`CampaignReadLease`), renewed with every
+    write for `SNAPSHOT_STALE_SECONDS`: a sync whose lease was taken over (its worker took
+    too long) stops before its next write and never swaps itself in."""
 
     snapshot_id: int
     client: ThuliumClient | None = None
@@ -210,11 +195,33 @@ class SnapshotSync:
     concurrency: ConcurrencyLimiter | None = None
     page_size: int = MAX_RECORDS_PAGE_SIZE
 
-    def run(self) -> CampaignSnapshot:
-        snapshot = CampaignSnapshot.objects.get(pk=self.snapshot_id)
-        if snapshot.state != CampaignSnapshot.State.SYNCING:
-            return snapshot  # a repeated task, or one for a sync given up
+    def run(self) -> CampaignSnapshot | None:
+        snapshot = CampaignSnapshot.objects.filter(pk=self.snapshot_id).first()
+        if snapshot is None or snapshot.state != CampaignSnapshot.State.SYNCING:
+            return snapshot  # a repeated task, or one for a sync given up or taken over
         self.campaign_id = snapshot.campaign_id
+        self.holder = snapshot_read_holder(snapshot.pk)
+        # Queued with the lease (see `campaigns.reads`); taken again here, which is a renewal,
+        # or a takeover of its own lease if it expired while the task waited and nobody else
+        # took it meanwhile (a task queued by hand, as bench/snapshot.py does, takes it fresh).
+        if not campaign_read_lease_take(
+            campaign_id=self.campaign_id,
+            holder=self.holder,
+            user=snapshot.started_by,
+            seconds=settings.SNAPSHOT_STALE_SECONDS,
+        ):
+            snapshot_fail(
+                snapshot=snapshot,
+                message=_("Another read of this campaign took over from this one."),
+            )
+            snapshot.refresh_from_db()
+            return snapshot
+        try:
+            return self._sync(snapshot)
+        finally:
+            campaign_read_lease_release(campaign_id=self.campaign_id, holder=self.holder)
+
+    def _sync(self, snapshot: CampaignSnapshot) -> CampaignSnapshot:
         self.client = self.client or get_client()
         limits = thulium_limits(rate_limiter=self.rate_limiter, concurrency=self.concurrency)
         self.rate_limiter, self.concurrency = limits.rate_limiter, limits.concurrency
@@ -231,6 +238,7 @@ class SnapshotSync:
             buffered: list[CampaignRecord] = []
             for index, page in enumerate(pages):
                 if index == 0:
+                    self._hold_lease()
                     CampaignSnapshot.objects.filter(pk=snapshot.pk).update(
                         expected_count=page.count
                     )
@@ -239,20 +247,48 @@ class SnapshotSync:
                     self._write(buffered)
                     buffered = []
             self._write(buffered)
+            return _snapshot_swap(snapshot, hold_lease=self._hold_lease)
+        except ReadLeaseLost:
+            logger.warning(
+                "Snapshot %s of campaign %s stopped: its read lease was taken over",
+                snapshot.pk,
+                self.campaign_id,
+            )
+            snapshot_fail(
+                snapshot=snapshot,
+                message=_("Another read of this campaign took over from this one."),
+            )
+            snapshot.refresh_from_db()
+            return snapshot
         except errors.ThuliumError as error:
-            _snapshot_fail(snapshot, thulium_error_message(error, campaign_id=self.campaign_id))
+            snapshot_fail(
+                snapshot=snapshot,
+                message=thulium_error_message(error, campaign_id=self.campaign_id),
+            )
             snapshot.refresh_from_db()
             return snapshot
         except Exception:
             logger.exception("Snapshot %s of campaign %s failed", snapshot.pk, self.campaign_id)
-            _snapshot_fail(snapshot, _("The sync failed; the error is in the worker's log."))
+            snapshot_fail(
+                snapshot=snapshot, message=_("The sync failed; the error is in the worker's log.")
+            )
             raise
-        return _snapshot_swap(snapshot)
+
+    def _hold_lease(self) -> None:
+        """Renew the campaign's read lease, or raise `ReadLeaseLost` when another read holds it
+        now. Called inside each write's transaction: a lost lease rolls the write back."""
+        if not campaign_read_lease_renew(
+            campaign_id=self.campaign_id,
+            holder=self.holder,
+            seconds=settings.SNAPSHOT_STALE_SECONDS,
+        ):
+            raise ReadLeaseLost
 
     def _write(self, records: Sequence[CampaignRecord]) -> None:
         if not records:
             return
         with transaction.atomic():
+            self._hold_lease()
             if connection.vendor == "postgresql":
                 # A sync's rows are worth no wait for the disk: after a crash the sync is
                 # stale and is taken again, so its commits need not be flushed one by one.
@@ -313,10 +349,14 @@ def records_pages(
                 future.cancel()
 
 
-def _snapshot_swap(snapshot: CampaignSnapshot) -> CampaignSnapshot:
+def _snapshot_swap(
+    snapshot: CampaignSnapshot, *, hold_lease: Callable[[], None]
+) -> CampaignSnapshot:
     """Make `snapshot` the campaign's current one in one transaction, then delete the older
-    generations in short batches (searches read the new one from the moment of the commit)."""
+    generations in short batches (searches read the new one from the moment of the commit).
+    `hold_lease` raises when the sync lost its lease: then nothing is swapped."""
     with transaction.atomic():
+        hold_lease()
         older = list(
             CampaignSnapshot.objects.select_for_update()
             .filter(campaign_id=snapshot.campaign_id)
@@ -336,11 +376,13 @@ def _snapshot_swap(snapshot: CampaignSnapshot) -> CampaignSnapshot:
     return snapshot
 
 
-def _snapshot_fail(snapshot: CampaignSnapshot, message: str) -> None:
-    CampaignSnapshot.objects.filter(pk=snapshot.pk).update(
+def snapshot_fail(*, snapshot: CampaignSnapshot, message: str) -> None:
+    """Mark a sync failed, saying why, and delete the rows it wrote. A snapshot no longer
+    syncing (failed already by whoever took its lease over, or swapped in) is left alone."""
+    if CampaignSnapshot.objects.filter(pk=snapshot.pk, state=CampaignSnapshot.State.SYNCING).update(
         state=CampaignSnapshot.State.FAILED, error=message, finished_at=timezone.now()
-    )
-    snapshot_records_purge([snapshot.pk])
+    ):
+        snapshot_records_purge([snapshot.pk])
 
 
 def snapshot_records_purge(snapshot_ids: Iterable[int]) -> None:

@@ -30,7 +30,7 @@ from campaigns.forms import (
 )
 from campaigns.models import RecentCampaign, SnapshotRecord
 from campaigns.record_list import campaign_status_counts_get
-from campaigns.record_views import snapshot_context
+from campaigns.record_views import snapshot_context, snapshot_refused_pop
 from campaigns.services import (
     campaign_agents_get,
     campaign_statuses_get,
@@ -160,7 +160,7 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             "statuses_error": statuses_error,
             "record_form": record_form,
             "search": search,
-            **snapshot_context(campaign_id),
+            **snapshot_context(campaign_id, refused=snapshot_refused_pop(request, campaign_id)),
         },
     )
 

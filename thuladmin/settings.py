@@ -303,8 +303,13 @@ BULK_TYPED_CONFIRMATION_THRESHOLD = env.int("BULK_TYPED_CONFIRMATION_THRESHOLD",
 # --- Campaign snapshots (a local copy of a campaign's records, for search) -------------------
 # Pages of GET outbounds/:id/records in flight at once for one sync (under the shared limits).
 SNAPSHOT_PARALLEL_REQUESTS = env.int("SNAPSHOT_PARALLEL_REQUESTS", default=4)
-# A sync that wrote nothing for this long is taken for dead; a new one may start.
+# A sync holds its campaign's read lease (one read of a campaign at a time, on every node) for
+# this long after its last progress: one that wrote nothing for this long is taken for dead, and
+# the next request to read the campaign takes the lease over and starts a new one.
 SNAPSHOT_STALE_SECONDS = env.float("SNAPSHOT_STALE_SECONDS", default=300.0)
+# Campaign reads (snapshot syncs) one user may have queued or running at once; above it, a
+# request to read another campaign is refused (joining a read already under way is not).
+CAMPAIGN_READS_PER_USER = env.int("CAMPAIGN_READS_PER_USER", default=3)
 # A snapshot younger than this is "fresh": an identifier missing from it is said so.
 SNAPSHOT_FRESH_SECONDS = env.float("SNAPSHOT_FRESH_SECONDS", default=24 * 60 * 60)
 # How long the campaign page's per-status record counts are kept in the cache.

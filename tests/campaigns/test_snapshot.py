@@ -8,9 +8,9 @@ from django.urls import reverse
 from responses import matchers
 
 from campaigns.models import CampaignSnapshot, SnapshotRecord
+from campaigns.reads import campaign_read_start
 from campaigns.snapshots import (
     SnapshotSync,
-    campaign_snapshot_start,
     snapshot_numbers_removed,
     snapshot_record_changed,
     snapshot_records_search,
@@ -120,11 +120,12 @@ def test_a_failed_sync_keeps_the_current_snapshot_and_says_why(thulium):
 
 
 def test_a_second_start_joins_the_sync_already_running(
-    supervisor, django_capture_on_commit_callbacks
+    thulium, supervisor, django_capture_on_commit_callbacks
 ):
+    thulium.get(STATUSES_URL, json=[])  # the campaign exists
     with django_capture_on_commit_callbacks() as callbacks:
-        first = campaign_snapshot_start(user=supervisor, campaign_id="00001")
-        second = campaign_snapshot_start(user=supervisor, campaign_id="00001")
+        first = campaign_read_start(user=supervisor, campaign_id="00001")
+        second = campaign_read_start(user=supervisor, campaign_id="00001")
 
     assert first == second
     assert len(callbacks) == 1
