@@ -36,9 +36,8 @@ class Migration(migrations.Migration):
             model_name="auditentry",
             name="subject_kind",
             field=models.CharField(
-                blank=True, default="", max_length=32, verbose_name="subject kind"
+                blank=True, db_default="", default="", max_length=32, verbose_name="subject kind"
             ),
-            preserve_default=False,
         ),
         migrations.AddField(
             model_name="auditentry",
