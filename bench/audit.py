@@ -139,7 +139,7 @@ def _entries_sql(vendor: str) -> str:
     return f"""
         INSERT INTO audit_auditentry (
             created_at, actor_id, actor_username, action, campaign_id, target, request,
-            outcome, http_status, api_message, response, duration_ms, bulk_job_id
+            outcome, http_status, api_message, response, duration_ms, subject_kind, subject_id
         )
         {numbers}
         SELECT
@@ -163,6 +163,7 @@ def _entries_sql(vendor: str) -> str:
             END,
             CASE outcome WHEN 'failure' THEN {error_json} ELSE {empty_json} END,
             CASE WHEN outcome = 'refused' THEN NULL ELSE 40 + r2 % 900 END,
+            '',
             NULL
         FROM (SELECT base.*, {ACTION_CASE} AS action, {OUTCOME_CASE} AS outcome FROM base) AS e
     """
@@ -173,7 +174,7 @@ def _seed() -> None:
     from django.db import connection, transaction
 
     from thuladmin.audit.models import AuditEntry
-    from thuladmin.bulk.models import BulkItem, BulkJob
+    from thuladmin.bulk.models import AUDIT_SUBJECT, BulkItem, BulkJob
 
     started = time.perf_counter()
     User = get_user_model()
@@ -225,7 +226,8 @@ def _seed() -> None:
                     target=f"job {job.pk}",
                     request={"job": job.pk, "items": ITEMS_PER_JOB},
                     outcome="success",
-                    bulk_job=job,
+                    subject_kind=AUDIT_SUBJECT,
+                    subject_id=job.pk,
                 )
                 # auto_now_add wrote the present; the job belongs earlier in the year.
                 AuditEntry.objects.filter(pk=entry.pk).update(created_at=at)
@@ -255,7 +257,7 @@ def _scenarios() -> list[tuple[str, str, dict]]:
     """(name, url, extra request headers), with values picked from the seeded data."""
     from thuladmin.audit.forms import Cursor
     from thuladmin.audit.models import AuditEntry
-    from thuladmin.bulk.models import BulkItem, BulkJob
+    from thuladmin.bulk.models import AUDIT_SUBJECT, BulkItem, BulkJob
 
     job = BulkJob.objects.filter(kind="phone_numbers").order_by("pk")[JOBS // 2]
     item = BulkItem.objects.filter(job=job, position=ITEMS_PER_JOB // 2).get()
@@ -268,7 +270,11 @@ def _scenarios() -> list[tuple[str, str, dict]]:
         .values_list("target", flat=True)
         .first()
     )
-    bulk_entry = AuditEntry.objects.filter(bulk_job=job).order_by("pk").first()
+    bulk_entry = (
+        AuditEntry.objects.filter(subject_kind=AUDIT_SUBJECT, subject_id=job.pk)
+        .order_by("pk")
+        .first()
+    )
     spaced = f"{direct[:3]} {direct[3:6]} {direct[6:]}"
     week_from = (SEED_END - timedelta(days=200)).date()
 

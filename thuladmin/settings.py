@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
-    # Before django_tasks_db: its `db_worker` command is extended by thuladmin.bulk's.
+    # Before django_tasks_db, on purpose: `manage.py db_worker` is then thuladmin.bulk's, which
+    # extends and replaces django-tasks-db's (Django takes a command from the first app that has
+    # it). A system check fails if this order is lost (thuladmin/bulk/checks.py).
     "thuladmin.bulk",
     "django_tasks",
     "django_tasks_db",

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from thuladmin.audit.models import AuditEntry
-from thuladmin.bulk.models import BulkJob
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkJob
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,12 @@ def test_detail_links_a_bulk_entry_to_the_jobs_results(client, make_entry, super
     job = BulkJob.objects.create(
         kind="phone_numbers", campaign_id="00001", created_by=supervisor, item_count=2
     )
-    entry = make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
+    entry = make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
     client.force_login(supervisor)
 
     html = client.get(detail_url(entry)).content.decode()
@@ -111,7 +116,12 @@ def test_detail_names_the_job_to_those_who_may_not_open_it(
     client, make_entry, admin_member, supervisor
 ):
     job = BulkJob.objects.create(kind="customers", created_by=admin_member, item_count=2)
-    entry = make_entry(action="bulk.customers.start", target=f"job {job.pk}", bulk_job=job)
+    entry = make_entry(
+        action="bulk.customers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
     client.force_login(supervisor)
 
     html = client.get(detail_url(entry)).content.decode()
@@ -123,13 +133,57 @@ def test_detail_names_the_job_to_those_who_may_not_open_it(
 
 def test_auditors_are_linked_to_the_jobs_they_may_read(auditor_client, make_entry, supervisor):
     job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=2)
-    entry = make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
+    entry = make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
 
     html = auditor_client.get(detail_url(entry)).content.decode()
 
     url = reverse("bulk:detail", kwargs={"job_id": job.pk})
     assert f'href="{url}"' in html
     assert auditor_client.get(url).status_code == 200
+
+
+def test_detail_still_names_a_job_that_is_gone(auditor_client, make_entry, supervisor):
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=2)
+    entry = make_entry(
+        action="bulk.phone_numbers.start", subject_kind=AUDIT_SUBJECT, subject_id=job.pk
+    )
+    job_id = job.pk
+    job.delete()
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "Bulk job" in html
+    assert f"Job {job_id}" in html
+    assert reverse("bulk:detail", kwargs={"job_id": job_id}) not in html
+    assert "2 items" not in html
+
+
+def test_detail_names_a_subject_no_feature_registers_by_its_code(auditor_client, make_entry):
+    entry = make_entry(action="gone.feature", subject_kind="gone.thing", subject_id=7)
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "<dt>Subject</dt>" in html
+    assert "gone.thing 7" in html
+
+
+def test_detail_names_the_job_in_the_reader_s_language(auditor_client, make_entry, supervisor):
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=2)
+    entry = make_entry(
+        action="bulk.phone_numbers.start", subject_kind=AUDIT_SUBJECT, subject_id=job.pk
+    )
+    auditor_client.cookies["django_language"] = "pl"
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "<dt>Zadanie zbiorcze</dt>" in html
+    assert f"Zadanie {job.pk}: wyniki poszczególnych pozycji" in html
+    assert "(phone_numbers, podgląd, 2 pozycje)" in html
 
 
 def test_missing_entry_is_404(auditor_client):

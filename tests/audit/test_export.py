@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from thuladmin.audit import views
 from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkJob
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
         "HTTP status",
         "Thulium's message",
         "duration (ms)",
-        "bulk job",
+        "subject",
         "what was sent",
         "what came back",
         "values before the change",
@@ -81,6 +82,19 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
             "",  # nothing recorded before this change
         ]
     ]
+
+
+def test_export_names_what_an_entry_is_about_as_its_feature_calls_it(
+    auditor_client, make_entry, supervisor
+):
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
+    make_entry(action="bulk.phone_numbers.start", subject_kind=AUDIT_SUBJECT, subject_id=job.pk)
+    make_entry(action="gone.feature", subject_kind="gone.thing", subject_id=7)
+
+    _header, gone, about_job = rows(auditor_client.get(EXPORT))
+
+    assert about_job[10] == f"bulk job {job.pk}"
+    assert gone[10] == "gone.thing 7"  # a kind no feature registers: its code
 
 
 def test_export_uses_every_filter_of_the_list(auditor_client, make_entry, admin_member):

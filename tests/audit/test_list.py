@@ -13,7 +13,7 @@ from thuladmin.audit import views
 from thuladmin.audit.forms import Cursor
 from thuladmin.audit.models import AuditEntry, item_search_values
 from thuladmin.bulk import audit_hooks
-from thuladmin.bulk.models import BulkItem, BulkJob
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkItem, BulkJob
 
 pytestmark = pytest.mark.django_db
 
@@ -279,9 +279,24 @@ def _job_with_items(user, *values: str, kind: str = "phone_numbers") -> BulkJob:
 def test_search_finds_bulk_jobs_through_their_items(auditor_client, make_entry, supervisor):
     job = _job_with_items(supervisor, "500200300", "600100200", "700100200")
     other_job = _job_with_items(supervisor, "500200301")
-    start = make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
-    finish = make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
-    make_entry(action="bulk.phone_numbers.start", target=f"job {other_job.pk}", bulk_job=other_job)
+    start = make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
+    finish = make_entry(
+        action="bulk.phone_numbers.finish",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
+    make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {other_job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=other_job.pk,
+    )
     direct = make_entry(action="record.delete", target="600100200")
 
     response = auditor_client.get(INDEX, {"q": "600 100 200"})
@@ -291,7 +306,12 @@ def test_search_finds_bulk_jobs_through_their_items(auditor_client, make_entry, 
 
 def test_search_finds_customer_ids_without_leading_zeros(auditor_client, make_entry, supervisor):
     job = _job_with_items(supervisor, "123", "456", kind="customers")
-    entry = make_entry(action="bulk.customers.start", target=f"job {job.pk}", bulk_job=job)
+    entry = make_entry(
+        action="bulk.customers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
 
     assert listed(auditor_client.get(INDEX, {"q": "#000123"})) == [entry.pk]
 
@@ -299,7 +319,11 @@ def test_search_finds_customer_ids_without_leading_zeros(auditor_client, make_en
 def test_search_with_other_filters(auditor_client, make_entry, supervisor):
     job = _job_with_items(supervisor, "600100200")
     in_job = make_entry(
-        action="bulk.phone_numbers.start", campaign_id="00001", target=f"job {job.pk}", bulk_job=job
+        action="bulk.phone_numbers.start",
+        campaign_id="00001",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
     )
     make_entry(target="600100200", campaign_id="00002")
     failed = make_entry(target="600100200", campaign_id="00001", outcome=AuditEntry.Outcome.FAILURE)
@@ -318,7 +342,10 @@ def test_search_in_many_jobs_falls_back_to_a_subquery(
 ):
     monkeypatch.setattr(audit_hooks, "MAX_SEARCH_JOB_IDS", 1)
     jobs = [_job_with_items(supervisor, "600100200") for _ in range(3)]
-    entries = [make_entry(target=f"job {job.pk}", bulk_job=job) for job in jobs]
+    entries = [
+        make_entry(target=f"job {job.pk}", subject_kind=AUDIT_SUBJECT, subject_id=job.pk)
+        for job in jobs
+    ]
 
     assert listed(auditor_client.get(INDEX, {"q": "600100200"})) == [
         entry.pk for entry in reversed(entries)
@@ -340,7 +367,12 @@ def test_a_phone_search_links_to_the_number_s_row_in_each_job(
     job = _job_with_items(supervisor, "500200300", "600100200")
     item = BulkItem.objects.get(job=job, value="600100200")
     BulkItem.objects.filter(pk=item.pk).update(outcome="REMOVED")
-    make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
+    make_entry(
+        action="bulk.phone_numbers.finish",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
     make_entry(action="record.delete", target="600100200")
 
     html = auditor_client.get(INDEX, {"q": "+48 600 100 200"}).content.decode()
@@ -353,7 +385,12 @@ def test_a_phone_search_links_to_the_number_s_row_in_each_job(
 def test_the_item_s_outcome_is_in_the_reader_s_language(auditor_client, make_entry, supervisor):
     job = _job_with_items(supervisor, "600100200")
     BulkItem.objects.filter(job=job).update(outcome="NOT_EXIST")
-    make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
+    make_entry(
+        action="bulk.phone_numbers.finish",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
     auditor_client.cookies["django_language"] = "pl"
 
     html = auditor_client.get(INDEX, {"q": "600100200"}).content.decode()
@@ -366,7 +403,12 @@ def test_no_item_link_without_a_search_or_for_a_job_the_user_may_not_read(
     client, make_entry, supervisor, auditor
 ):
     job = _job_with_items(supervisor, "123", kind="customers")  # admins only
-    make_entry(action="bulk.customers.start", target=f"job {job.pk}", bulk_job=job)
+    make_entry(
+        action="bulk.customers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
     client.force_login(supervisor)
 
     assert _item_links(client.get(INDEX, {"q": "123"}).content.decode()) == []

@@ -12,7 +12,7 @@ from django.utils import timezone
 from thuladmin.audit import views
 from thuladmin.audit.forms import Cursor
 from thuladmin.audit.models import AuditEntry
-from thuladmin.bulk.models import BulkItem, BulkJob
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkItem, BulkJob
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +107,18 @@ def test_a_search_that_finds_jobs_links_their_items_in_one_more_query(
     for _ in range(5):
         job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
         BulkItem.objects.create(job=job, position=0, raw="600100210", value="600100210")
-        make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
-        make_entry(action="bulk.phone_numbers.finish", target=f"job {job.pk}", bulk_job=job)
+        make_entry(
+            action="bulk.phone_numbers.start",
+            target=f"job {job.pk}",
+            subject_kind=AUDIT_SUBJECT,
+            subject_id=job.pk,
+        )
+        make_entry(
+            action="bulk.phone_numbers.finish",
+            target=f"job {job.pk}",
+            subject_kind=AUDIT_SUBJECT,
+            subject_id=job.pk,
+        )
 
     # The jobs, the entries, the items of the jobs on the page (one query), the usernames.
     with django_assert_num_queries(REQUEST + 4):
@@ -129,7 +139,12 @@ def test_the_detail_page_is_one_query_with_user_and_job(
 ):
     plain = make_entry()
     job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=2)
-    about_job = make_entry(action="bulk.phone_numbers.start", target=f"job {job.pk}", bulk_job=job)
+    about_job = make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
 
     for entry in (plain, about_job):
         with django_assert_num_queries(REQUEST + 1):

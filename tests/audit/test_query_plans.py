@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.models import BulkItem, BulkJob
 
 pytestmark = [
     pytest.mark.django_db,
@@ -75,3 +76,15 @@ def test_an_older_page_is_a_range_on_the_same_index():
     assert re.search(
         r"USING (COVERING )?INDEX audit_outcome_time \(outcome=\? AND created_at<\?\)", plan(older)
     )
+
+
+def test_a_search_that_finds_jobs_looks_up_their_entries_on_the_subject_index(supervisor):
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
+    BulkItem.objects.create(job=job, position=0, raw="600100200", value="600100200")
+
+    steps = plan(AuditEntry.objects.filtered(item="600100200"))
+
+    # `target IN (...) OR (subject_kind = ? AND subject_id IN (...))`: two index lookups.
+    assert walks("audit_target", steps), steps
+    assert re.search(r"INDEX audit_subject \(subject_kind=\? AND subject_id=\?\)", steps), steps
+    assert not re.search(r"SCAN \w+( \||$)", steps)

@@ -17,7 +17,7 @@ from campaigns.bulk.do_not_call import DO_NOT_CALL
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk import services
-from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkItem, BulkJob
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.bulk.watchdog import bulk_jobs_resume_stale
@@ -95,7 +95,7 @@ def test_scheduling_creates_a_confirmed_follow_up_that_runs_later(supervisor_cli
     assert task.run_after == follow_up.run_after
     assert task.args_kwargs["kwargs"]["job_id"] == follow_up.pk
     start = AuditEntry.objects.get(action="bulk.phone_numbers.start")
-    assert start.bulk_job == follow_up
+    assert (start.subject_kind, start.subject_id) == (AUDIT_SUBJECT, follow_up.pk)
     assert start.request["run_after"] == follow_up.run_after.isoformat()
     # The watchdog does not start it early.
     assert bulk_jobs_resume_stale() == []

@@ -16,7 +16,14 @@ from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from customers.bulk import CUSTOMERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.completion import bulk_job_progress
-from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, BulkRunner, Outcome
+from thuladmin.bulk.models import (
+    AUDIT_SUBJECT,
+    BulkChunk,
+    BulkItem,
+    BulkJob,
+    BulkRunner,
+    Outcome,
+)
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import (
     bulk_job_cancel,
@@ -116,11 +123,13 @@ def test_job_removes_existing_numbers_and_reports_the_rest(supervisor):
     assert (removed.record_ids, removed.removed_count) == ([numbers[0]], 1)
     assert fake.requests == job.chunks.count() > 5
     finish = AuditEntry.objects.get(action="bulk.phone_numbers.finish")
-    assert finish.bulk_job == job
+    assert (finish.subject_kind, finish.subject_id) == (AUDIT_SUBJECT, job.pk)
     assert finish.response["outcomes"] == progress.counts
     # Five numbers are still in a call, so still dialled: partly done, not a success.
     assert finish.outcome == AuditEntry.Outcome.PARTIAL
-    assert AuditEntry.objects.filter(action="bulk.phone_numbers.start", bulk_job=job).exists()
+    assert AuditEntry.objects.filter(
+        action="bulk.phone_numbers.start", subject_kind=AUDIT_SUBJECT, subject_id=job.pk
+    ).exists()
 
 
 @pytest.mark.django_db(transaction=True)

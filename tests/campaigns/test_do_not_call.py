@@ -14,7 +14,7 @@ from responses import matchers
 from campaigns.bulk.do_not_call import DO_NOT_CALL, DoNotCallOutcome
 from tests.campaigns.conftest import THULIUM_URL
 from thuladmin.audit.models import AuditEntry
-from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkJob, Outcome
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 
@@ -289,5 +289,8 @@ def test_the_audit_search_finds_the_job_by_a_number_typed_any_way(auditor_client
 
     response = auditor_client.get(reverse("audit:index"), {"q": "+48 600-100-200"})
 
-    assert [entry.bulk_job_id for entry in response.context["entries"]] == [job.pk]
+    entries = response.context["entries"]
+    assert [(entry.subject_kind, entry.subject_id) for entry in entries] == [
+        (AUDIT_SUBJECT, job.pk)
+    ]
     assert "Do not call, in any campaign: started" in response.content.decode()

@@ -25,7 +25,7 @@ from customers.bulk import CustomerOutcome
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.kinds import kind_for
-from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkJob, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 SUCCESSFUL = {PhoneNumberOutcome.REMOVED, CustomerOutcome.DELETED}
@@ -70,7 +70,9 @@ def assert_every_item_accounted_for(
 
     # The tallies the page and the audit read are the items' own counts: nothing counted twice.
     assert bulk_job_progress(job).counts == dict(counts)
-    finishes = AuditEntry.objects.filter(action=f"bulk.{job.kind}.finish", bulk_job=job)
+    finishes = AuditEntry.objects.filter(
+        action=f"bulk.{job.kind}.finish", subject_kind=AUDIT_SUBJECT, subject_id=job.pk
+    )
     assert finishes.count() == 1, "exactly one closing audit entry"
     finish = finishes.get()
     assert finish.response["outcomes"] == dict(counts)

@@ -37,7 +37,7 @@ from thuladmin.accounts.roles import Role
 from thuladmin.audit.forms import FILTER_FIELDS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
-from thuladmin.bulk.models import BulkChunk, BulkJob
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkJob
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.sandbox.models import Record
 from thuladmin.thulium import reset_client
@@ -307,7 +307,8 @@ def objects(supervisor, admin_member) -> dict[str, object]:
         outcome=AuditEntry.Outcome.SUCCESS,
         campaign_id="00001",
         target="600100200",
-        bulk_job=job,
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
     )
     record = Record.objects.filter(campaign__campaign_id="00001").first()
     return {

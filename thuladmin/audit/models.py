@@ -4,12 +4,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.db.models.lookups import Exact
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from thuladmin.audit.registry import action_label, item_searches
+from thuladmin.audit.registry import action_label, item_searches, subjects
 
 # Actions that make up most of the log: one entry per record changed. Others (a bulk job's
 # start, finish or cancel; a prune) are a few entries each. See `AuditEntryQuerySet.filtered`.
@@ -64,6 +64,19 @@ class AuditEntryQuerySet(models.QuerySet):
         the payloads left in the database, since they can be large and only the detail page
         shows them."""
         return self.select_related("actor").defer("request", "response", "before")
+
+    def with_subject_summary(self) -> AuditEntryQuerySet:
+        """Each entry with what its page shows of its subject (a bulk job's kind, state and
+        size), read in the same query by the expression its feature registered, as
+        `subject_summary` (None without a subject, or when the subject is gone)."""
+        summaries = [
+            When(subject_kind=kind, then=subject.summary())
+            for kind, subject in subjects().items()
+            if subject.summary is not None
+        ]
+        return self.annotate(
+            subject_summary=Case(*summaries, default=None, output_field=models.JSONField())
+        )
 
     def filtered(
         self,
@@ -210,15 +223,15 @@ class AuditEntry(models.Model):
     api_message = models.TextField(_("Thulium's message"), blank=True)
     response = models.JSONField(_("what came back"), default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
-    # Entries about a bulk job link to it, so a search for one item finds the job.
-    bulk_job = models.ForeignKey(
-        "bulk.BulkJob",
-        verbose_name=_("bulk job"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="audit_entries",
+    # What the entry is about, when that is a row of a feature's own (a bulk job): the kind the
+    # feature registered it under (`thuladmin.audit.registry.register_subject`) and its id. No
+    # foreign key: the log sits below the features and names their rows without depending on
+    # them, so a search for one item finds the jobs it was in, and the entry's page links to one.
+    # (A database default, like `before`'s, for the bulk SQL of the benchmarks and tests.)
+    subject_kind = models.CharField(
+        _("subject kind"), max_length=32, blank=True, default="", db_default=""
     )
+    subject_id = models.BigIntegerField(_("subject id"), null=True, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -229,6 +242,8 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
             models.Index(fields=["target"], name="audit_target"),
+            # The entries about one subject, or about any of a few: an item search's jobs.
+            models.Index(fields=["subject_kind", "subject_id"], name="audit_subject"),
             # For the audit log's pages (see AuditEntryQuerySet.filtered and .newest): newest
             # first overall, and newest first within one outcome, user, campaign or action. The
             # id makes the order total. The indexes of the filters that lead when combined

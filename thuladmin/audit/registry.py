@@ -6,7 +6,8 @@ imports them. What it needs to know of them, they register here when their app l
 - the actions they write, with a label a person reads ("Record edited"), for the action filter;
 - how a searched phone number or id is normalised, and which of their own rows mention it
   (a bulk job's items), so one search finds both the entries about it and the jobs it was in;
-- where an entry's subject can be opened (a bulk job's page), for those allowed to open it;
+- the kinds of their own rows an entry may be about (a bulk job): what one is called, what an
+  entry's page says of it and where it can be opened, for those allowed to open it;
 - how an entry's change reads in words, field by field, before and sent (a record edit);
 - for a search of one item, where that item's own row is among an entry's subject (a bulk job's
   row for a searched number) and how it ended, in words.
@@ -18,9 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-    from django.db.models import Q
+    from django.db.models import Expression, Q
     from django.utils.functional import Promise
 
 
@@ -49,7 +52,8 @@ class ItemSearch:
 
     `values(text)`: the forms the typed text may have been stored in (e.g. a phone number
     without spaces). `related(values)`: a condition on audit entries that are about the item
-    through the feature's own rows (e.g. `bulk_job_id IN (...)`), or None.
+    through the feature's own rows (e.g. entries whose subject is one of the jobs that held
+    it), or None.
     """
 
     values: Callable[[str], Sequence[str]]
@@ -67,23 +71,67 @@ def item_searches() -> list[ItemSearch]:
     return list(_ITEM_SEARCHES)
 
 
-# (user, audit entry) -> the URL of what the entry is about, or "" when there is none or the user
-# may not open it. The first non-empty answer wins. (The entry is typed loosely: the models
-# import this module, not the reverse.)
-EntryLink = Callable[["AbstractBaseUser | AnonymousUser", Any], str]
-_ENTRY_LINKS: list[EntryLink] = []
+@dataclass(frozen=True, slots=True)
+class SubjectView:
+    """What an entry's page says of its subject, in the active language: a heading ("Bulk
+    job"), its name ("Job 12"), where it can be opened (its page, "" when the user may not open
+    it or it is gone) with the link's words ("Job 12: results per item"), and a few facts about
+    it ("phone_numbers, finished, 2 items"), or "" when there are none."""
+
+    heading: str
+    name: str
+    url: str = ""
+    link_text: str = ""
+    details: str = ""
 
 
-def register_entry_link(link: EntryLink) -> None:
-    _ENTRY_LINKS.append(link)
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A kind of row of a feature's own that entries may be about (a bulk job), registered
+    under the name the entries store as their `subject_kind`; they store its id as their
+    `subject_id`. The audit log keeps no foreign key to it: it sits below the features, and
+    their tables are theirs (an entry still names a subject that is gone).
+
+    `label`: what one is called ("bulk job"), for the export. `summary`: an expression on audit
+    entries (a subquery by `OuterRef("subject_id")`) that reads what the entry's page shows of
+    its subject in the entry's own query, or None. `describe(user, entry, summary)`: what the
+    page says of it; `summary` is what that expression read (None when the row is gone). The
+    entry is typed loosely: the models import this module, not the reverse.
+    """
+
+    label: Promise | str
+    describe: Callable[[AbstractBaseUser | AnonymousUser, Any, Any], SubjectView]
+    summary: Callable[[], Expression] | None = None
 
 
-def entry_link(user: AbstractBaseUser | AnonymousUser, entry: Any) -> str:
-    for link in _ENTRY_LINKS:
-        url = link(user, entry)
-        if url:
-            return url
-    return ""
+_SUBJECTS: dict[str, Subject] = {}
+
+
+def register_subject(kind: str, subject: Subject) -> None:
+    _SUBJECTS[kind] = subject
+
+
+def subjects() -> dict[str, Subject]:
+    return dict(_SUBJECTS)
+
+
+def subject_view(user: AbstractBaseUser | AnonymousUser, entry: Any) -> SubjectView | None:
+    """What an entry's page says of its subject, None when it has none. A subject of a kind no
+    feature registers (any more) is named by its kind and id."""
+    if entry.subject_id is None:
+        return None
+    subject = _SUBJECTS.get(entry.subject_kind)
+    if subject is None:
+        return SubjectView(
+            heading=str(_("Subject")), name=f"{entry.subject_kind} {entry.subject_id}"
+        )
+    return subject.describe(user, entry, getattr(entry, "subject_summary", None))
+
+
+def subject_labels() -> dict[str, str]:
+    """What each kind of subject is called in the active language, translated once: for an
+    export that names the subject of many entries."""
+    return {kind: str(subject.label) for kind, subject in _SUBJECTS.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,10 +38,13 @@ def audit_entry_create(
     http_status: int | None = None,
     api_message: str = "",
     duration_ms: int | None = None,
-    bulk_job=None,
+    subject_kind: str = "",
+    subject_id: int | None = None,
 ) -> AuditEntry:
     """Record one attempted change. Services call this themselves, right after the API call,
-    so the entry states what was really sent and what really came back.
+    so the entry states what was really sent and what really came back. An entry about a row of
+    the caller's own (a bulk job) names it by the kind the caller registered it under and its
+    id (see `thuladmin.audit.registry.register_subject`).
 
     Anything under a secret-looking key is redacted as a second line of defence; services are
     expected never to hand over credentials in the first place.
@@ -60,7 +63,8 @@ def audit_entry_create(
         http_status=http_status,
         api_message=api_message,
         duration_ms=duration_ms,
-        bulk_job=bulk_job,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
     )
 
 

@@ -31,9 +31,10 @@ from thuladmin.audit.registry import (
     ItemLink,
     action_label,
     change_table,
-    entry_link,
     item_links,
     known_actions,
+    subject_labels,
+    subject_view,
 )
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
@@ -203,7 +204,9 @@ def _pretty_json(value: Any) -> str:
 @permission_required(roles.can_read_audit_log)
 def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
     """Everything recorded about one entry."""
-    entry = get_object_or_404(AuditEntry.objects.select_related("actor", "bulk_job"), pk=entry_id)
+    entry = get_object_or_404(
+        AuditEntry.objects.select_related("actor").with_subject_summary(), pk=entry_id
+    )
     return TemplateResponse(
         request,
         "audit/detail.html",
@@ -216,7 +219,8 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
             "request_json": _pretty_json(entry.request),
             "before_json": _pretty_json(entry.before),
             "response_json": _pretty_json(entry.response),
-            "bulk_job_url": entry_link(request.user, entry),
+            # What the entry is about (a bulk job), linked for those who may open it.
+            "subject": subject_view(request.user, entry),
             "campaign_entries_url": _index_url(f"campaign={entry.campaign_id}")
             if entry.campaign_id
             else "",
@@ -276,7 +280,8 @@ EXPORT_FIELDS = (
     "http_status",
     "api_message",
     "duration_ms",
-    "bulk_job_id",
+    "subject_kind",
+    "subject_id",
     _as_stored("request"),
     _as_stored("response"),
     _as_stored("before"),
@@ -321,6 +326,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
     """One line per entry (rows of EXPORT_FIELDS): times where the call centre is, JSON as
     JSON. Little work a row: this runs for every entry of an export of the whole log."""
     local_zone = timezone.get_current_timezone()
+    subjects = subject_labels()
     for (
         entry_id,
         created_at,
@@ -332,7 +338,8 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
         http_status,
         api_message,
         duration_ms,
-        bulk_job_id,
+        subject_kind,
+        subject_id,
         sent,
         answer,
         before,
@@ -348,7 +355,10 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
             http_status,
             api_message,
             duration_ms,
-            bulk_job_id,
+            # "bulk job 12": what the entry is about, named as its feature calls it.
+            f"{subjects.get(subject_kind, subject_kind)} {subject_id}"
+            if subject_id is not None
+            else "",
             _json_cell(sent),
             _json_cell(answer),
             _before_cell(before),
@@ -366,7 +376,7 @@ EXPORT_HEADER = (
     _lazy("HTTP status"),
     _lazy("Thulium's message"),
     _lazy("duration (ms)"),
-    _lazy("bulk job"),
+    _lazy("subject"),
     _lazy("what was sent"),
     _lazy("what came back"),
     _lazy("values before the change"),

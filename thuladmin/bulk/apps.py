@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -13,3 +14,7 @@ class BulkConfig(AppConfig):
         from thuladmin.bulk.audit_hooks import register_with_the_audit_log
 
         register_with_the_audit_log()
+        # `manage.py db_worker` must be this app's (see thuladmin.bulk.checks).
+        from thuladmin.bulk.checks import db_worker_is_the_engines
+
+        checks.register(db_worker_is_the_engines)

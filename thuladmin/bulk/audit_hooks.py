@@ -1,6 +1,7 @@
 """What the audit log learns from the bulk engine (see `thuladmin.audit.registry`): each kind's
-actions, how a searched item is normalised and which jobs held it, links to job pages, and, for
-a searched item, links to its own row in each job with how it ended."""
+actions, how a searched item is normalised and which jobs held it, jobs as the subject of
+entries (what an entry's page says of its job, with a link to the job's page), and, for a
+searched item, links to its own row in each job with how it ended."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from thuladmin.audit import registry
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.kinds import JOB_EVENTS, BulkKind, action_name, kind_for, registered_kinds
-from thuladmin.bulk.models import BulkItem, BulkJob
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkItem, BulkJob
 from thuladmin.bulk.permissions import may_read_job
 
 # A searched value found in the items of more bulk jobs than this is looked up with a subquery
@@ -36,10 +40,11 @@ def jobs_with_items(values: Sequence[str]) -> Q | None:
     """Entries about a bulk job that had one of `values` among its items.
 
     The jobs are looked up first, in a query of their own on the `bulk_item_value` index, and
-    their ids handed over as a list: `target IN (...) OR bulk_job_id IN (ids)` is then two index
-    lookups on both SQLite and PostgreSQL, whereas PostgreSQL cannot use an index for
-    `bulk_job_id IN (SELECT ...)` under an OR and would scan the whole log. Only a value found
-    in more than MAX_SEARCH_JOB_IDS jobs falls back to that subquery.
+    their ids handed over as a list: `target IN (...) OR (subject_kind = 'bulk.job' AND
+    subject_id IN (ids))` is then two index lookups (`audit_target`, `audit_subject`) on both
+    SQLite and PostgreSQL, whereas PostgreSQL cannot use an index for `subject_id IN (SELECT
+    ...)` under an OR and would scan the whole log. Only a value found in more than
+    MAX_SEARCH_JOB_IDS jobs falls back to that subquery.
     """
     # The partial index on item values leaves out empty values; saying so lets SQLite use it.
     items = BulkItem.objects.filter(value__in=values).exclude(value="")
@@ -47,18 +52,43 @@ def jobs_with_items(values: Sequence[str]) -> Q | None:
         items.order_by().values_list("job_id", flat=True).distinct()[: MAX_SEARCH_JOB_IDS + 1]
     )
     if len(job_ids) > MAX_SEARCH_JOB_IDS:
-        return Q(bulk_job_id__in=Subquery(items.values("job_id")))
+        return Q(subject_kind=AUDIT_SUBJECT, subject_id__in=Subquery(items.values("job_id")))
     if job_ids:
-        return Q(bulk_job_id__in=job_ids)
+        return Q(subject_kind=AUDIT_SUBJECT, subject_id__in=job_ids)
     return None
 
 
-def job_link(user: AbstractBaseUser | AnonymousUser, entry: AuditEntry) -> str:
-    """The job page of an entry about a bulk job, if the user may read it."""
-    job = entry.bulk_job
-    if job is None or not may_read_job(user, job):
-        return ""
-    return reverse("bulk:detail", kwargs={"job_id": job.pk})
+def job_summary() -> Subquery:
+    """What an entry's page shows of its job (kind, state, size), read in the entry's own query
+    (`AuditEntryQuerySet.with_subject_summary`)."""
+    return Subquery(
+        BulkJob.objects.filter(pk=OuterRef("subject_id"))
+        .order_by()
+        .values(summary=JSONObject(kind="kind", state="state", item_count="item_count"))[:1]
+    )
+
+
+def job_subject(
+    user: AbstractBaseUser | AnonymousUser, entry: AuditEntry, summary: dict | None
+) -> registry.SubjectView:
+    """What an entry's page says of its job: its number, linked to its page for those who may
+    read it, with its kind, state and size; only its number once the job is gone."""
+    name = gettext("Job %(job_id)s") % {"job_id": entry.subject_id}
+    heading = gettext("Bulk job")
+    if summary is None:
+        return registry.SubjectView(heading=heading, name=name)
+    kind_name, item_count = summary["kind"], summary["item_count"]
+    states = dict(BulkJob.State.choices)
+    state = str(states.get(summary["state"], summary["state"]))
+    size = ngettext("%(counter)s item", "%(counter)s items", item_count) % {"counter": item_count}
+    readable = may_read_job(user, BulkJob(kind=kind_name))
+    return registry.SubjectView(
+        heading=heading,
+        name=name,
+        url=reverse("bulk:detail", kwargs={"job_id": entry.subject_id}) if readable else "",
+        link_text=gettext("Job %(job_id)s: results per item") % {"job_id": entry.subject_id},
+        details=f"{kind_name}, {state}, {size}",
+    )
 
 
 def item_rows(
@@ -68,7 +98,7 @@ def item_rows(
     row on the job's page (`/jobs/12/?q=600100200#item-345`, the job searched for it), with the
     item's outcome in words. One query for the whole page, on the `bulk_item_value` index; jobs
     the user may not read get no link."""
-    job_ids = {entry.bulk_job_id for entry in entries if entry.bulk_job_id}
+    job_ids = {entry.subject_id for entry in entries if entry.subject_kind == AUDIT_SUBJECT}
     values = search_values(text)
     if not job_ids or not values:
         return {}
@@ -83,19 +113,19 @@ def item_rows(
     links: dict[int, registry.ItemLink] = {}
     readable: dict[int, bool] = {}
     for entry in entries:
-        row = rows.get(entry.bulk_job_id)
-        if row is None:
+        if entry.subject_kind != AUDIT_SUBJECT or entry.subject_id not in rows:
             continue
-        item_id, kind_name, value, outcome = row
-        if entry.bulk_job_id not in readable:
-            readable[entry.bulk_job_id] = may_read_job(user, BulkJob(kind=kind_name))
-        if not readable[entry.bulk_job_id]:
+        job_id = entry.subject_id
+        item_id, kind_name, value, outcome = rows[job_id]
+        if job_id not in readable:
+            readable[job_id] = may_read_job(user, BulkJob(kind=kind_name))
+        if not readable[job_id]:
             continue
         try:
             kind = kind_for(kind_name)
         except KeyError:  # a kind no longer installed
             continue
-        url = reverse("bulk:detail", kwargs={"job_id": entry.bulk_job_id})
+        url = reverse("bulk:detail", kwargs={"job_id": job_id})
         links[entry.pk] = registry.ItemLink(
             url=f"{url}?{urlencode({'q': value})}#item-{item_id}",
             value=value,
@@ -113,7 +143,10 @@ def register_with_the_audit_log() -> None:
     registry.register_item_search(
         registry.ItemSearch(values=search_values, related=jobs_with_items)
     )
-    registry.register_entry_link(job_link)
+    registry.register_subject(
+        AUDIT_SUBJECT,
+        registry.Subject(label=_("bulk job"), describe=job_subject, summary=job_summary),
+    )
     registry.register_item_links(item_rows)
 
 

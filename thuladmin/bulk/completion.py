@@ -17,7 +17,7 @@ from django.utils import timezone
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
 from thuladmin.bulk.kinds import action_name, kind_for
-from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkJob, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,8 @@ def bulk_job_finish_if_complete(*, job_id: int) -> bool:
                 (job.finished_at - (job.started_at or job.confirmed_at or job.created_at))
                 / timedelta(milliseconds=1)
             ),
-            bulk_job=job,
+            subject_kind=AUDIT_SUBJECT,
+            subject_id=job.pk,
         )
     return True
 

@@ -92,10 +92,6 @@ def register_detail(code: str, *sentences: Promise) -> str:
     return code
 
 
-def is_registered(code: str) -> bool:
-    return code in _DETAILS
-
-
 _MAYBE_APPLIED_SENTENCE = _("It may have been applied: check before sending again.")
 
 

@@ -34,6 +34,11 @@ class Outcome(models.TextChoices):
     SUSPICIOUS = "SUSPICIOUS", _("suspicious, not sent")
 
 
+# What the audit log's entries about a job store as their `subject_kind` (their `subject_id` is
+# the job's id): the name the engine registers jobs under as a subject (see `audit_hooks`).
+AUDIT_SUBJECT = "bulk.job"
+
+
 class BulkJobQuerySet(models.QuerySet):
     def unfinished(self) -> BulkJobQuerySet:
         """Jobs a runner may still have work to do on."""

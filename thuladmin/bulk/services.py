@@ -22,7 +22,7 @@ from thuladmin.bulk.cancellation import job_cancel_flag_raise
 from thuladmin.bulk.completion import bulk_job_finish_if_complete
 from thuladmin.bulk.details import CANCELLED_BEFORE_RESENT
 from thuladmin.bulk.kinds import action_name, kind_for
-from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
+from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.parsing import ParsedItem, ParseResult
 from thuladmin.bulk.tasks import bulk_job_run
 from thuladmin.coded import code_and_params
@@ -314,7 +314,8 @@ def bulk_job_start(
                 "options": job.options,
                 **({"run_after": run_after.isoformat()} if run_after else {}),
             },
-            bulk_job=job,
+            subject_kind=AUDIT_SUBJECT,
+            subject_id=job.pk,
         )
         # Thulium is asked for its messages in the language the job was confirmed in.
         language = translation.get_language() or settings.LANGUAGE_CODE
@@ -410,7 +411,8 @@ def bulk_job_cancel(*, job: BulkJob, user) -> CancelReport:
             target=f"job {job.pk}",
             request={"job": job.pk},
             response={"items_cancelled": cancelled, "requests_in_flight": in_flight},
-            bulk_job=job,
+            subject_kind=AUDIT_SUBJECT,
+            subject_id=job.pk,
         )
     bulk_job_finish_if_complete(job_id=job.pk)
     return CancelReport(items_cancelled=cancelled, requests_in_flight=in_flight)

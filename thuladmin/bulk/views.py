@@ -520,7 +520,6 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 
 # The jobs list's filters (`?show=`): "" every job, or only those that need attention, or mine.
 JOBS_SHOWN = ("attention", "mine")
-JOBS_REGION = "jobs-list"
 
 
 def _outcome_summaries(jobs: list[BulkJob]) -> None:

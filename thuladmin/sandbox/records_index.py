@@ -169,10 +169,3 @@ def _with_dates(row: tuple, zone) -> tuple:
             value = value.replace(tzinfo=zone)
         values[position] = value
     return tuple(values)
-
-
-def forget() -> None:
-    """Drop every kept list (tests that change the database under the triggers' feet)."""
-    with _lock:
-        _lists.clear()
-        _has_version_table.clear()

@@ -13,8 +13,13 @@ own state, so each worker checks on a timer for jobs that no live runner is work
 queues them again (see `bulk_jobs_resume_stale`), and deletes drafts whose writer died before
 their last item was stored (`bulk_jobs_abandoned_delete`). Each worker also records a heartbeat
 every WORKER_HEARTBEAT_SECONDS, with how often it was restarted and how many database errors it
-survived, which `/healthz` reports. This command shadows django-tasks-db's own (`thuladmin.bulk`
-comes first in INSTALLED_APPS) and otherwise behaves exactly like it.
+survived, which `/healthz` reports. Otherwise it behaves exactly like django-tasks-db's.
+
+It replaces django-tasks-db's command of the same name, on purpose and under that name (the one
+operators and the docs use): Django takes a command from the first installed app that has it,
+and `thuladmin.bulk` comes before `django_tasks_db` in INSTALLED_APPS. The system check
+`bulk.E001` (`thuladmin.bulk.checks`) fails if that order is lost, so the override cannot
+silently stop being one.
 """
 
 from __future__ import annotations
