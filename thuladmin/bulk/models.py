@@ -79,6 +79,12 @@ class BulkJobQuerySet(models.QuerySet):
         """Jobs not started yet: asking twice for a retry of a job leads to its one draft."""
         return self.filter(state=BulkJob.State.DRAFT)
 
+    def pending(self) -> BulkJobQuerySet:
+        """Jobs that will still send (a draft once confirmed, a queued or running job), oldest
+        first: a job's retries are one at a time, whichever way they were asked for."""
+        states = [BulkJob.State.DRAFT, BulkJob.State.QUEUED, BulkJob.State.RUNNING]
+        return self.filter(state__in=states).order_by("created_at", "id")
+
 
 class BulkJob(models.Model):
     class State(models.TextChoices):

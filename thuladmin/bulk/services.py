@@ -479,15 +479,18 @@ def bulk_job_retry(*, job: BulkJob, user) -> FollowUp | None:
     one already waiting if there is one, else a new one; None if no item is worth it.
 
     Asking twice (a double click, the back button, two tabs) must not make two drafts of the
-    same items: confirming both would send each item twice. So the check and the creation
-    happen in one transaction with the job locked (`_bulk_job_lock`): a request arriving
-    meanwhile waits, then finds the draft the first one made. The follow-up's items are written
-    in that one transaction too, which holds SQLite's write lock while they are (a retry's items
-    are the ones that failed: usually few, about 0.1 s per 5,000 at worst).
+    same items: confirming both would send each item twice. Nor may a draft sit beside a retry
+    already scheduled with "Retry later" (both would send the numbers in a call): one pending
+    follow-up per job, whichever button made it, and asking again answers with it. The check
+    and the creation happen in one transaction with the job locked (`_bulk_job_lock`): a
+    request arriving meanwhile waits, then finds the draft the first one made. The follow-up's
+    items are written in that one transaction too, which holds SQLite's write lock while they
+    are (a retry's items are the ones that failed: usually few, about 0.1 s per 5,000 at
+    worst).
     """
     with transaction.atomic():
         _bulk_job_lock(job=job)
-        existing = job.retries.drafts().first()
+        existing = job.retries.pending().first()
         if existing is not None:
             return FollowUp(job=existing, created=False)
         follow_up = bulk_job_retry_create(job=job, user=user)
@@ -503,9 +506,9 @@ def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> FollowUp | None
     and its task waits in the queue. Until then its page says when it runs, and cancelling it
     stops it before anything is sent.
 
-    One pending follow-up per job: while one is queued or running (and so will send these
-    items again), asking again answers with it and creates nothing, so a repeated or
-    double-clicked form never sends a number twice. The check and the creation happen in one
+    One pending follow-up per job: while one is a draft, queued or running (and so will send
+    these items again), asking again answers with it and creates nothing, so a repeated or
+    double-clicked form, or a retry draft left unconfirmed, never sends a number twice. The check and the creation happen in one
     transaction with the job locked (`_bulk_job_lock`), so two requests at once cannot both
     find nothing and both create one.
     """
@@ -514,11 +517,7 @@ def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> FollowUp | None
         return None
     with transaction.atomic():
         _bulk_job_lock(job=job)
-        existing = (
-            job.retries.filter(state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING])
-            .order_by("created_at", "id")
-            .first()
-        )
+        existing = job.retries.pending().first()
         if existing is not None:
             return FollowUp(job=existing, created=False)
         follow_up = bulk_job_retry_create(job=job, user=user, outcomes=outcomes)
