@@ -166,7 +166,7 @@ def _with_outcome_labels(kind: BulkKind, items: list[BulkItem]) -> list[BulkItem
 
 
 def _job_context(request: HttpRequest, job: BulkJob, kind: BulkKind) -> dict[str, Any]:
-    """What the job page shows in every state: the job, its kind, and where
+    """What the job page shows in every state (bulk/job.html): the job, its kind, and where
     the kind's breadcrumbs and "start over" may lead, only for those who may go there.
 
     Every state costs a constant number of queries whatever the job's size: the counts come
@@ -192,7 +192,7 @@ def _job_context(request: HttpRequest, job: BulkJob, kind: BulkKind) -> dict[str
 def _preview_context(
     request: HttpRequest, job: BulkJob, *, start_form: StartForm | None = None
 ) -> dict[str, Any]:
-    """A draft's page: a page of the items it would send, looked up if
+    """A draft's page (bulk/preview.html): a page of the items it would send, looked up if
     its kind does that, the tokens refused, and the confirmation form."""
     kind = kind_for(job.kind)
     context = _job_context(request, job, kind)
@@ -247,7 +247,7 @@ def _results_context(
     retry_later_form: RetryLaterForm | None = None,
     notice: str = "",
 ) -> dict[str, Any]:
-    """A started job's page: its state, what may be done with it, and a
+    """A started job's page (bulk/results.html): its state, what may be done with it, and a
     page of its items, filtered by `?outcome=` or found by `?q=`; `notice` says what was just
     done (a cancel)."""
     kind = kind_for(job.kind)
@@ -369,9 +369,11 @@ def _duration(job: BulkJob) -> str:
 def detail(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job: its preview while a draft, then its progress and every item's outcome.
 
-    `?outcome=` filters the items, `?page=` pages through them. An htmx request gets only the
-    region it swaps: the preview's list, or the results, which refresh themselves every two
-    seconds while the job is active (the region stops asking once the job is over).
+    Two pages at one URL, bookmarkable in every state: bulk/preview.html, then
+    bulk/results.html. `?outcome=` filters the items, `?page=` pages through them. An htmx
+    request gets only the region it swaps: the preview's list, or the results, which refresh
+    themselves every two seconds while the job is active (the region stops asking once the job
+    is over).
     """
     job = _job_for(request, job_id, read_only=True)
     is_draft = job.state == BulkJob.State.DRAFT
@@ -381,9 +383,9 @@ def detail(request: HttpRequest, job_id: int) -> HttpResponse:
         return HttpResponseClientRefresh()
     if is_draft:
         return page_or_partial(
-            request, "bulk/detail.html", "preview_items", _preview_context(request, job)
+            request, "bulk/preview.html", "preview_items", _preview_context(request, job)
         )
-    return page_or_partial(request, "bulk/detail.html", "results", _results_context(request, job))
+    return page_or_partial(request, "bulk/results.html", "results", _results_context(request, job))
 
 
 @require_POST
@@ -397,7 +399,7 @@ def start(request: HttpRequest, job_id: int) -> HttpResponse:
     form = StartForm(request.POST, job=job)
     if not form.is_valid():
         response = TemplateResponse(
-            request, "bulk/detail.html", _preview_context(request, job, start_form=form)
+            request, "bulk/preview.html", _preview_context(request, job, start_form=form)
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
@@ -458,7 +460,7 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         notice = _("This job is not running: there is nothing to cancel.")
     if request.htmx:
         response = TemplateResponse(
-            request, "bulk/detail.html#results", _results_context(request, job, notice=notice)
+            request, "bulk/results.html#results", _results_context(request, job, notice=notice)
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
@@ -507,7 +509,7 @@ def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
     form = RetryLaterForm(request.POST)
     if not form.is_valid():
         response = TemplateResponse(
-            request, "bulk/detail.html", _results_context(request, job, retry_later_form=form)
+            request, "bulk/results.html", _results_context(request, job, retry_later_form=form)
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
