@@ -345,6 +345,23 @@ def test_an_auditor_sees_the_lookups_stored_before(client, auditor, admin_member
     assert "not found in Thulium</span>" in html
 
 
+@pytest.mark.django_db
+def test_a_cancel_posted_to_a_draft_asks_thulium_nothing(admin_client, admin_member, thulium):
+    job = _draft(admin_member, "13\n14")
+
+    response = admin_client.post(
+        f"/jobs/{job.pk}/cancel/", headers={"HX-Request": "true", "HX-Target": "job-results"}
+    )
+
+    html = _html(response)
+    assert html.lstrip().startswith('<section id="job-results"')
+    assert "This job is not running: there is nothing to cancel." in html
+    assert len(thulium.calls) == 0
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.DRAFT
+    assert not any(job.items.values_list("preview", flat=True))
+
+
 # --- confirming ----------------------------------------------------------------------------------
 
 

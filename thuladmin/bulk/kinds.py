@@ -128,9 +128,9 @@ class BulkKind:
     # (joined by a space; a plural one is an `ngettext_lazy(..., "parameter")`). Registered
     # with the kind.
     detail_codes: ClassVar[Mapping[str, Promise | tuple[Promise, ...]]] = {}
-    # A template with the kind's partials (see templates/bulk/detail.html for where each is
-    # used): breadcrumbs, heading, summary, confirm_button, preview_header, preview_row,
-    # result_header, result_row, job_what.
+    # A template with the kind's partials (see templates/bulk/job.html, preview.html and
+    # results.html for where each is used): breadcrumbs, heading, summary, confirm_button,
+    # preview_header, preview_row, result_header, result_row, job_what.
     template_name: ClassVar[str]
     # Whether sending an item twice does no harm (setting a status), so an attempt that got no
     # answer is simply made again and no item is ever "uncertain". Deleting is not safe: a

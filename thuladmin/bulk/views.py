@@ -165,109 +165,100 @@ def _with_outcome_labels(kind: BulkKind, items: list[BulkItem]) -> list[BulkItem
     return items
 
 
-def _job_context(
-    request: HttpRequest,
-    job: BulkJob,
-    *,
-    start_form: StartForm | None = None,
-    retry_later_form: RetryLaterForm | None = None,
-    notice: str = "",
-) -> dict[str, Any]:
-    """Everything the job page shows, in any state, for the page and filter in the query.
+def _job_context(request: HttpRequest, job: BulkJob, kind: BulkKind) -> dict[str, Any]:
+    """What the job page shows in every state (bulk/job.html): the job, its kind, and where
+    the kind's breadcrumbs and "start over" may lead, only for those who may go there.
 
-    A constant number of queries whatever the job's size: the counts come from the chunks'
-    tallies, and only the items of the page on screen are read.
+    Every state costs a constant number of queries whatever the job's size: the counts come
+    from the chunks' tallies, and only the items of the page on screen are read. The tallies
+    are read for a draft too, though only a started job's page shows its progress: the
+    preview's query count, pinned by its tests, includes them.
     """
-    kind = kind_for(job.kind)
-    progress = bulk_job_progress(job)
-    detail_url = reverse("bulk:detail", args=[job.pk])
-    may_change = may_change_job(request.user, job)
-    context: dict[str, Any] = {
+    return {
         "job": job,
         "is_draft": job.state == BulkJob.State.DRAFT,
         "kind": kind,
-        # Where the kind's breadcrumbs and "start over" may lead: only for those who may go.
-        "may_change": may_change,
+        "may_change": may_change_job(request.user, job),
         "jobs_url": reverse("bulk:index") if may_open_jobs_list(request.user) else "",
-        "progress": progress,
-        "detail_url": detail_url,
-        "notice": notice,
+        "progress": bulk_job_progress(job),
+        "detail_url": reverse("bulk:detail", args=[job.pk]),
         **kind.page_context(job),
     }
-    if job.state == BulkJob.State.DRAFT:
-        per_page = LOOKUP_PREVIEW_PER_PAGE if kind.looks_up_items else RESULTS_PER_PAGE
-        page = _page(job.items.to_send(), request, per_page=per_page, count=job.item_count)
-        # Looking items up asks Thulium and stores its answers: only those who may change the
-        # job do that. A read-only reader (an auditor) sees what is stored, "not looked up" for
-        # the rest, and their reading neither reaches Thulium nor writes anything.
-        lookups = (
-            bulk_items_preview_fill(job=job, items=page.object_list)
-            if may_change
-            else PreviewLookups()
-        )
-        context.update(
-            page=page,
-            page_url=detail_url + "?",
-            lookups_failed=lookups.failed,
-            lookup_error=thulium_error_message(lookups.error) if lookups.error else "",
-            not_found_count=(
-                job.items.not_found_in_preview().count() if kind.looks_up_items else 0
-            ),
-            # In the shape the paste pages show refused tokens in (bulk/includes/refused.html).
-            refused=[
-                RejectedItem(raw=item.raw, line=item.line, reason=item.detail_text)
-                for item in job.items.invalid()[:INVALID_SHOWN]
-            ]
-            if job.invalid_count
-            else [],
-            refused_total=job.invalid_count,
-            refused_more=max(job.invalid_count - INVALID_SHOWN, 0),
-            start_form=start_form or StartForm(job=job),
-            suspicious_more=max(job.suspicious_count - SUSPICIOUS_SHOWN, 0),
-        )
-        return context
 
-    chosen = request.GET.get("outcome", "")
-    if chosen not in {outcome.value for outcome in (Outcome.PENDING, *kind.outcomes)}:
-        chosen = ""
-    search = item_search(kind, request.GET.get("q", ""))
-    if search:
-        # A search looks through every outcome: the filters lead back to the whole list.
-        chosen = ""
-    filters, listed = _outcome_filters(job, kind, progress, chosen)
-    if search:
-        for job_filter in filters:
-            job_filter["current"] = False
-        # The matches are few (an item is sent once per job): read in one query, paged here.
-        matches = list(job.items.matching(search.values).with_record_ids()[:MAX_SEARCH_MATCHES])
-        page = paginate(Paginator(matches, RESULTS_PER_PAGE), request)
-    else:
-        items = job.items.with_outcome(chosen).with_record_ids()
-        page = _page(items, request, per_page=RESULTS_PER_PAGE, count=listed)
-    _with_outcome_labels(kind, page.object_list)
-    query = search.text if search else ""
-    page_query = _query(outcome=chosen, q=query, page=page.number if page.number > 1 else "")
-    retry_count = sum(progress.counts.get(o, 0) for o in kind.retryable_outcomes)
-    # What the retry button sends again, in words: "3 in a call, 20 uncertain".
-    retry_what = kind.outcomes_in_words(progress.counts, kind.retryable_outcomes)
-    retry_later_what = kind.outcomes_in_words(progress.counts, kind.retry_later_outcomes)
+
+# --- a draft's preview -----------------------------------------------------------------------
+
+
+def _preview_context(
+    request: HttpRequest, job: BulkJob, *, start_form: StartForm | None = None
+) -> dict[str, Any]:
+    """A draft's page (bulk/preview.html): a page of the items it would send, looked up if
+    its kind does that, the tokens refused, and the confirmation form."""
+    kind = kind_for(job.kind)
+    context = _job_context(request, job, kind)
+    per_page = LOOKUP_PREVIEW_PER_PAGE if kind.looks_up_items else RESULTS_PER_PAGE
+    page = _page(job.items.to_send(), request, per_page=per_page, count=job.item_count)
+    # Looking items up asks Thulium and stores its answers: only those who may change the job
+    # do that. A read-only reader (an auditor) sees what is stored, "not looked up" for the
+    # rest, and their reading neither reaches Thulium nor writes anything.
+    lookups = (
+        bulk_items_preview_fill(job=job, items=page.object_list)
+        if context["may_change"]
+        else PreviewLookups()
+    )
     context.update(
         page=page,
-        page_url=detail_url + _query(outcome=chosen, q=query) + ("&" if chosen or query else "?"),
-        filters=filters,
-        outcome=chosen,
-        search=search,
-        q=request.GET.get("q", "").strip(),
-        # The URL the results region refreshes itself from: this page, this filter.
-        refresh_url=detail_url + page_query,
-        page_query=page_query,
-        can_retry=may_change and job.is_over and retry_count > 0,
-        retry_count=retry_count,
-        retry_what=retry_what,
-        # Items worth sending again in a few minutes (numbers in a call): a form schedules it.
-        can_retry_later=may_change and job.is_over and bool(retry_later_what),
-        retry_later_what=retry_later_what,
-        retry_later_form=retry_later_form or RetryLaterForm(),
+        page_url=context["detail_url"] + "?",
+        lookups_failed=lookups.failed,
+        lookup_error=thulium_error_message(lookups.error) if lookups.error else "",
+        not_found_count=job.items.not_found_in_preview().count() if kind.looks_up_items else 0,
+        **_refused_context(job),
+        start_form=start_form or StartForm(job=job),
+        suspicious_more=max(job.suspicious_count - SUSPICIOUS_SHOWN, 0),
+    )
+    return context
+
+
+def _refused_context(job: BulkJob) -> dict[str, Any]:
+    """The first tokens refused, in the shape the paste pages show them in
+    (bulk/includes/refused.html), and how many there are: read only if there are any."""
+    refused = (
+        [
+            RejectedItem(raw=item.raw, line=item.line, reason=item.detail_text)
+            for item in job.items.invalid()[:INVALID_SHOWN]
+        ]
+        if job.invalid_count
+        else []
+    )
+    return {
+        "refused": refused,
+        "refused_total": job.invalid_count,
+        "refused_more": max(job.invalid_count - INVALID_SHOWN, 0),
+    }
+
+
+# --- a started job's progress and results ----------------------------------------------------
+
+
+def _results_context(
+    request: HttpRequest,
+    job: BulkJob,
+    *,
+    retry_later_form: RetryLaterForm | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    """A started job's page (bulk/results.html): its state, what may be done with it, and a
+    page of its items, filtered by `?outcome=` or found by `?q=`; `notice` says what was just
+    done (a cancel)."""
+    kind = kind_for(job.kind)
+    context = _job_context(request, job, kind)
+    progress = context["progress"]
+    context.update(
+        notice=notice,
+        **_results_listing(request, job, kind, progress, detail_url=context["detail_url"]),
+        **_retry_offers(
+            job, kind, progress, may_change=context["may_change"], form=retry_later_form
+        ),
         # Confirmed to run later: the page says when; it refreshes itself less often till then.
         scheduled=job.state == BulkJob.State.QUEUED
         and job.run_after is not None
@@ -278,6 +269,81 @@ def _job_context(
         duration=_duration(job),
     )
     return context
+
+
+def _results_listing(
+    request: HttpRequest, job: BulkJob, kind: BulkKind, progress: Progress, *, detail_url: str
+) -> dict[str, Any]:
+    """The results' filter links and a page of the items they choose, or of those the search
+    finds, with the URLs that keep the filter or the search when paging and refreshing."""
+    search = item_search(kind, request.GET.get("q", ""))
+    # A search looks through every outcome: the filters lead back to the whole list.
+    chosen = "" if search else _chosen_outcome(request, kind)
+    filters, listed = _outcome_filters(job, kind, progress, chosen)
+    if search:
+        for job_filter in filters:
+            job_filter["current"] = False
+    page = _results_page(request, job, search=search, chosen=chosen, listed=listed)
+    _with_outcome_labels(kind, page.object_list)
+    query = search.text if search else ""
+    listing_query = _query(outcome=chosen, q=query)
+    page_query = _query(outcome=chosen, q=query, page=page.number if page.number > 1 else "")
+    return {
+        "page": page,
+        "page_url": detail_url + listing_query + ("&" if listing_query else "?"),
+        "filters": filters,
+        "outcome": chosen,
+        "search": search,
+        "q": request.GET.get("q", "").strip(),
+        # The URL the results region refreshes itself from: this page, this filter.
+        "refresh_url": detail_url + page_query,
+        "page_query": page_query,
+    }
+
+
+def _results_page(
+    request: HttpRequest, job: BulkJob, *, search: ItemSearch | None, chosen: str, listed: int
+) -> Page:
+    """The page asked for of the items the search finds, or else of those with the chosen
+    outcome (`listed` of them, every item for "")."""
+    if search:
+        # The matches are few (an item is sent once per job): read in one query, paged here.
+        matches = list(job.items.matching(search.values).with_record_ids()[:MAX_SEARCH_MATCHES])
+        return paginate(Paginator(matches, RESULTS_PER_PAGE), request)
+    items = job.items.with_outcome(chosen).with_record_ids()
+    return _page(items, request, per_page=RESULTS_PER_PAGE, count=listed)
+
+
+def _chosen_outcome(request: HttpRequest, kind: BulkKind) -> str:
+    """The outcome `?outcome=` lists, or "" (every item) for none or one the kind has not."""
+    chosen = request.GET.get("outcome", "")
+    if chosen not in {outcome.value for outcome in (Outcome.PENDING, *kind.outcomes)}:
+        return ""
+    return chosen
+
+
+def _retry_offers(
+    job: BulkJob,
+    kind: BulkKind,
+    progress: Progress,
+    *,
+    may_change: bool,
+    form: RetryLaterForm | None,
+) -> dict[str, Any]:
+    """What the retry buttons offer once the job is over, to those who may change it."""
+    retry_count = sum(progress.counts.get(o, 0) for o in kind.retryable_outcomes)
+    # What the retry button sends again, in words: "3 in a call, 20 uncertain".
+    retry_what = kind.outcomes_in_words(progress.counts, kind.retryable_outcomes)
+    retry_later_what = kind.outcomes_in_words(progress.counts, kind.retry_later_outcomes)
+    return {
+        "can_retry": may_change and job.is_over and retry_count > 0,
+        "retry_count": retry_count,
+        "retry_what": retry_what,
+        # Items worth sending again in a few minutes (numbers in a call): a form schedules it.
+        "can_retry_later": may_change and job.is_over and bool(retry_later_what),
+        "retry_later_what": retry_later_what,
+        "retry_later_form": form or RetryLaterForm(),
+    }
 
 
 def _duration(job: BulkJob) -> str:
@@ -295,14 +361,19 @@ def _duration(job: BulkJob) -> str:
     }
 
 
+# --- the page and its actions ----------------------------------------------------------------
+
+
 @require_GET
 @private_no_store
 def detail(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job: its preview while a draft, then its progress and every item's outcome.
 
-    `?outcome=` filters the items, `?page=` pages through them. An htmx request gets only the
-    region it swaps: the preview's list, or the results, which refresh themselves every two
-    seconds while the job is active (the region stops asking once the job is over).
+    Two pages at one URL, bookmarkable in every state: bulk/preview.html, then
+    bulk/results.html. `?outcome=` filters the items, `?page=` pages through them. An htmx
+    request gets only the region it swaps: the preview's list, or the results, which refresh
+    themselves every two seconds while the job is active (the region stops asking once the job
+    is over).
     """
     job = _job_for(request, job_id, read_only=True)
     is_draft = job.state == BulkJob.State.DRAFT
@@ -310,12 +381,11 @@ def detail(request: HttpRequest, job_id: int) -> HttpResponse:
     if wants_partial(request) and request.htmx.target and request.htmx.target != region:
         # The job moved on since the page was drawn (started or discarded elsewhere).
         return HttpResponseClientRefresh()
-    return page_or_partial(
-        request,
-        "bulk/detail.html",
-        "preview_items" if is_draft else "results",
-        _job_context(request, job),
-    )
+    if is_draft:
+        return page_or_partial(
+            request, "bulk/preview.html", "preview_items", _preview_context(request, job)
+        )
+    return page_or_partial(request, "bulk/results.html", "results", _results_context(request, job))
 
 
 @require_POST
@@ -329,7 +399,7 @@ def start(request: HttpRequest, job_id: int) -> HttpResponse:
     form = StartForm(request.POST, job=job)
     if not form.is_valid():
         response = TemplateResponse(
-            request, "bulk/detail.html", _job_context(request, job, start_form=form)
+            request, "bulk/preview.html", _preview_context(request, job, start_form=form)
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
@@ -390,7 +460,7 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         notice = _("This job is not running: there is nothing to cancel.")
     if request.htmx:
         response = TemplateResponse(
-            request, "bulk/detail.html#results", _job_context(request, job, notice=notice)
+            request, "bulk/results.html#results", _results_context(request, job, notice=notice)
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
@@ -439,7 +509,7 @@ def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
     form = RetryLaterForm(request.POST)
     if not form.is_valid():
         response = TemplateResponse(
-            request, "bulk/detail.html", _job_context(request, job, retry_later_form=form)
+            request, "bulk/results.html", _results_context(request, job, retry_later_form=form)
         )
         patch_cache_control(response, private=True, no_store=True)
         return response
