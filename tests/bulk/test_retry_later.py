@@ -218,3 +218,33 @@ def test_two_requests_at_once_make_one_follow_up(monkeypatch, supervisor, action
     follow_up = BulkJob.objects.exclude(pk=job.pk).get()
     assert locations == [f"/jobs/{follow_up.pk}/"] * 2
     assert follow_up.retry_of == job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_draft_and_a_scheduled_retry_never_both_send(supervisor_client, supervisor):
+    """The two buttons share one pending follow-up: a draft made by "Retry" answers "Retry
+    later", and a scheduled retry answers "Retry", so no number in a call is sent twice."""
+    job = _finished(supervisor)
+    draft = BulkJob.objects.get(
+        pk=supervisor_client.post(f"/jobs/{job.pk}/retry/")["Location"].split("/")[2]
+    )
+
+    later = supervisor_client.post(f"/jobs/{job.pk}/retry-later/", {"minutes": "5"}, follow=True)
+
+    assert BulkJob.objects.exclude(pk=job.pk).get() == draft
+    assert draft.state == BulkJob.State.DRAFT
+    assert DBTaskResult.objects.count() == 0
+    assert f"Job {draft.pk} already holds the items to retry" in later.content.decode()
+
+    supervisor_client.post(f"/jobs/{draft.pk}/discard/")
+    supervisor_client.post(f"/jobs/{job.pk}/retry-later/", {"minutes": "5"})
+    scheduled = BulkJob.objects.exclude(pk=job.pk).get(state=BulkJob.State.QUEUED)
+
+    again = supervisor_client.post(f"/jobs/{job.pk}/retry/", follow=True)
+
+    assert set(BulkJob.objects.exclude(pk=job.pk).values_list("pk", flat=True)) <= {
+        draft.pk,
+        scheduled.pk,
+    }
+    assert not BulkJob.objects.filter(state=BulkJob.State.DRAFT).exclude(pk=draft.pk).exists()
+    assert f"Job {scheduled.pk} already sends them again" in again.content.decode()

@@ -479,7 +479,8 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 def retry(request: HttpRequest, job_id: int) -> HttpResponse:
     """A follow-up draft with the items worth sending again (failed, uncertain, in a call…:
     the kind says which); its preview is confirmed like any other. Asking twice, even at the
-    same moment, leads to the same draft (`bulk_job_retry`)."""
+    same moment, or while a retry later is scheduled, leads to the follow-up already there
+    (`bulk_job_retry`)."""
     job = _job_for(request, job_id)
     if not job.is_over:
         messages.error(request, _("A job can be retried once it is over."))
@@ -488,6 +489,8 @@ def retry(request: HttpRequest, job_id: int) -> HttpResponse:
     if follow_up is None:
         messages.info(request, _("Nothing to retry: no item failed, was uncertain or in a call."))
         return redirect("bulk:detail", job_id=job.pk)
+    if not follow_up.created:
+        return _pending_follow_up(request, follow_up.job)
     messages.success(
         request,
         _("Job %(job)s holds the items to retry: check the preview and confirm.")
@@ -496,12 +499,26 @@ def retry(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("bulk:detail", job_id=follow_up.job.pk)
 
 
+def _pending_follow_up(request: HttpRequest, follow_up: BulkJob) -> HttpResponse:
+    """The answer to a retry asked for while one is pending (a repeated form, or the other
+    button): the follow-up already there, named for what it is."""
+    if follow_up.state == BulkJob.State.DRAFT:
+        message = _(
+            "Job %(job)s already holds the items to retry: check its preview and confirm, or "
+            "discard it to schedule them instead."
+        )
+    else:
+        message = _("Job %(job)s already sends them again: nothing more was scheduled.")
+    messages.info(request, message % {"job": follow_up.pk})
+    return redirect("bulk:detail", job_id=follow_up.pk)
+
+
 @require_POST
 def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
     """A follow-up job of the items worth retrying later (numbers in a call), started now to run
     in the minutes asked for. A wrong number of minutes shows the job page again with the error
-    next to the field. Asking again while a follow-up is queued or running leads to that one
-    and schedules nothing (`bulk_job_retry_later`)."""
+    next to the field. Asking again while a follow-up is pending (a draft, queued or running)
+    leads to that one and schedules nothing (`bulk_job_retry_later`)."""
     job = _job_for(request, job_id)
     if not job.is_over:
         messages.error(request, _("A job can be retried once it is over."))
@@ -519,13 +536,7 @@ def retry_later(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.info(request, _("Nothing to retry later: no item of this job is worth it."))
         return redirect("bulk:detail", job_id=job.pk)
     if not follow_up.created:
-        # A repeated or double-clicked form: the job already scheduled is the answer.
-        messages.info(
-            request,
-            _("Job %(job)s already sends them again: nothing more was scheduled.")
-            % {"job": follow_up.job.pk},
-        )
-        return redirect("bulk:detail", job_id=follow_up.job.pk)
+        return _pending_follow_up(request, follow_up.job)
     messages.success(
         request,
         ngettext(
