@@ -508,9 +508,9 @@ def bulk_job_retry_later(*, job: BulkJob, user, minutes: int) -> FollowUp | None
 
     One pending follow-up per job: while one is a draft, queued or running (and so will send
     these items again), asking again answers with it and creates nothing, so a repeated or
-    double-clicked form, or a retry draft left unconfirmed, never sends a number twice. The check and the creation happen in one
-    transaction with the job locked (`_bulk_job_lock`), so two requests at once cannot both
-    find nothing and both create one.
+    double-clicked form, or a retry draft left unconfirmed, never sends a number twice. The
+    check and the creation happen in one transaction with the job locked (`_bulk_job_lock`),
+    so two requests at once cannot both find nothing and both create one.
     """
     outcomes = kind_for(job.kind).retry_later_outcomes
     if not outcomes:
