@@ -1,7 +1,9 @@
 from django.urls import path
 
-from campaigns import record_views, views
-from campaigns.bulk import do_not_call, phone_numbers
+from campaigns import views
+from campaigns.bulk import do_not_call, remove_numbers
+from campaigns.records import edit
+from campaigns.records import list as records_list
 
 app_name = "campaigns"
 
@@ -11,28 +13,28 @@ urlpatterns = [
     path("do-not-call/", do_not_call.do_not_call, name="do_not_call"),
     # Any segment reaches the view, which explains a malformed id instead of a bare 404.
     path("<str:campaign_id>/", views.detail, name="detail"),
-    path("<str:campaign_id>/records/", record_views.records_list, name="records"),
-    path("<str:campaign_id>/snapshot/", record_views.snapshot, name="snapshot"),
+    path("<str:campaign_id>/records/", records_list.records_list, name="records"),
+    path("<str:campaign_id>/snapshot/", records_list.snapshot, name="snapshot"),
     path(
         "<str:campaign_id>/remove-numbers/from-records/",
-        record_views.records_remove,
+        records_list.records_remove,
         name="records_remove",
     ),
     # The record page; `edit/` below is the same page under its older address.
-    path("<str:campaign_id>/records/<str:identifier>/", views.record_edit, name="record"),
+    path("<str:campaign_id>/records/<str:identifier>/", edit.record_edit, name="record"),
     path(
         "<str:campaign_id>/records/<str:identifier>/edit/",
-        views.record_edit,
+        edit.record_edit,
         name="record_edit",
     ),
     path(
         "<str:campaign_id>/records/<str:identifier>/delete/",
-        views.record_delete,
+        edit.record_delete,
         name="record_delete",
     ),
     path(
         "<str:campaign_id>/remove-numbers/",
-        phone_numbers.remove_numbers,
+        remove_numbers.remove_numbers,
         name="remove_numbers",
     ),
 ]

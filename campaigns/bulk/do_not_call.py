@@ -72,7 +72,7 @@ class DoNotCallKind(OneByOneKind):
     item_label = gettext_lazy("phone number")
     item_label_plural = gettext_lazy("phone numbers")
     title = gettext_lazy("Do not call, in any campaign")
-    template_name = "campaigns/bulk/do_not_call.html"
+    template_name = "campaigns/do_not_call/job.html"
     outcome_tones = {DoNotCallOutcome.UPDATED: "success"}
     outcomes = (
         DoNotCallOutcome.UPDATED,
@@ -222,7 +222,7 @@ def do_not_call(request: HttpRequest) -> HttpResponse:
         form = DoNotCallForm(statuses=statuses)
     return TemplateResponse(
         request,
-        "campaigns/do_not_call.html",
+        "campaigns/do_not_call/paste.html",
         {
             "form": form,
             "statuses_error": statuses_error,

@@ -31,7 +31,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from customers.bulk import CUSTOMERS
 from thuladmin.accounts.roles import Role
 from thuladmin.audit.forms import FILTER_FIELDS

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumbersForm
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumbersForm
 from campaigns.forms import is_campaign_id
 from campaigns.models import CampaignSnapshot
 from campaigns.reads import CampaignReadRefused, campaign_read_start
-from campaigns.record_list import (
+from campaigns.records.filters import (
     PAGE_SIZE,
     RecordsFilterForm,
     TooManyRecords,
@@ -113,7 +113,7 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
             first_shown=(form.page_number - 1) * PAGE_SIZE + 1,
             last_shown=(form.page_number - 1) * PAGE_SIZE + len(records_page.records),
         )
-    response = page_or_partial(request, "campaigns/records_list.html", "records", context)
+    response = page_or_partial(request, "campaigns/records/list.html", "records", context)
     if wants_partial(request) and form.is_valid():
         # The address bar gets the filters in use, not every empty field of the form.
         shown = [*query_items, *([("page", str(form.page_number))] if form.page_number > 1 else [])]

@@ -138,7 +138,7 @@ class PhoneNumbersKind(UrlBatchedKind):
     item_label = gettext_lazy("phone number")
     item_label_plural = gettext_lazy("phone numbers")
     title = gettext_lazy("Remove phone numbers from a campaign")
-    template_name = "campaigns/bulk/phone_numbers.html"
+    template_name = "campaigns/remove_numbers/job.html"
     outcome_tones = {
         PhoneNumberOutcome.REMOVED: "success",
         PhoneNumberOutcome.CALL_IN_PROGRESS: "warning",
@@ -293,7 +293,7 @@ def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
         form = PhoneNumbersForm()
     return TemplateResponse(
         request,
-        "campaigns/remove_numbers.html",
+        "campaigns/remove_numbers/paste.html",
         {
             "campaign_id": campaign_id,
             "form": form,

@@ -1,0 +1,1 @@
+"""The record pages, one module per page."""
