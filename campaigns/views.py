@@ -1,34 +1,39 @@
-"""The campaign pages: pick a campaign, read its statuses, edit or delete one of its records."""
+"""The campaign pages: pick a campaign, its statuses and record search, its snapshot control,
+and the page that explains an address whose campaign id is not one.
+
+One record's pages are in `campaigns.records`.
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from campaigns.forms import (
-    CampaignPickForm,
-    RecordOpenForm,
-    is_campaign_id,
-)
-from campaigns.models import RecentCampaign
-from campaigns.records.filters import campaign_status_counts_get
-from campaigns.records.list import snapshot_context, snapshot_refused_pop
+from campaigns.converters import is_campaign_id
+from campaigns.fetching import fetched_or_error
+from campaigns.forms import CampaignPickForm, RecordOpenForm
+from campaigns.models import CampaignSnapshot, RecentCampaign
+from campaigns.reads import CampaignReadRefused, campaign_read_start
+from campaigns.records.address import record_address_refused
 from campaigns.services import (
     campaign_statuses_snapshot_get,
     campaign_summaries_get,
     recent_campaign_record,
 )
-from campaigns.snapshots import snapshot_records_search
+from campaigns.snapshots import SnapshotSearch, snapshot_records_search
+from campaigns.status_counts import campaign_status_counts_get
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.partials import page_or_partial, wants_partial
-from thuladmin.thulium import errors
-from thuladmin.thulium.messages import (
-    thulium_error_message,
-)
+
+DETAIL_TEMPLATE = "campaigns/detail.html"
 
 
 @require_GET
@@ -43,12 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if pick_form.is_valid():
         return redirect("campaigns:detail", campaign_id=pick_form.cleaned_data["campaign_id"])
 
-    summaries = []
-    summaries_error = ""
-    try:
-        summaries = campaign_summaries_get()
-    except errors.ThuliumError as error:
-        summaries_error = thulium_error_message(error)
+    summaries, summaries_error = fetched_or_error(campaign_summaries_get, default=[])
     # An id that is not one (a slash in it would even break the link) cannot be opened here.
     summaries = [summary for summary in summaries if is_campaign_id(summary.campaign_id)]
 
@@ -71,24 +71,9 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
 
     `?refresh=1` bypasses the statuses cache; an htmx request gets only the statuses partial,
     which is what the Refresh link swaps in. The record form is a GET form to this page: a valid
-    identifier redirects to the record's edit page, an invalid one is explained here.
+    identifier redirects to the record's edit page, an invalid one is explained here. `?q=`
+    searches the campaign snapshot; the search form's htmx request gets only the results.
     """
-    if not is_campaign_id(campaign_id):
-        # Never sent to Thulium: the id is not one, whatever it is.
-        return TemplateResponse(
-            request,
-            "campaigns/detail.html",
-            {
-                "campaign_id": campaign_id,
-                "campaign_id_error": _(
-                    "“%(campaign_id)s” is not a campaign id: a campaign id is five letters or "
-                    "digits, such as 00001."
-                )
-                % {"campaign_id": campaign_id[:40]},
-            },
-            status=404,
-        )
-
     record_form = RecordOpenForm(request.GET if "identifier" in request.GET else None)
     if record_form.is_valid():
         return redirect(
@@ -97,44 +82,143 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             identifier=record_form.cleaned_data["identifier"],
         )
 
-    search = None
-    if "q" in request.GET:
-        search = snapshot_records_search(campaign_id=campaign_id, query=request.GET["q"][:100])
-        if wants_partial(request) and request.htmx.target == "search-results":
-            return page_or_partial(
-                request,
-                "campaigns/detail.html",
-                "search_results",
-                {"campaign_id": campaign_id, "search": search},
-            )
-
-    snapshot = None
-    statuses_error = ""
-    status_counts = []
-    refresh = request.GET.get("refresh") == "1"
-    try:
-        snapshot = campaign_statuses_snapshot_get(campaign_id=campaign_id, refresh=refresh)
-    except errors.ThuliumError as error:
-        statuses_error = thulium_error_message(error, campaign_id=campaign_id)
-    else:
-        status_counts = campaign_status_counts_get(
-            campaign_id=campaign_id, statuses=snapshot.statuses, refresh=refresh
+    search = _search(request, campaign_id)
+    if search is not None and wants_partial(request) and request.htmx.target == "search-results":
+        return page_or_partial(
+            request,
+            DETAIL_TEMPLATE,
+            "search_results",
+            {"campaign_id": campaign_id, "search": search},
         )
-        if not request.htmx:
-            # A refresh is not an opening; only whole-page visits count as recent.
-            recent_campaign_record(user=request.user, campaign_id=campaign_id)
+
+    statuses = _statuses_with_counts(campaign_id, refresh=request.GET.get("refresh") == "1")
+    if statuses["snapshot"] is not None and not request.htmx:
+        # A refresh is not an opening; only whole-page visits count as recent.
+        recent_campaign_record(user=request.user, campaign_id=campaign_id)
 
     return page_or_partial(
         request,
-        "campaigns/detail.html",
+        DETAIL_TEMPLATE,
         "statuses",
         {
             "campaign_id": campaign_id,
-            "snapshot": snapshot,
-            "status_counts": status_counts,
-            "statuses_error": statuses_error,
+            **statuses,
             "record_form": record_form,
             "search": search,
             **snapshot_context(campaign_id, refused=snapshot_refused_pop(request, campaign_id)),
         },
+    )
+
+
+def _search(request: HttpRequest, campaign_id: str) -> SnapshotSearch | None:
+    """The snapshot search `?q=` asks for (None when it asks for none)."""
+    if "q" not in request.GET:
+        return None
+    return snapshot_records_search(campaign_id=campaign_id, query=request.GET["q"][:100])
+
+
+def _statuses_with_counts(campaign_id: str, *, refresh: bool) -> dict[str, Any]:
+    """The campaign's statuses (`snapshot`, None when Thulium could not give them, and then
+    `statuses_error` says why) and how many records each holds (`status_counts`)."""
+    snapshot, statuses_error = fetched_or_error(
+        lambda: campaign_statuses_snapshot_get(campaign_id=campaign_id, refresh=refresh),
+        campaign_id=campaign_id,
+    )
+    status_counts = []
+    if snapshot is not None:
+        status_counts = campaign_status_counts_get(
+            campaign_id=campaign_id, statuses=snapshot.statuses, refresh=refresh
+        )
+    return {"snapshot": snapshot, "status_counts": status_counts, "statuses_error": statuses_error}
+
+
+# --- the campaign snapshot's control -----------------------------------------------------------
+
+# Where a plain (non-htmx) refused POST leaves its reason for the campaign page it redirects
+# to, which shows it once, next to the snapshot control.
+SNAPSHOT_REFUSED_SESSION_KEY = "thuladmin:snapshot-refused"
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.can_work_on_campaigns)
+def snapshot(request: HttpRequest, campaign_id: str) -> HttpResponse:
+    """The campaign snapshot's state (GET: what the progress bar polls), or a new sync (POST:
+    the refresh button; a sync already running is joined, not doubled). A refused sync (an
+    unknown campaign, too many reads of this user's) is said next to the control: in the
+    fragment for htmx, on the page the plain form is redirected to otherwise."""
+    refused = ""
+    if request.method == "POST":
+        try:
+            campaign_read_start(user=request.user, campaign_id=campaign_id)
+        except CampaignReadRefused as refusal:
+            refused = refusal.message
+        if refused and not wants_partial(request):
+            request.session[SNAPSHOT_REFUSED_SESSION_KEY] = {
+                "campaign_id": campaign_id,
+                "message": refused,
+            }
+    if not wants_partial(request):
+        return redirect(reverse("campaigns:detail", args=[campaign_id]) + "#campaign-snapshot")
+    return TemplateResponse(
+        request,
+        f"{DETAIL_TEMPLATE}#snapshot",
+        snapshot_context(campaign_id, refused=refused),
+    )
+
+
+def snapshot_refused_pop(request: HttpRequest, campaign_id: str) -> str:
+    """The reason a plain POST to `snapshot` was refused, for the whole campaign page it was
+    redirected to ('' when there is none). Taken once: a reload no longer shows it. An htmx
+    request (the statuses refresh) leaves it for the page."""
+    if wants_partial(request):
+        return ""
+    refused = request.session.get(SNAPSHOT_REFUSED_SESSION_KEY)
+    if not isinstance(refused, dict) or refused.get("campaign_id") != campaign_id:
+        return ""
+    del request.session[SNAPSHOT_REFUSED_SESSION_KEY]
+    return str(refused.get("message", ""))
+
+
+def snapshot_context(campaign_id: str, *, refused: str = "") -> dict[str, Any]:
+    latest = CampaignSnapshot.objects.latest_for(campaign_id)
+    current = latest if latest is not None and latest.is_current else None
+    if current is None:
+        current = CampaignSnapshot.objects.current_for(campaign_id)
+    return {
+        "campaign_id": campaign_id,
+        "latest_snapshot": latest,
+        "current_snapshot": current,
+        "snapshot_refused": refused,
+    }
+
+
+# --- an address whose campaign id is not one ---------------------------------------------------
+
+_RECORD_ADDRESS = re.compile(r"records/(?P<identifier>[^/]+)/.*")
+
+
+@permission_required(roles.can_work_on_campaigns)
+def not_a_campaign(request: HttpRequest, campaign_id: str, rest: str = "") -> HttpResponse:
+    """A 404 that says why: the address's campaign id is not one, whatever it is, so nothing is
+    sent to Thulium. Reached only through `<not_campaign_id:…>` (see `campaigns.converters`):
+    the campaign's own pages never see such an id. Any method: a form posted to a mistyped
+    address gets the same words. A record's address is explained on the record page."""
+    error = _(
+        "“%(campaign_id)s” is not a campaign id: a campaign id is five letters or digits, "
+        "such as 00001."
+    ) % {"campaign_id": campaign_id[:40]}
+    record = _RECORD_ADDRESS.fullmatch(rest)
+    if record is not None:
+        return record_address_refused(
+            request,
+            "campaigns/records/page.html",
+            campaign_id=campaign_id,
+            identifier=record["identifier"],
+            error=error,
+        )
+    return TemplateResponse(
+        request,
+        DETAIL_TEMPLATE,
+        {"campaign_id": campaign_id, "campaign_id_error": error},
+        status=404,
     )

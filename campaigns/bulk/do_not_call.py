@@ -32,6 +32,7 @@ from campaigns.bulk.phone_lists import (
     parse_phone_numbers,
     phone_search_values,
 )
+from campaigns.fetching import fetched_or_error
 from campaigns.services import DictionaryStatus, dictionary_statuses_get
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
@@ -51,7 +52,6 @@ from thuladmin.bulk.parsing import ParseResult
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import ThuliumClient
-from thuladmin.thulium.messages import thulium_error_message
 
 
 class DoNotCallOutcome(models.TextChoices):
@@ -156,13 +156,6 @@ class DoNotCallForm(PhoneListForm):
     """Phone numbers to stop calling in every campaign, and the status to give their records."""
 
     kind = DO_NOT_CALL
-    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
-    nothing_valid_message = gettext_lazy(
-        "None of these is a phone number: every token was refused (see the list below)."
-    )
-    limit_message = gettext_lazy(
-        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
-    )
 
     dictionary_status = forms.TypedChoiceField(
         label=gettext_lazy("Status to give their records"),
@@ -201,11 +194,7 @@ def do_not_call(request: HttpRequest) -> HttpResponse:
     """Paste or upload the numbers of people who must not be called, and pick the status their
     records get. A valid list becomes a draft job and the browser goes to its preview; nothing
     is sent to Thulium here."""
-    statuses_error = ""
-    try:
-        statuses = dictionary_statuses_get()
-    except errors.ThuliumError as error:
-        statuses, statuses_error = [], thulium_error_message(error)
+    statuses, statuses_error = fetched_or_error(dictionary_statuses_get, default=[])
     if request.method == "POST" and statuses:
         form = DoNotCallForm(request.POST, request.FILES, statuses=statuses)
         if form.is_valid():

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from thuladmin.bulk.details import register_detail
 from thuladmin.bulk.forms import BulkItemsForm
@@ -71,7 +72,16 @@ def number_format_description(number_format: str) -> str:
 
 
 class PhoneListForm(BulkItemsForm):
-    """A pasted or uploaded list of phone numbers; subclasses name the kind and its wording."""
+    """A pasted or uploaded list of phone numbers; subclasses name the kind. The words for an
+    empty, a wholly refused and a too long list are the same for every list of numbers."""
+
+    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
+    nothing_valid_message = gettext_lazy(
+        "None of these is a phone number: every token was refused (see the list below)."
+    )
+    limit_message = gettext_lazy(
+        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

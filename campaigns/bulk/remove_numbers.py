@@ -1,7 +1,16 @@
-"""Removing pasted phone numbers from one campaign: a kind of bulk job.
+"""Removing phone numbers from one campaign: a kind of bulk job, and its paste page.
 
 `DELETE batch/outbounds/:id/records?phone_number[]=…` removes every record with each number and
 answers, per number, what happened to each of its records.
+
+The feature is called `remove_numbers` from URL to template: this module, the paste page's URL
+and view (`remove_numbers`), the records list's "remove these numbers" action
+(`remove_numbers_from_records` in `campaigns.records.list`), and the templates in
+`templates/campaigns/remove_numbers/`. The kind's registered code is older and stays
+`phone_numbers`: it is stored in every job (`BulkJob.kind`), in its audit actions
+(`bulk.phone_numbers.start`) and in its items' detail codes (`phone_numbers.in_call`), and a
+new code would orphan them. The names in code that stand for the kind itself (`PHONE_NUMBERS`,
+`PhoneNumbersKind`, `PhoneNumberOutcome`, `PhoneNumbersForm`) follow that code.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db import DatabaseError, models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,7 +36,6 @@ from campaigns.bulk.phone_lists import (
     parse_phone_numbers,
     phone_search_values,
 )
-from campaigns.forms import is_campaign_id
 from campaigns.snapshots import snapshot_numbers_removed
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
@@ -244,13 +252,6 @@ class PhoneNumbersForm(PhoneListForm):
     """Phone numbers to remove from one campaign."""
 
     kind = PHONE_NUMBERS
-    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
-    nothing_valid_message = gettext_lazy(
-        "None of these is a phone number: every token was refused (see the list below)."
-    )
-    limit_message = gettext_lazy(
-        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
-    )
 
     search_in_additional_numbers = forms.BooleanField(
         label=gettext_lazy("Also match the records' additional numbers"),
@@ -276,8 +277,6 @@ class PhoneNumbersForm(PhoneListForm):
 def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
     """Paste or upload the numbers to remove from a campaign. A valid list becomes a draft job
     and the browser goes to its page, the preview; nothing is sent to Thulium here."""
-    if not is_campaign_id(campaign_id):
-        raise Http404(_("A campaign id is five letters or digits, such as 00001."))
     if request.method == "POST":
         form = PhoneNumbersForm(request.POST, request.FILES)
         if form.is_valid():
