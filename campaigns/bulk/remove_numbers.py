@@ -16,7 +16,7 @@ new code would orphan them. The names in code that stand for the kind itself (`P
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -32,12 +32,10 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns.bulk.phone_lists import (
     PhoneListForm,
+    PhoneListKind,
     number_format_description,
-    parse_phone_numbers,
-    phone_search_values,
 )
 from campaigns.snapshots import snapshot_numbers_removed
-from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.details import UNDOCUMENTED_STATUS, Detail
 from thuladmin.bulk.forms import items_form_context
@@ -50,7 +48,6 @@ from thuladmin.bulk.kinds import (
     register,
 )
 from thuladmin.bulk.models import BulkJob, Outcome
-from thuladmin.bulk.parsing import ParseResult
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.phones import MIN_DIGITS
 from thuladmin.thulium.client import ThuliumClient, query_item
@@ -140,11 +137,9 @@ def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: boo
     return ItemResult(outcome=PhoneNumberOutcome.NOT_EXIST, removed_count=0)
 
 
-class PhoneNumbersKind(UrlBatchedKind):
+class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
     name = "phone_numbers"
     query_name = "phone_number"
-    item_label = gettext_lazy("phone number")
-    item_label_plural = gettext_lazy("phone numbers")
     title = gettext_lazy("Remove phone numbers from a campaign")
     template_name = "campaigns/remove_numbers/job.html"
     outcome_tones = {
@@ -171,9 +166,6 @@ class PhoneNumbersKind(UrlBatchedKind):
         PhoneNumberOutcome.CALL_IN_PROGRESS: counted("%(count)s in a call", "%(count)s in a call"),
     }
 
-    def may_run(self, user) -> bool:
-        return roles.can_work_on_campaigns(user)
-
     def paste_url(self, job: BulkJob) -> str:
         return reverse("campaigns:remove_numbers", args=[job.campaign_id])
 
@@ -187,17 +179,6 @@ class PhoneNumbersKind(UrlBatchedKind):
             mismatch_message=_("That is not the campaign id: type %(campaign_id)s to start.")
             % {"campaign_id": job.campaign_id},
         )
-
-    def page_context(self, job: BulkJob) -> dict:
-        return {"number_format": number_format_description(job.options.get("number_format", ""))}
-
-    def parse(self, text: str, *, options: Mapping) -> ParseResult:
-        return parse_phone_numbers(
-            text, number_format=options.get("number_format", settings.PHONE_NUMBER_FORMAT)
-        )
-
-    def search_values(self, text: str) -> list[str]:
-        return phone_search_values(text)
 
     def base_url_length(self, client: ThuliumClient, job: BulkJob) -> int:
         sample = "0" * MIN_DIGITS
@@ -280,14 +261,7 @@ def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
     if request.method == "POST":
         form = PhoneNumbersForm(request.POST, request.FILES)
         if form.is_valid():
-            job = bulk_job_draft_create(
-                user=request.user,
-                kind_name=PHONE_NUMBERS.name,
-                parsed=form.parsed,
-                campaign_id=campaign_id,
-                options=form.options(),
-            )
-            return redirect("bulk:detail", job_id=job.pk)
+            return remove_numbers_draft(request, campaign_id=campaign_id, form=form)
     else:
         form = PhoneNumbersForm()
     return TemplateResponse(
@@ -300,3 +274,18 @@ def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
             **items_form_context(form),
         },
     )
+
+
+def remove_numbers_draft(
+    request: HttpRequest, *, campaign_id: str, form: PhoneNumbersForm
+) -> HttpResponse:
+    """A valid list of numbers (pasted, or the records list's) as a draft job, and the browser
+    sent to its page, the preview."""
+    job = bulk_job_draft_create(
+        user=request.user,
+        kind_name=PHONE_NUMBERS.name,
+        parsed=form.parsed,
+        campaign_id=campaign_id,
+        options=form.options(),
+    )
+    return redirect("bulk:detail", job_id=job.pk)

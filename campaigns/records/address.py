@@ -8,6 +8,9 @@ around it is sent (GET) to its clean address, so what the page shows is what a l
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -16,25 +19,41 @@ from django.utils.translation import gettext as _
 
 from campaigns.forms import record_identifier_clean
 
+RecordView = Callable[[HttpRequest, str, str], HttpResponse]
 
-def record_address_open(
-    request: HttpRequest, *, template_name: str, url_name: str, campaign_id: str, identifier: str
-) -> str | HttpResponse:
-    """The identifier from the URL made clean, or the answer to give instead of the page (the
-    refusal in `template_name`, or the redirect to the address `url_name` gives it clean)."""
-    try:
-        clean = record_identifier_clean(identifier)
-    except ValidationError as error:
-        refusal = _("“%(identifier)s” is not a record identifier: %(reason)s") % {
-            "identifier": identifier[:60],
-            "reason": " ".join(error.messages),
-        }
-        return record_address_refused(
-            request, template_name, campaign_id=campaign_id, identifier=identifier, error=refusal
-        )
-    if clean != identifier and request.method == "GET":
-        return redirect(url_name, campaign_id=campaign_id, identifier=clean)
-    return clean
+
+def record_address_checked(
+    *, template_name: str, url_name: str
+) -> Callable[[RecordView], RecordView]:
+    """A record page's view, given the identifier from its URL clean. One that can never be sent
+    gets the refusal in `template_name` instead; one with spaces around it (GET) the redirect to
+    the address `url_name` gives it clean. Put below the permission check: who may not open the
+    page learns nothing of its address."""
+
+    def decorator(view: RecordView) -> RecordView:
+        @functools.wraps(view)
+        def checked(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
+            try:
+                clean = record_identifier_clean(identifier)
+            except ValidationError as error:
+                refusal = _("“%(identifier)s” is not a record identifier: %(reason)s") % {
+                    "identifier": identifier[:60],
+                    "reason": " ".join(error.messages),
+                }
+                return record_address_refused(
+                    request,
+                    template_name,
+                    campaign_id=campaign_id,
+                    identifier=identifier,
+                    error=refusal,
+                )
+            if clean != identifier and request.method == "GET":
+                return redirect(url_name, campaign_id=campaign_id, identifier=clean)
+            return view(request, campaign_id, clean)
+
+        return checked
+
+    return decorator
 
 
 def record_address_refused(

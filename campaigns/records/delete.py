@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from campaigns import services
-from campaigns.records.address import record_address_open
+from campaigns.records.address import record_address_checked
 from campaigns.records.page import vary_on_htmx
 from campaigns.snapshots import snapshot_record_lookup
 from thuladmin.accounts import roles
@@ -27,6 +27,7 @@ TEMPLATE = "campaigns/records/delete.html"
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.can_work_on_campaigns)
+@record_address_checked(template_name=TEMPLATE, url_name="campaigns:record_delete")
 def record_delete(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
     """Delete one record: GET asks for confirmation, POST deletes.
 
@@ -34,16 +35,6 @@ def record_delete(request: HttpRequest, campaign_id: str, identifier: str) -> Ht
     A failure (the record is in a call, not found, ...) is explained on the confirmation page,
     which an htmx request gets as a fragment.
     """
-    opened = record_address_open(
-        request,
-        template_name=TEMPLATE,
-        url_name="campaigns:record_delete",
-        campaign_id=campaign_id,
-        identifier=identifier,
-    )
-    if isinstance(opened, HttpResponse):
-        return opened
-    identifier = opened
     context: dict[str, Any] = {
         "campaign_id": campaign_id,
         "identifier": identifier,

@@ -1,9 +1,10 @@
 """Editing one record from its page: the form's own actions, then one PUT to Thulium.
 
-The view reads as the steps of an edit: the address, the page's reads, then either the form
-shown again (a field row added or removed, the status changed) or the edit sent. Sending is
-where the exits are: a form that does not hold, nothing changed, a form sent twice, Thulium's
-refusal, and the accepted change; each is one function below.
+The view reads as the steps of an edit, its address checked first (`record_address_checked`):
+the page's reads, then either the form shown again (a field row added or removed, the status
+changed) or the edit sent. Sending is where the exits are: a form that does not hold, nothing
+changed, a form sent twice, Thulium's refusal, and the accepted change; each is one function
+below.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from campaigns.forms import RecordEditForm, record_edit_form_redisplay
-from campaigns.records.address import record_address_open
+from campaigns.records.address import record_address_checked
 from campaigns.records.page import (
     TEMPLATE,
     RecordPage,
@@ -38,6 +39,7 @@ _REMOVE_ROW_ACTION = re.compile(r"remove_field-(\d{1,3})")
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.can_work_on_campaigns)
+@record_address_checked(template_name=TEMPLATE, url_name="campaigns:record_edit")
 def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
     """Edit one record: a form checked against Thulium's rules, then one PUT.
 
@@ -47,18 +49,9 @@ def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> Http
     only re-renders the form with the posted values; htmx requests get the editor fragment.
     A one-time token in the form keeps a double submission from reaching Thulium twice.
     """
-    opened = record_address_open(
-        request,
-        template_name=TEMPLATE,
-        url_name="campaigns:record_edit",
-        campaign_id=campaign_id,
-        identifier=identifier,
-    )
-    if isinstance(opened, HttpResponse):
-        return opened
-    page = record_page_read(campaign_id=campaign_id, identifier=opened)
+    page = record_page_read(campaign_id=campaign_id, identifier=identifier)
     if request.method == "GET":
-        sent = record_sent_pop(request, campaign_id=campaign_id, identifier=opened)
+        sent = record_sent_pop(request, campaign_id=campaign_id, identifier=identifier)
         return record_page_render(request, page, page.blank_form(), sent=sent)
     action = request.POST.get("action") or "send"
     if action != "send":

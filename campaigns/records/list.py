@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumbersForm
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumbersForm, remove_numbers_draft
 from campaigns.fetching import fetched_or_error
 from campaigns.records.filters import RecordsFilterForm
 from campaigns.records.listing import (
@@ -28,7 +28,6 @@ from campaigns.services import campaign_statuses_get
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.forms import grouped
-from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.partials import page_or_partial, wants_partial
 from thuladmin.thulium import errors
 from thuladmin.thulium.messages import thulium_error_message
@@ -138,14 +137,7 @@ def remove_numbers_from_records(request: HttpRequest, campaign_id: str) -> HttpR
         for error in chosen.errors.get("text", ()):
             messages.error(request, error)
         return redirect(list_url)
-    job = bulk_job_draft_create(
-        user=request.user,
-        kind_name=PHONE_NUMBERS.name,
-        parsed=chosen.parsed,
-        campaign_id=campaign_id,
-        options=chosen.options(),
-    )
-    return redirect("bulk:detail", job_id=job.pk)
+    return remove_numbers_draft(request, campaign_id=campaign_id, form=chosen)
 
 
 def _numbers_matching(
