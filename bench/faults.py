@@ -120,7 +120,7 @@ def _one_job(count: int) -> dict:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+    from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
     from thuladmin.bulk.completion import bulk_job_progress
     from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
     from thuladmin.bulk.runner import JobRunner
@@ -225,7 +225,7 @@ def _crash_job(count: int) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+    from campaigns.bulk.remove_numbers import PHONE_NUMBERS
     from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome
     from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 

@@ -7,7 +7,7 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # The audit log names the actions this app writes (its bulk kinds register themselves).
-        from campaigns.record_changes import record_update_in_words
+        from campaigns.records.changes import record_update_in_words
         from campaigns.services import RECORD_DELETE_ACTION, RECORD_UPDATE_ACTION
         from thuladmin.audit.registry import register_action, register_changes
 

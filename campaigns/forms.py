@@ -13,17 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import (
-    CAMPAIGN_ID_PATTERN,
     MAX_IDENTIFIER_LENGTH,
     validate_identifier,
 )
 from thuladmin.thulium.types import CampaignStatus
 from thuladmin.thulium.validators import campaign_id_validator
-
-
-def is_campaign_id(value: str) -> bool:
-    """Whether `value` is a well-formed campaign id (used for ids that arrive in the URL)."""
-    return bool(CAMPAIGN_ID_PATTERN.fullmatch(value))
 
 
 class CampaignPickForm(forms.Form):

@@ -7,7 +7,7 @@ live in one place and other pages (record editing, bulk deletion) get the same a
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -181,6 +181,45 @@ RECORD_DELETE_ACTION = "record.delete"
 RECORD_FORM_TOKEN_SECONDS = 24 * 60 * 60
 
 
+def _record_call_audited(
+    call: Callable[[], object],
+    *,
+    user,
+    action: str,
+    campaign_id: str,
+    identifier: str,
+    request: Mapping[str, Any],
+    before: Mapping[str, Any] | None = None,
+) -> None:
+    """Make one call to Thulium about one record and audit it, whatever its outcome: an error
+    is audited with what Thulium said, then raised again for the view to explain."""
+    started = time.monotonic()
+    try:
+        call()
+    except errors.ThuliumError as error:
+        audit_entry_for_error(
+            actor=user,
+            action=action,
+            error=error,
+            campaign_id=campaign_id,
+            target=identifier,
+            request=request,
+            before=before,
+            duration_ms=_elapsed_ms(started),
+        )
+        raise
+    audit_entry_create(
+        actor=user,
+        action=action,
+        outcome=AuditEntry.Outcome.SUCCESS,
+        campaign_id=campaign_id,
+        target=identifier,
+        request=request,
+        before=before,
+        duration_ms=_elapsed_ms(started),
+    )
+
+
 def _elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
@@ -241,30 +280,14 @@ def record_update(
     before = record_values_before(campaign_id=campaign_id, identifier=identifier, statuses=statuses)
     if body.get("status_id"):
         before["sent_status_name"] = _status_name(statuses, body["status_id"])
-    started = time.monotonic()
-    try:
-        get_client().record_update(campaign_id, identifier, changes=body)
-    except errors.ThuliumError as error:
-        audit_entry_for_error(
-            actor=user,
-            action=RECORD_UPDATE_ACTION,
-            error=error,
-            campaign_id=campaign_id,
-            target=identifier,
-            request=body,
-            before=before,
-            duration_ms=_elapsed_ms(started),
-        )
-        raise
-    audit_entry_create(
-        actor=user,
+    _record_call_audited(
+        lambda: get_client().record_update(campaign_id, identifier, changes=body),
+        user=user,
         action=RECORD_UPDATE_ACTION,
-        outcome=AuditEntry.Outcome.SUCCESS,
         campaign_id=campaign_id,
-        target=identifier,
+        identifier=identifier,
         request=body,
         before=before,
-        duration_ms=_elapsed_ms(started),
     )
     # The snapshot shows what we just changed, not what it copied before.
     snapshot_record_changed(
@@ -280,28 +303,13 @@ def record_delete(*, user, campaign_id: str, identifier: str) -> None:
     `campaign_id` and `target`. Thulium refuses a record that is in a call; that refusal, like
     every other error, is audited and raised again for the view to explain.
     """
-    started = time.monotonic()
-    try:
-        get_client().record_delete(campaign_id, identifier)
-    except errors.ThuliumError as error:
-        audit_entry_for_error(
-            actor=user,
-            action=RECORD_DELETE_ACTION,
-            error=error,
-            campaign_id=campaign_id,
-            target=identifier,
-            request={},
-            duration_ms=_elapsed_ms(started),
-        )
-        raise
-    audit_entry_create(
-        actor=user,
+    _record_call_audited(
+        lambda: get_client().record_delete(campaign_id, identifier),
+        user=user,
         action=RECORD_DELETE_ACTION,
-        outcome=AuditEntry.Outcome.SUCCESS,
         campaign_id=campaign_id,
-        target=identifier,
+        identifier=identifier,
         request={},
-        duration_ms=_elapsed_ms(started),
     )
     snapshot_record_deleted(campaign_id=campaign_id, identifier=identifier)
 

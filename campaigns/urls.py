@@ -1,38 +1,46 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from campaigns import record_views, views
-from campaigns.bulk import do_not_call, phone_numbers
+from campaigns import views
+from campaigns.bulk import do_not_call, remove_numbers
+from campaigns.converters import CampaignIdConverter, NotCampaignIdConverter
+from campaigns.records import delete, edit
+from campaigns.records import list as records
 
 app_name = "campaigns"
 
+# The campaign id is checked here, once: a campaign's pages are reached only with a valid one.
+register_converter(CampaignIdConverter, "campaign_id")
+register_converter(NotCampaignIdConverter, "not_campaign_id")
+
 urlpatterns = [
     path("", views.index, name="index"),
-    # Before the campaign's own pages: "do-not-call" is no campaign id.
     path("do-not-call/", do_not_call.do_not_call, name="do_not_call"),
-    # Any segment reaches the view, which explains a malformed id instead of a bare 404.
-    path("<str:campaign_id>/", views.detail, name="detail"),
-    path("<str:campaign_id>/records/", record_views.records_list, name="records"),
-    path("<str:campaign_id>/snapshot/", record_views.snapshot, name="snapshot"),
-    path(
-        "<str:campaign_id>/remove-numbers/from-records/",
-        record_views.records_remove,
-        name="records_remove",
-    ),
+    path("<campaign_id:campaign_id>/", views.detail, name="detail"),
+    path("<campaign_id:campaign_id>/snapshot/", views.snapshot, name="snapshot"),
+    path("<campaign_id:campaign_id>/records/", records.records_list, name="records"),
     # The record page; `edit/` below is the same page under its older address.
-    path("<str:campaign_id>/records/<str:identifier>/", views.record_edit, name="record"),
+    path("<campaign_id:campaign_id>/records/<str:identifier>/", edit.record_edit, name="record"),
     path(
-        "<str:campaign_id>/records/<str:identifier>/edit/",
-        views.record_edit,
+        "<campaign_id:campaign_id>/records/<str:identifier>/edit/",
+        edit.record_edit,
         name="record_edit",
     ),
     path(
-        "<str:campaign_id>/records/<str:identifier>/delete/",
-        views.record_delete,
+        "<campaign_id:campaign_id>/records/<str:identifier>/delete/",
+        delete.record_delete,
         name="record_delete",
     ),
     path(
-        "<str:campaign_id>/remove-numbers/",
-        phone_numbers.remove_numbers,
+        "<campaign_id:campaign_id>/remove-numbers/",
+        remove_numbers.remove_numbers,
         name="remove_numbers",
     ),
+    path(
+        "<campaign_id:campaign_id>/remove-numbers/from-records/",
+        records.remove_numbers_from_records,
+        name="remove_numbers_from_records",
+    ),
+    # An address whose campaign id is not one gets a 404 that says so, rather than a bare one.
+    path("<not_campaign_id:campaign_id>/", views.not_a_campaign, name="not_a_campaign"),
+    path("<not_campaign_id:campaign_id>/<path:rest>", views.not_a_campaign, name="not_a_campaign"),
 ]

@@ -1,59 +1,39 @@
-"""The campaign pages: pick a campaign, read its statuses, edit or delete one of its records."""
+"""The campaign pages: pick a campaign, its statuses and record search, its snapshot control,
+and the page that explains an address whose campaign id is not one.
+
+One record's pages are in `campaigns.records`.
+"""
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
-from campaigns.forms import (
-    CampaignPickForm,
-    RecordEditForm,
-    RecordOpenForm,
-    is_campaign_id,
-    record_edit_form_blank,
-    record_edit_form_redisplay,
-    record_identifier_clean,
-)
-from campaigns.models import RecentCampaign, SnapshotRecord
-from campaigns.record_list import campaign_status_counts_get
-from campaigns.record_views import snapshot_context, snapshot_refused_pop
+from campaigns.converters import is_campaign_id
+from campaigns.fetching import fetched_or_error
+from campaigns.forms import CampaignPickForm, RecordOpenForm
+from campaigns.models import CampaignSnapshot, RecentCampaign
+from campaigns.reads import CampaignReadRefused, campaign_read_start
+from campaigns.records.address import record_address_refused
 from campaigns.services import (
-    campaign_agents_get,
-    campaign_statuses_get,
     campaign_statuses_snapshot_get,
     campaign_summaries_get,
     recent_campaign_record,
-    record_field_names_used,
-    record_form_token_claim,
-    record_form_token_release,
-    record_update,
 )
-from campaigns.services import record_delete as record_delete_send
-from campaigns.snapshots import snapshot_record_lookup, snapshot_records_search
+from campaigns.snapshots import SnapshotSearch, snapshot_records_search
+from campaigns.status_counts import campaign_status_counts_get
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.partials import page_or_partial, wants_partial
-from thuladmin.thulium import errors
-from thuladmin.thulium.client import NEXT_CALL_DATE_FORMAT
-from thuladmin.thulium.messages import (
-    is_record_in_a_call,
-    record_failure,
-    thulium_error_message,
-)
+
+DETAIL_TEMPLATE = "campaigns/detail.html"
 
 
 @require_GET
@@ -68,12 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if pick_form.is_valid():
         return redirect("campaigns:detail", campaign_id=pick_form.cleaned_data["campaign_id"])
 
-    summaries = []
-    summaries_error = ""
-    try:
-        summaries = campaign_summaries_get()
-    except errors.ThuliumError as error:
-        summaries_error = thulium_error_message(error)
+    summaries, summaries_error = fetched_or_error(campaign_summaries_get, default=[])
     # An id that is not one (a slash in it would even break the link) cannot be opened here.
     summaries = [summary for summary in summaries if is_campaign_id(summary.campaign_id)]
 
@@ -96,24 +71,9 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
 
     `?refresh=1` bypasses the statuses cache; an htmx request gets only the statuses partial,
     which is what the Refresh link swaps in. The record form is a GET form to this page: a valid
-    identifier redirects to the record's edit page, an invalid one is explained here.
+    identifier redirects to the record's edit page, an invalid one is explained here. `?q=`
+    searches the campaign snapshot; the search form's htmx request gets only the results.
     """
-    if not is_campaign_id(campaign_id):
-        # Never sent to Thulium: the id is not one, whatever it is.
-        return TemplateResponse(
-            request,
-            "campaigns/detail.html",
-            {
-                "campaign_id": campaign_id,
-                "campaign_id_error": _(
-                    "“%(campaign_id)s” is not a campaign id: a campaign id is five letters or "
-                    "digits, such as 00001."
-                )
-                % {"campaign_id": campaign_id[:40]},
-            },
-            status=404,
-        )
-
     record_form = RecordOpenForm(request.GET if "identifier" in request.GET else None)
     if record_form.is_valid():
         return redirect(
@@ -122,42 +82,27 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             identifier=record_form.cleaned_data["identifier"],
         )
 
-    search = None
-    if "q" in request.GET:
-        search = snapshot_records_search(campaign_id=campaign_id, query=request.GET["q"][:100])
-        if wants_partial(request) and request.htmx.target == "search-results":
-            return page_or_partial(
-                request,
-                "campaigns/detail.html",
-                "search_results",
-                {"campaign_id": campaign_id, "search": search},
-            )
-
-    snapshot = None
-    statuses_error = ""
-    status_counts = []
-    refresh = request.GET.get("refresh") == "1"
-    try:
-        snapshot = campaign_statuses_snapshot_get(campaign_id=campaign_id, refresh=refresh)
-    except errors.ThuliumError as error:
-        statuses_error = thulium_error_message(error, campaign_id=campaign_id)
-    else:
-        status_counts = campaign_status_counts_get(
-            campaign_id=campaign_id, statuses=snapshot.statuses, refresh=refresh
+    search = _search(request, campaign_id)
+    if search is not None and wants_partial(request) and request.htmx.target == "search-results":
+        return page_or_partial(
+            request,
+            DETAIL_TEMPLATE,
+            "search_results",
+            {"campaign_id": campaign_id, "search": search},
         )
-        if not request.htmx:
-            # A refresh is not an opening; only whole-page visits count as recent.
-            recent_campaign_record(user=request.user, campaign_id=campaign_id)
+
+    statuses = _statuses_with_counts(campaign_id, refresh=request.GET.get("refresh") == "1")
+    if statuses["snapshot"] is not None and not request.htmx:
+        # A refresh is not an opening; only whole-page visits count as recent.
+        recent_campaign_record(user=request.user, campaign_id=campaign_id)
 
     return page_or_partial(
         request,
-        "campaigns/detail.html",
+        DETAIL_TEMPLATE,
         "statuses",
         {
             "campaign_id": campaign_id,
-            "snapshot": snapshot,
-            "status_counts": status_counts,
-            "statuses_error": statuses_error,
+            **statuses,
             "record_form": record_form,
             "search": search,
             **snapshot_context(campaign_id, refused=snapshot_refused_pop(request, campaign_id)),
@@ -165,268 +110,115 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
     )
 
 
-# --- one record --------------------------------------------------------------------------------
-
-# Where a plain (non-htmx) successful edit leaves what it sent, for the page it redirects to.
-SENT_SESSION_KEY = "thuladmin:record-sent"
-_REMOVE_ROW_ACTION = re.compile(r"remove_field-(\d{1,3})")
-
-
-def _record_address_error(campaign_id: str, identifier: str) -> str:
-    """Why this campaign id or identifier from the URL can never be sent ('' when both can)."""
-    if not is_campaign_id(campaign_id):
-        return _(
-            "“%(campaign_id)s” is not a campaign id: a campaign id is five letters or digits, "
-            "such as 00001."
-        ) % {"campaign_id": campaign_id[:40]}
-    try:
-        record_identifier_clean(identifier)
-    except ValidationError as error:
-        return _("“%(identifier)s” is not a record identifier: %(reason)s") % {
-            "identifier": identifier[:60],
-            "reason": " ".join(error.messages),
-        }
-    return ""
-
-
-def _record_address_refused(
-    request: HttpRequest, template_name: str, campaign_id: str, identifier: str, error: str
-) -> TemplateResponse:
-    return TemplateResponse(
-        request,
-        template_name,
-        {"campaign_id": campaign_id, "identifier": identifier, "address_error": error},
-        status=404,
-    )
-
-
-def _with_vary(response: HttpResponse) -> HttpResponse:
-    # One URL, two bodies (page or fragment): the browser's cache must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
-def _render_record_edit(
-    request: HttpRequest, context: dict[str, Any], form: RecordEditForm
-) -> HttpResponse:
-    template_name = "campaigns/record_edit.html"
-    if request.htmx:
-        template_name += "#editor"
-    sent = context.get("sent")
-    context.update(
-        form=form,
-        sent_json=json.dumps(sent, ensure_ascii=False, indent=2) if sent is not None else "",
-    )
-    return _with_vary(TemplateResponse(request, template_name, context))
-
-
-def _sent_pop(request: HttpRequest, campaign_id: str, identifier: str) -> dict[str, Any] | None:
-    """What the last plain POST sent for this record, once (the page after its redirect)."""
-    sent = request.session.get(SENT_SESSION_KEY)
-    if not isinstance(sent, dict):
+def _search(request: HttpRequest, campaign_id: str) -> SnapshotSearch | None:
+    """The snapshot search `?q=` asks for (None when it asks for none)."""
+    if "q" not in request.GET:
         return None
-    if sent.get("campaign_id") != campaign_id or sent.get("identifier") != identifier:
-        return None
-    del request.session[SENT_SESSION_KEY]
-    body = sent.get("body")
-    return body if isinstance(body, dict) else None
+    return snapshot_records_search(campaign_id=campaign_id, query=request.GET["q"][:100])
 
 
-def _current_values(record: SnapshotRecord | None) -> dict[str, str]:
-    """The record's values as the edit form's initial ones. A next call date already past is
-    left out: sent again, it would be refused as in the past."""
-    if record is None:
-        return {}
-    values = {"status_id": record.status_id, "agent_login": record.agent_login}
-    next_call = record.next_call_date[:16]
-    try:
-        naive = datetime.strptime(next_call, NEXT_CALL_DATE_FORMAT)
-    except ValueError:
-        naive = None
-    if naive is not None and naive.replace(tzinfo=timezone.get_current_timezone()) > timezone.now():
-        values["next_call_date"] = naive.strftime("%Y-%m-%dT%H:%M")
-    return {name: value for name, value in values.items() if value}
+def _statuses_with_counts(campaign_id: str, *, refresh: bool) -> dict[str, Any]:
+    """The campaign's statuses (`snapshot`, None when Thulium could not give them, and then
+    `statuses_error` says why) and how many records each holds (`status_counts`)."""
+    snapshot, statuses_error = fetched_or_error(
+        lambda: campaign_statuses_snapshot_get(campaign_id=campaign_id, refresh=refresh),
+        campaign_id=campaign_id,
+    )
+    status_counts = []
+    if snapshot is not None:
+        status_counts = campaign_status_counts_get(
+            campaign_id=campaign_id, statuses=snapshot.statuses, refresh=refresh
+        )
+    return {"snapshot": snapshot, "status_counts": status_counts, "statuses_error": statuses_error}
 
 
-def _changed_only(changes: dict[str, Any], current: dict[str, str]) -> dict[str, Any]:
-    """The form's body without the values the record already has (they were only prefilled)."""
-    known = {
-        "status_id": current.get("status_id"),
-        "agent_login": current.get("agent_login"),
-        "next_call_date": (current.get("next_call_date") or "").replace("T", " "),
-    }
-    return {name: value for name, value in changes.items() if known.get(name) != value}
+# --- the campaign snapshot's control -----------------------------------------------------------
+
+# Where a plain (non-htmx) refused POST leaves its reason for the campaign page it redirects
+# to, which shows it once, next to the snapshot control.
+SNAPSHOT_REFUSED_SESSION_KEY = "thuladmin:snapshot-refused"
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.can_work_on_campaigns)
-def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
-    """Edit one record: a form checked against Thulium's rules, then one PUT.
-
-    POST `action` says what the supervisor asked for: `send` (the default, also what Enter
-    does), `add_field` / `remove_field-<n>` (a field row), or `status` (the status changed, so
-    the required markers and the suggested dictionary status follow it). Everything but `send`
-    only re-renders the form with the posted values; htmx requests get the editor fragment.
-    A one-time token in the form keeps a double submission from reaching Thulium twice.
-    """
-    template_name = "campaigns/record_edit.html"
-    address_error = _record_address_error(campaign_id, identifier)
-    if address_error:
-        return _record_address_refused(
-            request, template_name, campaign_id, identifier, address_error
-        )
-    clean_identifier = record_identifier_clean(identifier)
-    if clean_identifier != identifier and request.method == "GET":
-        return redirect(
-            "campaigns:record_edit", campaign_id=campaign_id, identifier=clean_identifier
-        )
-    identifier = clean_identifier
-
-    statuses = None
-    statuses_error = ""
-    try:
-        statuses = campaign_statuses_get(campaign_id=campaign_id)
-    except errors.ThuliumError as error:
-        statuses_error = thulium_error_message(error, campaign_id=campaign_id)
-    agents = []
-    agents_error = ""
-    try:
-        agents = campaign_agents_get(campaign_id=campaign_id)
-    except errors.ThuliumError as error:
-        agents_error = thulium_error_message(error, campaign_id=campaign_id)
-
-    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
-    current = _current_values(lookup.record)
-    context: dict[str, Any] = {
-        "campaign_id": campaign_id,
-        "identifier": identifier,
-        "statuses_error": statuses_error,
-        "agents": agents,
-        "agents_error": agents_error,
-        "lookup": lookup,
-        "field_names": record_field_names_used(campaign_id=campaign_id),
-    }
-    if request.method == "GET":
-        context["sent"] = _sent_pop(request, campaign_id, identifier)
-        return _render_record_edit(
-            request, context, record_edit_form_blank(statuses=statuses, current=current)
-        )
-
-    action = request.POST.get("action") or "send"
-    if action != "send":
-        remove = _REMOVE_ROW_ACTION.fullmatch(action)
-        form = record_edit_form_redisplay(
-            request.POST,
-            statuses=statuses,
-            add_row=action == "add_field",
-            remove_row=int(remove[1]) if remove else None,
-            status_changed=action == "status",
-        )
-        return _render_record_edit(request, context, form)
-
-    form = RecordEditForm(request.POST, statuses=statuses)
-    if not form.is_valid():
-        return _render_record_edit(request, context, form)
-
-    changes = _changed_only(form.changes(), current)
-    if not changes:
-        form.add_error(
-            None,
-            _("Nothing changed: the form shows the record's current values. Change one first."),
-        )
-        return _render_record_edit(request, context, form)
-
-    token = str(form.cleaned_data["token"])
-    if not record_form_token_claim(user=request.user, token=token):
-        already_sent = _("This form was already sent, so it was not sent again.")
-        if not request.htmx:
-            messages.warning(request, already_sent)
-            return redirect("campaigns:record_edit", campaign_id=campaign_id, identifier=identifier)
-        context["already_sent"] = already_sent
-        return _render_record_edit(
-            request, context, record_edit_form_blank(statuses=statuses, current=current)
-        )
-
-    try:
-        body = record_update(
-            user=request.user,
-            campaign_id=campaign_id,
-            identifier=identifier,
-            changes=changes,
-        )
-    except errors.ThuliumError as error:
-        # Nothing was changed (or Thulium could not say): the same form may be sent again.
-        record_form_token_release(user=request.user, token=token)
-        context["failure"] = record_failure(error, campaign_id=campaign_id, identifier=identifier)
-        return _render_record_edit(request, context, form)
-
-    done = _("Thulium accepted the change to record “%(identifier)s”.") % {"identifier": identifier}
-    if not request.htmx:
-        messages.success(request, done)
-        request.session[SENT_SESSION_KEY] = {
-            "campaign_id": campaign_id,
-            "identifier": identifier,
-            "body": body,
-        }
-        return redirect("campaigns:record_edit", campaign_id=campaign_id, identifier=identifier)
-    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
-    context.update(sent=body, done=done, lookup=lookup)
-    return _render_record_edit(
-        request,
-        context,
-        record_edit_form_blank(statuses=statuses, current=_current_values(lookup.record)),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required(roles.can_work_on_campaigns)
-def record_delete(request: HttpRequest, campaign_id: str, identifier: str) -> HttpResponse:
-    """Delete one record: GET asks for confirmation, POST deletes.
-
-    Success goes back to the campaign page with a message (htmx is told to go there too).
-    A failure (the record is in a call, not found, ...) is explained on the confirmation page,
-    which an htmx request gets as a fragment.
-    """
-    template_name = "campaigns/record_delete.html"
-    address_error = _record_address_error(campaign_id, identifier)
-    if address_error:
-        return _record_address_refused(
-            request, template_name, campaign_id, identifier, address_error
-        )
-    clean_identifier = record_identifier_clean(identifier)
-    if clean_identifier != identifier and request.method == "GET":
-        return redirect(
-            "campaigns:record_delete", campaign_id=campaign_id, identifier=clean_identifier
-        )
-    identifier = clean_identifier
-    context: dict[str, Any] = {
-        "campaign_id": campaign_id,
-        "identifier": identifier,
-        "lookup": snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier),
-    }
-
+def snapshot(request: HttpRequest, campaign_id: str) -> HttpResponse:
+    """The campaign snapshot's state (GET: what the progress bar polls), or a new sync (POST:
+    the refresh button; a sync already running is joined, not doubled). A refused sync (an
+    unknown campaign, too many reads of this user's) is said next to the control: in the
+    fragment for htmx, on the page the plain form is redirected to otherwise."""
+    refused = ""
     if request.method == "POST":
         try:
-            record_delete_send(user=request.user, campaign_id=campaign_id, identifier=identifier)
-        except errors.ThuliumError as error:
-            context.update(
-                failure=record_failure(
-                    error, campaign_id=campaign_id, identifier=identifier, deleting=True
-                ),
-                in_call=is_record_in_a_call(error),
-                not_found=isinstance(error, errors.NotFound),
-            )
-        else:
-            messages.success(
-                request,
-                _("Record “%(identifier)s” was deleted from campaign %(campaign_id)s.")
-                % {"identifier": identifier, "campaign_id": campaign_id},
-            )
-            detail_url = reverse("campaigns:detail", args=[campaign_id])
-            if request.htmx:
-                return HttpResponseClientRedirect(detail_url)
-            return redirect(detail_url)
+            campaign_read_start(user=request.user, campaign_id=campaign_id)
+        except CampaignReadRefused as refusal:
+            refused = refusal.message
+        if refused and not wants_partial(request):
+            request.session[SNAPSHOT_REFUSED_SESSION_KEY] = {
+                "campaign_id": campaign_id,
+                "message": refused,
+            }
+    if not wants_partial(request):
+        return redirect(reverse("campaigns:detail", args=[campaign_id]) + "#campaign-snapshot")
+    return TemplateResponse(
+        request,
+        f"{DETAIL_TEMPLATE}#snapshot",
+        snapshot_context(campaign_id, refused=refused),
+    )
 
-    if request.htmx:
-        template_name += "#confirm"
-    return _with_vary(TemplateResponse(request, template_name, context))
+
+def snapshot_refused_pop(request: HttpRequest, campaign_id: str) -> str:
+    """The reason a plain POST to `snapshot` was refused, for the whole campaign page it was
+    redirected to ('' when there is none). Taken once: a reload no longer shows it. An htmx
+    request (the statuses refresh) leaves it for the page."""
+    if wants_partial(request):
+        return ""
+    refused = request.session.get(SNAPSHOT_REFUSED_SESSION_KEY)
+    if not isinstance(refused, dict) or refused.get("campaign_id") != campaign_id:
+        return ""
+    del request.session[SNAPSHOT_REFUSED_SESSION_KEY]
+    return str(refused.get("message", ""))
+
+
+def snapshot_context(campaign_id: str, *, refused: str = "") -> dict[str, Any]:
+    latest = CampaignSnapshot.objects.latest_for(campaign_id)
+    current = latest if latest is not None and latest.is_current else None
+    if current is None:
+        current = CampaignSnapshot.objects.current_for(campaign_id)
+    return {
+        "campaign_id": campaign_id,
+        "latest_snapshot": latest,
+        "current_snapshot": current,
+        "snapshot_refused": refused,
+    }
+
+
+# --- an address whose campaign id is not one ---------------------------------------------------
+
+_RECORD_ADDRESS = re.compile(r"records/(?P<identifier>[^/]+)/.*")
+
+
+@permission_required(roles.can_work_on_campaigns)
+def not_a_campaign(request: HttpRequest, campaign_id: str, rest: str = "") -> HttpResponse:
+    """A 404 that says why: the address's campaign id is not one, whatever it is, so nothing is
+    sent to Thulium. Reached only through `<not_campaign_id:…>` (see `campaigns.converters`):
+    the campaign's own pages never see such an id. Any method: a form posted to a mistyped
+    address gets the same words. A record's address is explained on the record page."""
+    error = _(
+        "“%(campaign_id)s” is not a campaign id: a campaign id is five letters or digits, "
+        "such as 00001."
+    ) % {"campaign_id": campaign_id[:40]}
+    record = _RECORD_ADDRESS.fullmatch(rest)
+    if record is not None:
+        return record_address_refused(
+            request,
+            "campaigns/records/page.html",
+            campaign_id=campaign_id,
+            identifier=record["identifier"],
+            error=error,
+        )
+    return TemplateResponse(
+        request,
+        DETAIL_TEMPLATE,
+        {"campaign_id": campaign_id, "campaign_id_error": error},
+        status=404,
+    )

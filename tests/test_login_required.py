@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-SAMPLE_VALUES = {"int": "1", "str": "00001", "path": "x", "slug": "x", "uuid": "0" * 32}
+SAMPLE_VALUES = {
+    "int": "1",
+    "str": "00001",
+    "path": "x",
+    "slug": "x",
+    "uuid": "0" * 32,
+    "campaign_id": "00001",
+    "not_campaign_id": "bad-id",
+}
 PUBLIC = {"/accounts/login/", "/i18n/setlang/", "/healthz"}
 
 

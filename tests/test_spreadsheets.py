@@ -10,7 +10,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.spreadsheets import (
     FORMULA_FIRST_CHARACTERS,

@@ -11,7 +11,7 @@ calling its items "uncertain" (`resend_is_safe`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -28,12 +28,11 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns.bulk.phone_lists import (
     PhoneListForm,
+    PhoneListKind,
     number_format_description,
-    parse_phone_numbers,
-    phone_search_values,
 )
+from campaigns.fetching import fetched_or_error
 from campaigns.services import DictionaryStatus, dictionary_statuses_get
-from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.details import Detail
 from thuladmin.bulk.forms import grouped, items_form_context
@@ -47,11 +46,9 @@ from thuladmin.bulk.kinds import (
     type_the_count,
 )
 from thuladmin.bulk.models import BulkJob, Outcome
-from thuladmin.bulk.parsing import ParseResult
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import ThuliumClient
-from thuladmin.thulium.messages import thulium_error_message
 
 
 class DoNotCallOutcome(models.TextChoices):
@@ -67,12 +64,10 @@ UPDATED_IN = "do_not_call.updated_in"
 DETAIL_CODES = {UPDATED_IN: gettext_lazy("in %(campaigns)s")}
 
 
-class DoNotCallKind(OneByOneKind):
+class DoNotCallKind(PhoneListKind, OneByOneKind):
     name = "do_not_call"
-    item_label = gettext_lazy("phone number")
-    item_label_plural = gettext_lazy("phone numbers")
     title = gettext_lazy("Do not call, in any campaign")
-    template_name = "campaigns/bulk/do_not_call.html"
+    template_name = "campaigns/do_not_call/job.html"
     outcome_tones = {DoNotCallOutcome.UPDATED: "success"}
     outcomes = (
         DoNotCallOutcome.UPDATED,
@@ -94,9 +89,6 @@ class DoNotCallKind(OneByOneKind):
     # There is no campaign to be missing: a 404 concerns one number, not the whole job.
     fatal_errors = (errors.AuthenticationFailed,)
 
-    def may_run(self, user) -> bool:
-        return roles.can_work_on_campaigns(user)
-
     def paste_url(self, job: BulkJob) -> str:
         return reverse("campaigns:do_not_call")
 
@@ -110,17 +102,6 @@ class DoNotCallKind(OneByOneKind):
             mismatch_message=_("That is not the count: type %(count)s to start.")
             % {"count": grouped(job.item_count)},
         )
-
-    def page_context(self, job: BulkJob) -> dict:
-        return {"number_format": number_format_description(job.options.get("number_format", ""))}
-
-    def parse(self, text: str, *, options: Mapping) -> ParseResult:
-        return parse_phone_numbers(
-            text, number_format=options.get("number_format", settings.PHONE_NUMBER_FORMAT)
-        )
-
-    def search_values(self, text: str) -> list[str]:
-        return phone_search_values(text)
 
     def send(
         self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
@@ -156,13 +137,6 @@ class DoNotCallForm(PhoneListForm):
     """Phone numbers to stop calling in every campaign, and the status to give their records."""
 
     kind = DO_NOT_CALL
-    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
-    nothing_valid_message = gettext_lazy(
-        "None of these is a phone number: every token was refused (see the list below)."
-    )
-    limit_message = gettext_lazy(
-        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
-    )
 
     dictionary_status = forms.TypedChoiceField(
         label=gettext_lazy("Status to give their records"),
@@ -201,11 +175,7 @@ def do_not_call(request: HttpRequest) -> HttpResponse:
     """Paste or upload the numbers of people who must not be called, and pick the status their
     records get. A valid list becomes a draft job and the browser goes to its preview; nothing
     is sent to Thulium here."""
-    statuses_error = ""
-    try:
-        statuses = dictionary_statuses_get()
-    except errors.ThuliumError as error:
-        statuses, statuses_error = [], thulium_error_message(error)
+    statuses, statuses_error = fetched_or_error(dictionary_statuses_get, default=[])
     if request.method == "POST" and statuses:
         form = DoNotCallForm(request.POST, request.FILES, statuses=statuses)
         if form.is_valid():
@@ -222,7 +192,7 @@ def do_not_call(request: HttpRequest) -> HttpResponse:
         form = DoNotCallForm(statuses=statuses)
     return TemplateResponse(
         request,
-        "campaigns/do_not_call.html",
+        "campaigns/do_not_call/paste.html",
         {
             "form": form,
             "statuses_error": statuses_error,

@@ -1,14 +1,19 @@
-"""What the kinds that take pasted phone numbers share: parsing, the paste form, the search."""
+"""What the kinds that take pasted phone numbers share: parsing, the paste form, the search,
+and the kind's parts that follow from its items being phone numbers (`PhoneListKind`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from thuladmin.accounts import roles
 from thuladmin.bulk.details import register_detail
 from thuladmin.bulk.forms import BulkItemsForm
+from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.parsing import InvalidItem, ParseResult, SuspiciousValue, parse_items
 from thuladmin.phones import (
     REASONS,
@@ -71,7 +76,16 @@ def number_format_description(number_format: str) -> str:
 
 
 class PhoneListForm(BulkItemsForm):
-    """A pasted or uploaded list of phone numbers; subclasses name the kind and its wording."""
+    """A pasted or uploaded list of phone numbers; subclasses name the kind. The words for an
+    empty, a wholly refused and a too long list are the same for every list of numbers."""
+
+    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
+    nothing_valid_message = gettext_lazy(
+        "None of these is a phone number: every token was refused (see the list below)."
+    )
+    limit_message = gettext_lazy(
+        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,3 +98,27 @@ class PhoneListForm(BulkItemsForm):
 
     def options(self) -> dict[str, Any]:
         return {"number_format": settings.PHONE_NUMBER_FORMAT}
+
+
+class PhoneListKind:
+    """The parts of a kind of bulk job that follow from its items being pasted phone numbers:
+    their names, who may run it (a supervisor), the parser with the job's number format, the
+    audit log's search, and the format the job pages describe. Listed before the engine's base
+    kind: `class MyKind(PhoneListKind, OneByOneKind)`."""
+
+    item_label = gettext_lazy("phone number")
+    item_label_plural = gettext_lazy("phone numbers")
+
+    def may_run(self, user) -> bool:
+        return roles.can_work_on_campaigns(user)
+
+    def page_context(self, job: BulkJob) -> dict:
+        return {"number_format": number_format_description(job.options.get("number_format", ""))}
+
+    def parse(self, text: str, *, options: Mapping) -> ParseResult:
+        return parse_phone_numbers(
+            text, number_format=options.get("number_format", settings.PHONE_NUMBER_FORMAT)
+        )
+
+    def search_values(self, text: str) -> list[str]:
+        return phone_search_values(text)

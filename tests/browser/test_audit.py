@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
 from thuladmin.bulk.models import BulkJob

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start

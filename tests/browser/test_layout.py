@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from tests.browser.conftest import LAPTOP, TABLET
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start

@@ -11,7 +11,7 @@ import pytest
 import responses
 from django.utils import timezone
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.cancellation import CancelWatch, job_cancel_flag_raise
 from thuladmin.bulk.completion import bulk_job_progress

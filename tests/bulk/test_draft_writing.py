@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.bulk import services
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_jobs_abandoned_delete

@@ -10,7 +10,7 @@ import signal
 import pytest
 from django.conf import settings as django_settings
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from tests.production.helpers import wait_for
 from tests.reliability.helpers import start_worker, test_database_url
 from thuladmin.bulk.completion import bulk_job_progress

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from campaigns.bulk.phone_numbers import PhoneNumbersForm
+from campaigns.bulk.remove_numbers import PhoneNumbersForm
 from thuladmin.bulk.forms import MAX_INPUT_BYTES
 from thuladmin.bulk.models import BulkJob
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.bulk.do_not_call import DO_NOT_CALL
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.bulk.models import BulkChunk, BulkJob
 from thuladmin.bulk.services import bulk_job_cancel, bulk_job_draft_create, bulk_job_start
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from campaigns.bulk.do_not_call import DO_NOT_CALL
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from customers.bulk import CUSTOMERS
 from thuladmin.bulk.models import BulkChunk, BulkJob
 from thuladmin.bulk.services import bulk_job_draft_create

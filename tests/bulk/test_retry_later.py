@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from campaigns.bulk.do_not_call import DO_NOT_CALL
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk import services
 from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkItem, BulkJob

@@ -12,7 +12,7 @@ import requests
 import responses
 from django.utils import timezone
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from customers.bulk import CUSTOMERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.completion import bulk_job_progress

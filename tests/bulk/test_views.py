@@ -14,7 +14,7 @@ import responses
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
 from thuladmin.bulk.runner import JobRunner

@@ -1,6 +1,6 @@
 import pytest
 
-from campaigns.bulk.phone_numbers import PhoneNumberOutcome, phone_number_result
+from campaigns.bulk.remove_numbers import PhoneNumberOutcome, phone_number_result
 from thuladmin.bulk.models import Outcome
 from thuladmin.phones import (
     InvalidPhoneNumber,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from responses import matchers
 
 from campaigns.models import CampaignSnapshot, SnapshotRecord
-from campaigns.views import SENT_SESSION_KEY
+from campaigns.records.page import SENT_SESSION_KEY
 from tests.campaigns.conftest import THULIUM_PASSWORD, THULIUM_URL
 from thuladmin.audit.models import AuditEntry
 

@@ -21,7 +21,7 @@ STATUSES = [
     {"system_status": "NO_CALL", "status_id": "4", "dictionary_status_id": 7, "name": "Refused"},
 ]
 LIST_URL = reverse("campaigns:records", args=["00001"])
-REMOVE_URL = reverse("campaigns:records_remove", args=["00001"])
+REMOVE_URL = reverse("campaigns:remove_numbers_from_records", args=["00001"])
 
 
 def page_body(count: int, numbers) -> dict:
@@ -36,7 +36,7 @@ def test_users_without_the_role_are_refused(user_without_role_client, thulium, u
 
 def test_removing_chosen_records_needs_the_role(user_without_role_client, thulium):
     response = user_without_role_client.post(
-        reverse("campaigns:records_remove", args=["00001"]), {"number": ["600000001"]}
+        reverse("campaigns:remove_numbers_from_records", args=["00001"]), {"number": ["600000001"]}
     )
     assert response.status_code == 403
     assert not BulkJob.objects.exists()
@@ -122,7 +122,7 @@ def test_chosen_rows_open_the_removal_preview_with_exactly_those_numbers(
     supervisor_client, thulium
 ):
     response = supervisor_client.post(
-        reverse("campaigns:records_remove", args=["00001"]),
+        reverse("campaigns:remove_numbers_from_records", args=["00001"]),
         {"scope": "selected", "number": ["600000001", "600000005", "600000009"]},
     )
 
@@ -151,7 +151,8 @@ def test_all_matching_records_are_read_again_through_the_filters(supervisor_clie
         )
 
     supervisor_client.post(
-        reverse("campaigns:records_remove", args=["00001"]), {"scope": "all", "status": "4"}
+        reverse("campaigns:remove_numbers_from_records", args=["00001"]),
+        {"scope": "all", "status": "4"},
     )
 
     assert BulkItem.objects.filter(job=BulkJob.objects.get()).count() == 150

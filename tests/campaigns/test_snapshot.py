@@ -221,7 +221,7 @@ def test_the_record_pages_update_the_snapshot(supervisor_client, thulium):
 
 
 def test_a_bulk_removal_marks_the_removed_numbers_deleted(thulium, supervisor):
-    from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+    from campaigns.bulk.remove_numbers import PHONE_NUMBERS
     from thuladmin.bulk.models import BulkJob
     from thuladmin.thulium import get_client
 

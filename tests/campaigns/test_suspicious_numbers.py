@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 from thuladmin.sandbox.models import Campaign, Record

@@ -18,7 +18,7 @@ import responses
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from tests.production.helpers import PYTHON, ROOT, process_env, redis_reachable
 from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkJob

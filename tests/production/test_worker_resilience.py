@@ -15,7 +15,7 @@ import time
 import pytest
 from django.db import OperationalError, connection
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from tests.production.helpers import (
     PYTHON,
     ROOT,

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from django.conf import settings as django_settings
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from tests.production.helpers import PYTHON, ROOT, child_database_url, process_env, wait_for
 from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkChunk, BulkJob, Outcome

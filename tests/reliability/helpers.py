@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from campaigns.bulk.phone_numbers import PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PhoneNumberOutcome
 from customers.bulk import CustomerOutcome
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.completion import bulk_job_progress

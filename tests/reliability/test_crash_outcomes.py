@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import pytest
 from django.core.signals import request_started
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from tests.reliability.helpers import (
     assert_every_item_accounted_for,
     start_worker,

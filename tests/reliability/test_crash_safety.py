@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from tests.reliability.helpers import (
     assert_every_item_accounted_for,
     start_worker,

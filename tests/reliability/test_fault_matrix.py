@@ -22,7 +22,7 @@ import pytest
 import responses
 from django.utils.html import escape
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from customers.bulk import CUSTOMERS, CustomerOutcome
 from tests.reliability.conftest import FAKE_API
 from tests.reliability.helpers import assert_every_item_accounted_for

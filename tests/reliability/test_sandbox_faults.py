@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from django.utils.html import escape
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS, PhoneNumberOutcome
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
 from customers.bulk import CUSTOMERS, CustomerOutcome
 from tests.reliability.helpers import assert_every_item_accounted_for
 from thuladmin.bulk.models import BulkJob, Outcome

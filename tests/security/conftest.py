@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import responses
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from customers.bulk import CUSTOMERS
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.services import bulk_job_draft_create

@@ -69,7 +69,7 @@ ACTIONS = [
     ("campaigns:snapshot", "get", "/campaigns/00001/snapshot/", None),
     ("campaigns:snapshot", "post", "/campaigns/00001/snapshot/", {}),
     (
-        "campaigns:records_remove",
+        "campaigns:remove_numbers_from_records",
         "post",
         "/campaigns/00001/remove-numbers/from-records/",
         {"phone_number": ["600100200"]},
@@ -86,6 +86,8 @@ ACTIONS = [
     ("campaigns:remove_numbers", "get", "/campaigns/00001/remove-numbers/", None),
     ("campaigns:remove_numbers", "post", "/campaigns/00001/remove-numbers/", {"text": "600100200"}),
     ("campaigns:do_not_call", "get", "/campaigns/do-not-call/", None),
+    ("campaigns:not_a_campaign", "get", "/campaigns/0001/", None),
+    ("campaigns:not_a_campaign", "post", "/campaigns/0001/records/42/edit/", {}),
     (
         "campaigns:do_not_call",
         "post",

@@ -14,7 +14,7 @@ import pytest
 import responses
 from django.utils.html import escape
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from customers.bulk import CUSTOMERS
 from tests.security.conftest import API
 from thuladmin.bulk.models import BulkJob

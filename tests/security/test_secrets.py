@@ -23,7 +23,7 @@ from django.core import serializers
 from django.test import Client
 from django.views.debug import ExceptionReporter
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from customers.bulk import CUSTOMERS
 from tests.security.conftest import API
 from thuladmin.audit.models import AuditEntry

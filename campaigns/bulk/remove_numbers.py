@@ -1,19 +1,28 @@
-"""Removing pasted phone numbers from one campaign: a kind of bulk job.
+"""Removing phone numbers from one campaign: a kind of bulk job, and its paste page.
 
 `DELETE batch/outbounds/:id/records?phone_number[]=…` removes every record with each number and
 answers, per number, what happened to each of its records.
+
+The feature is called `remove_numbers` from URL to template: this module, the paste page's URL
+and view (`remove_numbers`), the records list's "remove these numbers" action
+(`remove_numbers_from_records` in `campaigns.records.list`), and the templates in
+`templates/campaigns/remove_numbers/`. The kind's registered code is older and stays
+`phone_numbers`: it is stored in every job (`BulkJob.kind`), in its audit actions
+(`bulk.phone_numbers.start`) and in its items' detail codes (`phone_numbers.in_call`), and a
+new code would orphan them. The names in code that stand for the kind itself (`PHONE_NUMBERS`,
+`PhoneNumbersKind`, `PhoneNumberOutcome`, `PhoneNumbersForm`) follow that code.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db import DatabaseError, models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,13 +32,10 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns.bulk.phone_lists import (
     PhoneListForm,
+    PhoneListKind,
     number_format_description,
-    parse_phone_numbers,
-    phone_search_values,
 )
-from campaigns.forms import is_campaign_id
 from campaigns.snapshots import snapshot_numbers_removed
-from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.details import UNDOCUMENTED_STATUS, Detail
 from thuladmin.bulk.forms import items_form_context
@@ -42,7 +48,6 @@ from thuladmin.bulk.kinds import (
     register,
 )
 from thuladmin.bulk.models import BulkJob, Outcome
-from thuladmin.bulk.parsing import ParseResult
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.phones import MIN_DIGITS
 from thuladmin.thulium.client import ThuliumClient, query_item
@@ -132,13 +137,11 @@ def phone_number_result(entries: Sequence[PhoneRecordOutcome], *, uncertain: boo
     return ItemResult(outcome=PhoneNumberOutcome.NOT_EXIST, removed_count=0)
 
 
-class PhoneNumbersKind(UrlBatchedKind):
+class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
     name = "phone_numbers"
     query_name = "phone_number"
-    item_label = gettext_lazy("phone number")
-    item_label_plural = gettext_lazy("phone numbers")
     title = gettext_lazy("Remove phone numbers from a campaign")
-    template_name = "campaigns/bulk/phone_numbers.html"
+    template_name = "campaigns/remove_numbers/job.html"
     outcome_tones = {
         PhoneNumberOutcome.REMOVED: "success",
         PhoneNumberOutcome.CALL_IN_PROGRESS: "warning",
@@ -163,9 +166,6 @@ class PhoneNumbersKind(UrlBatchedKind):
         PhoneNumberOutcome.CALL_IN_PROGRESS: counted("%(count)s in a call", "%(count)s in a call"),
     }
 
-    def may_run(self, user) -> bool:
-        return roles.can_work_on_campaigns(user)
-
     def paste_url(self, job: BulkJob) -> str:
         return reverse("campaigns:remove_numbers", args=[job.campaign_id])
 
@@ -179,17 +179,6 @@ class PhoneNumbersKind(UrlBatchedKind):
             mismatch_message=_("That is not the campaign id: type %(campaign_id)s to start.")
             % {"campaign_id": job.campaign_id},
         )
-
-    def page_context(self, job: BulkJob) -> dict:
-        return {"number_format": number_format_description(job.options.get("number_format", ""))}
-
-    def parse(self, text: str, *, options: Mapping) -> ParseResult:
-        return parse_phone_numbers(
-            text, number_format=options.get("number_format", settings.PHONE_NUMBER_FORMAT)
-        )
-
-    def search_values(self, text: str) -> list[str]:
-        return phone_search_values(text)
 
     def base_url_length(self, client: ThuliumClient, job: BulkJob) -> int:
         sample = "0" * MIN_DIGITS
@@ -244,13 +233,6 @@ class PhoneNumbersForm(PhoneListForm):
     """Phone numbers to remove from one campaign."""
 
     kind = PHONE_NUMBERS
-    empty_message = gettext_lazy("Paste some phone numbers or upload a file of them.")
-    nothing_valid_message = gettext_lazy(
-        "None of these is a phone number: every token was refused (see the list below)."
-    )
-    limit_message = gettext_lazy(
-        "More than %(limit)s phone numbers: split the list into jobs of at most %(limit)s."
-    )
 
     search_in_additional_numbers = forms.BooleanField(
         label=gettext_lazy("Also match the records' additional numbers"),
@@ -276,24 +258,15 @@ class PhoneNumbersForm(PhoneListForm):
 def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
     """Paste or upload the numbers to remove from a campaign. A valid list becomes a draft job
     and the browser goes to its page, the preview; nothing is sent to Thulium here."""
-    if not is_campaign_id(campaign_id):
-        raise Http404(_("A campaign id is five letters or digits, such as 00001."))
     if request.method == "POST":
         form = PhoneNumbersForm(request.POST, request.FILES)
         if form.is_valid():
-            job = bulk_job_draft_create(
-                user=request.user,
-                kind_name=PHONE_NUMBERS.name,
-                parsed=form.parsed,
-                campaign_id=campaign_id,
-                options=form.options(),
-            )
-            return redirect("bulk:detail", job_id=job.pk)
+            return remove_numbers_draft(request, campaign_id=campaign_id, form=form)
     else:
         form = PhoneNumbersForm()
     return TemplateResponse(
         request,
-        "campaigns/remove_numbers.html",
+        "campaigns/remove_numbers/paste.html",
         {
             "campaign_id": campaign_id,
             "form": form,
@@ -301,3 +274,18 @@ def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
             **items_form_context(form),
         },
     )
+
+
+def remove_numbers_draft(
+    request: HttpRequest, *, campaign_id: str, form: PhoneNumbersForm
+) -> HttpResponse:
+    """A valid list of numbers (pasted, or the records list's) as a draft job, and the browser
+    sent to its page, the preview."""
+    job = bulk_job_draft_create(
+        user=request.user,
+        kind_name=PHONE_NUMBERS.name,
+        parsed=form.parsed,
+        campaign_id=campaign_id,
+        options=form.options(),
+    )
+    return redirect("bulk:detail", job_id=job.pk)

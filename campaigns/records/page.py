@@ -1,0 +1,152 @@
+"""The record page: what it shows and how it is drawn.
+
+It shows the campaign's statuses and agents (two reads from Thulium, each of which may fail
+without taking the page down), the record as the campaign snapshot has it, the field names
+earlier edits used, and, once, what the last edit sent. An htmx request gets only the editor;
+the delete page shares the way its answer varies with that (`vary_on_htmx`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from campaigns.fetching import fetched_or_error
+from campaigns.forms import RecordEditForm, record_edit_form_blank
+from campaigns.models import SnapshotRecord
+from campaigns.services import campaign_agents_get, campaign_statuses_get, record_field_names_used
+from campaigns.snapshots import SnapshotLookup, snapshot_record_lookup
+from thuladmin.thulium.client import NEXT_CALL_DATE_FORMAT
+from thuladmin.thulium.types import Agent, CampaignStatus
+
+TEMPLATE = "campaigns/records/page.html"
+# Where a plain (non-htmx) successful edit leaves what it sent, for the page it redirects to.
+SENT_SESSION_KEY = "thuladmin:record-sent"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    """What the record page shows, read once a request; `current` is the record's values as
+    the edit form's initial ones (see `_current_values`)."""
+
+    campaign_id: str
+    identifier: str
+    statuses: list[CampaignStatus] | None  # None when Thulium could not give them
+    statuses_error: str
+    agents: list[Agent]
+    agents_error: str
+    lookup: SnapshotLookup
+    current: dict[str, str]
+    field_names: list[str]
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "campaign_id": self.campaign_id,
+            "identifier": self.identifier,
+            "statuses_error": self.statuses_error,
+            "agents": self.agents,
+            "agents_error": self.agents_error,
+            "lookup": self.lookup,
+            "field_names": self.field_names,
+        }
+
+    def blank_form(self) -> RecordEditForm:
+        """A new form, prefilled with the record's current values."""
+        return record_edit_form_blank(statuses=self.statuses, current=self.current)
+
+    def with_record_reread(self) -> RecordPage:
+        """The same page with the record as the snapshot has it now (after an accepted edit)."""
+        lookup = snapshot_record_lookup(campaign_id=self.campaign_id, identifier=self.identifier)
+        return dataclasses.replace(self, lookup=lookup, current=_current_values(lookup.record))
+
+
+def record_page_read(*, campaign_id: str, identifier: str) -> RecordPage:
+    statuses, statuses_error = fetched_or_error(
+        lambda: campaign_statuses_get(campaign_id=campaign_id), campaign_id=campaign_id
+    )
+    agents, agents_error = fetched_or_error(
+        lambda: campaign_agents_get(campaign_id=campaign_id), campaign_id=campaign_id, default=[]
+    )
+    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
+    return RecordPage(
+        campaign_id=campaign_id,
+        identifier=identifier,
+        statuses=statuses,
+        statuses_error=statuses_error,
+        agents=agents,
+        agents_error=agents_error,
+        lookup=lookup,
+        current=_current_values(lookup.record),
+        field_names=record_field_names_used(campaign_id=campaign_id),
+    )
+
+
+def record_page_render(
+    request: HttpRequest, page: RecordPage, form: RecordEditForm, **extra: Any
+) -> HttpResponse:
+    """The page (the editor alone for htmx) with `form`; `extra` adds what this answer says
+    (`sent`, `done`, `failure`, `already_sent`)."""
+    template_name = f"{TEMPLATE}#editor" if request.htmx else TEMPLATE
+    sent = extra.get("sent")
+    context = {
+        **page.context(),
+        **extra,
+        "form": form,
+        "sent_json": json.dumps(sent, ensure_ascii=False, indent=2) if sent is not None else "",
+    }
+    return vary_on_htmx(TemplateResponse(request, template_name, context))
+
+
+def vary_on_htmx(response: HttpResponse) -> HttpResponse:
+    # One URL, two bodies (page or fragment): the browser's cache must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def record_sent_keep(
+    request: HttpRequest, *, campaign_id: str, identifier: str, body: dict[str, Any]
+) -> None:
+    """Keep what a plain POST sent for the page its redirect loads (`record_sent_pop`)."""
+    request.session[SENT_SESSION_KEY] = {
+        "campaign_id": campaign_id,
+        "identifier": identifier,
+        "body": body,
+    }
+
+
+def record_sent_pop(
+    request: HttpRequest, *, campaign_id: str, identifier: str
+) -> dict[str, Any] | None:
+    """What the last plain POST sent for this record, once (the page after its redirect)."""
+    sent = request.session.get(SENT_SESSION_KEY)
+    if not isinstance(sent, dict):
+        return None
+    if sent.get("campaign_id") != campaign_id or sent.get("identifier") != identifier:
+        return None
+    del request.session[SENT_SESSION_KEY]
+    body = sent.get("body")
+    return body if isinstance(body, dict) else None
+
+
+def _current_values(record: SnapshotRecord | None) -> dict[str, str]:
+    """The record's values as the edit form's initial ones. A next call date already past is
+    left out: sent again, it would be refused as in the past."""
+    if record is None:
+        return {}
+    values = {"status_id": record.status_id, "agent_login": record.agent_login}
+    next_call = record.next_call_date[:16]
+    try:
+        naive = datetime.strptime(next_call, NEXT_CALL_DATE_FORMAT)
+    except ValueError:
+        naive = None
+    if naive is not None and naive.replace(tzinfo=timezone.get_current_timezone()) > timezone.now():
+        values["next_call_date"] = naive.strftime("%Y-%m-%dT%H:%M")
+    return {name: value for name, value in values.items() if value}
