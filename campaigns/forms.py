@@ -202,8 +202,11 @@ def posted_field_rows(data: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def _status_label(status: CampaignStatus) -> str:
+    """ "Call back · Contact no sooner than": the status's name, then its kind in words (once,
+    when the name already says it)."""
     name = status.name.strip() or str(_("(no name)"))
-    return f"{name} · {status.system_status or '?'}"
+    kind = status.system_status_name
+    return name if name.casefold() == kind.casefold() else f"{name} · {kind}"
 
 
 class RecordEditForm(forms.Form):

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from thuladmin.thulium.types import CampaignStatus, SystemStatus
+from thuladmin.thulium.types import SYSTEM_STATUS_NAMES, CampaignStatus, SystemStatus
 
 # The last page a link may ask for: ten million records, far beyond any campaign, and a bound
 # that keeps the offset sent to Thulium an ordinary number.
@@ -46,10 +46,10 @@ class RecordsFilterForm(forms.Form):
         label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple
     )
     system_status = forms.MultipleChoiceField(
-        label=_("System status"),
+        label=_("Kind of status"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(value.value, value.value) for value in SystemStatus],
+        choices=[(value.value, SYSTEM_STATUS_NAMES[value]) for value in SystemStatus],
     )
     created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
     created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput())
@@ -60,7 +60,7 @@ class RecordsFilterForm(forms.Form):
     def __init__(self, data=None, *, statuses: Sequence[CampaignStatus] | None, **kwargs) -> None:
         super().__init__(data, **kwargs)
         choices = [
-            (status.status_id, f"{status.name or status.status_id} · {status.system_status}")
+            (status.status_id, f"{status.name or status.status_id} · {status.system_status_name}")
             for status in statuses or ()
         ]
         if statuses is None and data is not None:

@@ -27,6 +27,8 @@ TEXT = {
         "taken": "Taken at",
         "two_found": "2 records match “+48 600 100 200”.",
         "to_call": "Do dzwonienia",
+        "to_call_kind": "To call",
+        "no_call_kind": "Do not call",
         "accepted": f"Thulium accepted the change to record “{IDENTIFIER}”.",
         "records": "Records",
         "show": "Show the records",
@@ -37,6 +39,8 @@ TEXT = {
         "taken": "Wykonana",
         "two_found": "2 rekordy pasują do „+48 600 100 200”.",
         "to_call": "Do dzwonienia",
+        "to_call_kind": "Do dzwonienia",
+        "no_call_kind": "Nie dzwonić",
         "accepted": f"Thulium przyjęło zmianę rekordu „{IDENTIFIER}”.",
         "records": "Rekordy",
         "show": "Pokaż rekordy",
@@ -94,13 +98,13 @@ def test_find_a_record_by_phone_and_change_it(browse, supervisor, worker, lang):
     expect(page).to_have_url(browse.url(f"/campaigns/{CAMPAIGN}/records/{IDENTIFIER}/"))
     expect(page.locator(".record-phone")).to_have_text("600100200")
     expect(page.locator(".record-status")).to_contain_text(text["to_call"])
-    expect(page.locator(".record-status")).to_contain_text("TO_CALL")
+    expect(page.locator(".record-status")).to_contain_text(text["to_call_kind"])
     expect(page.locator("select[name=status_id]")).to_have_value("1")
     browse.assert_no_horizontal_overflow()
     browse.shot("record")
 
     page.locator("select[name=status_id]").select_option(NEW_STATUS_ID)
-    expect(page.locator(".status-rule")).to_contain_text("NO_CALL")
+    expect(page.locator(".status-rule")).to_contain_text(text["no_call_kind"])
     page.locator("#record-send").click()
     expect(page.locator(".sent-confirmation")).to_contain_text(text["accepted"])
     expect(page.locator(".sent-json")).to_contain_text(f'"status_id": "{NEW_STATUS_ID}"')
@@ -123,7 +127,7 @@ def test_find_a_record_by_phone_and_change_it(browse, supervisor, worker, lang):
     expect(page).to_have_url(re.compile(rf"\?status={NEW_STATUS_ID}$"))
     row = page.locator("#records tbody tr", has_text=IDENTIFIER)
     expect(row).to_contain_text(NEW_STATUS_NAME)
-    expect(row).to_contain_text("NO_CALL")
+    expect(row).to_contain_text(text["no_call_kind"])
     rows = page.locator("#records tbody tr")
     for index in range(rows.count()):
         expect(rows.nth(index)).to_contain_text(NEW_STATUS_NAME)

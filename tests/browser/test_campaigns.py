@@ -20,6 +20,7 @@ TEXT = {
         "active": "Active campaigns",
         "statuses": "Statuses",
         "my_record_meaning": "My record: reserved for one agent until a date",
+        "my_record": "My record",
         "fetched": "Fetched from Thulium at",
         "required": "required",
         "agent_needed": "reserves the record for one agent",
@@ -35,6 +36,7 @@ TEXT = {
         "active": "Aktywne kampanie",
         "statuses": "Statusy",
         "my_record_meaning": "Mój rekord",
+        "my_record": "Mój rekord",
         "fetched": "Pobrano z Thulium o",
         "required": "wymagane",
         "agent_needed": "rezerwuje rekord dla jednego agenta",
@@ -104,9 +106,9 @@ def test_campaign_statuses(browse, supervisor, lang):
     expect(page).to_have_url(browse.url("/campaigns/00001/"))
     table = page.locator("table.statuses")
     expect(table.locator("tbody tr")).to_have_count(13)
-    my_record = table.locator("tbody tr", has_text="MY_RECORD")
-    expect(my_record).to_contain_text("Mój rekord")
-    expect(my_record).to_contain_text(text["my_record_meaning"])
+    my_record = table.locator("tbody tr", has_text="Mój rekord")
+    expect(my_record).to_contain_text(text["my_record"])
+    expect(my_record.locator("[title]")).to_have_attribute("title", re.compile(text["my_record"]))
     fetched = page.locator(".fetched-at")
     expect(fetched).to_contain_text(text["fetched"])
 
@@ -142,7 +144,7 @@ def test_edit_a_record_with_my_records_rules(browse, supervisor, lang):
     expect(markers.first).to_have_text(text["required"])
     expect(page.locator("select[name=status_id]")).to_have_value("5")
     expect(page.locator("input[name=dictionary_status_id]")).to_have_value("5")
-    expect(page.locator(".status-rule")).to_contain_text("MY_RECORD")
+    expect(page.locator(".status-rule")).to_contain_text(text["my_record_meaning"])
 
     # Sending without them is refused before anything reaches Thulium.
     page.locator("#record-send").click()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 import responses
@@ -159,6 +161,23 @@ def test_detail_shows_statuses_with_their_meaning(supervisor_client, thulium):
     assert response.context["snapshot"].statuses[0].meaning == "Call"
     assert f'href="{detail_url()}?refresh=1"' in html
     assert f'hx-get="{detail_url()}?refresh=1"' in html
+
+
+def test_a_polish_reader_sees_statuses_in_words_and_codes_only_in_the_details_fold(
+    supervisor_client, thulium
+):
+    add_statuses(thulium, language="pl")
+    supervisor_client.cookies["django_language"] = "pl"
+
+    html = supervisor_client.get(detail_url(), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+
+    outside_the_fold = re.sub(r"<details.*?</details>", "", html, flags=re.S)
+    assert "Dzwonić" in outside_the_fold
+    assert "Nie dzwonić" in outside_the_fold
+    for code in ("CALL", "NO_CALL", "Status id", "Dictionary status id", "System status"):
+        assert code not in outside_the_fold
+    fold = re.search(r"<details.*?</details>", html, flags=re.S).group(0)
+    assert "<code>NO_CALL</code>" in fold
 
 
 def test_detail_shows_an_undocumented_system_status_as_such(supervisor_client, thulium):

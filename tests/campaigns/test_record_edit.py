@@ -119,8 +119,8 @@ def test_form_offers_statuses_agents_and_a_way_to_delete(supervisor_client, look
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<option value="5">Mine · MY_RECORD</option>' in html
-    assert '<option value="3">Contact needed · CALL</option>' in html
+    assert '<option value="5">Mine · My record</option>' in html
+    assert '<option value="3">Contact needed · Call</option>' in html
     assert 'type="datetime-local" name="next_call_date"' in html
     assert 'list="record-agents"' in html
     # Active agents first, then active but not in outbound, then inactive.
@@ -181,13 +181,11 @@ def test_my_record_with_agent_and_date_sends_exactly_those(supervisor_client, lo
     assert response["Location"] == edit_url()
     page = supervisor_client.get(response["Location"]).content.decode()
     assert f"Thulium accepted the change to record “{IDENTIFIER}”." in page
-    assert "This is exactly what was sent:" in page
+    assert "What was sent to Thulium" in page
     shown = re.search(r'<pre class="sent-json"><code>(.*?)</code></pre>', page, re.DOTALL)[1]
     assert json.loads(html_lib.unescape(shown)) == body
     # Shown once: a reload does not show it again.
-    assert (
-        "This is exactly what was sent:" not in supervisor_client.get(edit_url()).content.decode()
-    )
+    assert "What was sent to Thulium" not in supervisor_client.get(edit_url()).content.decode()
 
 
 def test_call_no_sooner_than_with_a_date(supervisor_client, lookups):
@@ -732,7 +730,7 @@ def test_html_in_statuses_from_the_api_is_escaped(supervisor_client, thulium):
         assert "<img src=x" not in page
         assert "<b>" not in page
         assert "<i>4" not in page
-    assert "&lt;script&gt;alert(&quot;status&quot;)&lt;/script&gt; · CALL" in html
+    assert "&lt;script&gt;alert(&quot;status&quot;)&lt;/script&gt; · Call" in html
 
 
 def test_html_and_odd_unicode_in_values_are_sent_as_typed_and_shown_escaped(

@@ -75,7 +75,7 @@ def test_edit_a_record_in_the_sandbox(sandbox, client, supervisor):
 
     page = client.get(edit_url("1234567890"))
     html = page.content.decode()
-    assert "Mój rekord · MY_RECORD" in html
+    assert "Mój rekord · My record</option>" in html
     assert '<option value="a.nowak"' in html
     token = page.context["form"].initial["token"]
 

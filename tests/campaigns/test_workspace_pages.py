@@ -114,7 +114,7 @@ def test_a_change_sent_with_htmx_brings_the_current_values_along(supervisor_clie
     current, editor = html.split('<section id="record-editor"')
     assert 'hx-swap-oob="true"' in current
     assert "Refused" in current
-    assert "NO_CALL" in current
+    assert "Do not call" in current
     assert "Thulium accepted the change" in editor
     assert "<html" not in html
 

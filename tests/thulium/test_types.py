@@ -162,3 +162,16 @@ def test_results_are_frozen(value):
 
 def test_reports_default_to_not_maybe_applied():
     assert PhoneDeletionReport(results={}).maybe_applied_earlier is False
+
+
+def test_system_statuses_are_named_in_the_readers_language():
+    from django.utils import translation
+
+    from thuladmin.thulium.types import system_status_name
+
+    assert system_status_name("MY_RECORD") == "My record"
+    with translation.override("pl"):
+        assert system_status_name("TO_CALL") == "Do dzwonienia"
+        assert system_status_name("CALL_NO_SOONER_THAN") == "Kontakt nie wcześniej niż"
+        assert system_status_name("SOMETHING_NEW") == "Nieudokumentowany status systemowy"
+    assert system_status_name("") == "—"

@@ -26,6 +26,32 @@ class SystemStatus(StrEnum):
     CALL_PROGRESSIVE = "CALL_PROGRESSIVE"
 
 
+# Each system status's name, as Thulium's own documentation gives it (its statuses page): what a
+# supervisor reads in tables, filters and pickers instead of the code.
+SYSTEM_STATUS_NAMES = {
+    SystemStatus.TO_CALL: _("To call"),
+    SystemStatus.IN_PROGRESS: _("Being worked on"),
+    SystemStatus.CALL: _("Call"),
+    SystemStatus.MY_RECORD: _("My record"),
+    SystemStatus.NO_CALL: _("Do not call"),
+    SystemStatus.ABANDONED_AFTER_N_TRIES: _("Abandoned after n tries"),
+    SystemStatus.CALL_NO_SOONER_THAN: _("Contact no sooner than"),
+    SystemStatus.CALL_PROGRESSIVE: _("Call in progressive mode"),
+}
+
+
+def system_status_name(value: str | None) -> str:
+    """A system status code in the reader's words; an undocumented code is said to be one
+    (its code stays in the details fold), an absent one is a dash."""
+    if not value:
+        return "—"
+    try:
+        return str(SYSTEM_STATUS_NAMES[SystemStatus(value)])
+    except ValueError:
+        return str(_("Undocumented system status"))
+
+
+# What each system status means, at more length: the edit form's help and the status table.
 SYSTEM_STATUS_MEANINGS = {
     SystemStatus.TO_CALL: _("To be called: freshly added records"),
     SystemStatus.IN_PROGRESS: _("Being worked on"),
@@ -85,6 +111,10 @@ class CampaignStatus:
             return str(SYSTEM_STATUS_MEANINGS[SystemStatus(self.system_status)])
         except ValueError:
             return str(_("Undocumented system status"))
+
+    @property
+    def system_status_name(self) -> str:
+        return system_status_name(self.system_status)
 
     @property
     def requires_agent(self) -> bool:
