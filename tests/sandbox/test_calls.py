@@ -211,8 +211,11 @@ def test_a_clock_behind_the_last_tick_owes_nothing(seeded, settings, now):
     settings.SANDBOX_CALLS_PER_MINUTE = 6
     calls.calls_catch_up(now=now)
 
-    assert calls.calls_catch_up(now=now - timedelta(minutes=5)) == []
+    assert calls.calls_catch_up(now=now - timedelta(minutes=5)) == []  # another node's clock
     assert clock() == now
+    assert calls.calls_catch_up(now=now - timedelta(minutes=6)) == []  # set back: start again
+    assert clock() == now - timedelta(minutes=6)
+    assert len(called(calls.calls_catch_up(now=now - timedelta(minutes=5)))) == 6
 
 
 def test_off_by_default_and_then_free(api, seeded):

@@ -63,6 +63,8 @@ rng = random.Random()
 
 # A sandbox idle for a long time catches up this many calls at most, in one request.
 MAX_CALLS_PER_CATCH_UP = 200
+# A clock row further ahead of this process's clock than this is taken for a mistake.
+CLOCK_AHEAD_TOLERANCE = timedelta(minutes=5)
 # Share of calls after which the campaign also receives a new record.
 ADDED_RECORD_SHARE = 0.05
 # Agents never set the status a supervisor's "do not call, in any campaign" sets (the seed's
@@ -159,6 +161,12 @@ def _catch_up(rate: float, now: datetime) -> list[SimulatedChange]:
     if last_tick is None:
         # The first request with the calls on starts the clock: nothing is owed for before.
         CallsClock.objects.bulk_create([CallsClock(pk=1, last_tick=now)], ignore_conflicts=True)
+        return []
+    if last_tick > now + CLOCK_AHEAD_TOLERANCE:
+        # A tick far in the future (the system clock was set back, or a test's clock was left
+        # there) would stop the calls until then: start again from now. A little ahead is
+        # another node's clock, and is waited for.
+        CallsClock.objects.filter(pk=1, last_tick=last_tick).update(last_tick=now)
         return []
     interval = timedelta(minutes=1 / rate)
     owed = int((now - last_tick) / interval) if now > last_tick else 0
