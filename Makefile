@@ -35,12 +35,15 @@ locale/%.mo: locale/%.po
 	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEMO_PASSWORD=' + secrets.token_urlsafe(9)); print('THULIUM_USER=sandbox'); print('THULIUM_PASSWORD=' + secrets.token_urlsafe(24))" > $@
 	@echo "wrote .env (edit it to point at a real Thulium, see README)"
 
+# The sandbox's simulated agents make SANDBOX_CALLS_PER_MINUTE calls a minute, so the demo's
+# campaigns change as working ones do: 6 unless the environment or .env says otherwise (0: none).
 run: install .env messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py sandbox_seed
 	$(PY) manage.py demo_setup --port $(PORT)
 	@echo "starting the task worker and the web server on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
 	@export SANDBOX_URL=http://127.0.0.1:$(PORT)/sandbox/api/; \
+	grep -q '^SANDBOX_CALLS_PER_MINUTE=' .env || export SANDBOX_CALLS_PER_MINUTE=$${SANDBOX_CALLS_PER_MINUTE:-6}; \
 	$(PY) scripts/supervise.py -- $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

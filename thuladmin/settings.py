@@ -274,6 +274,9 @@ SANDBOX_RATE_LIMIT_RATE = env.float("SANDBOX_RATE_LIMIT_RATE", default=0.0)
 SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=1)
 SANDBOX_SLOW_RATE = env.float("SANDBOX_SLOW_RATE", default=0.0)
 SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=2000)
+# Simulated agents' calls a minute, across the sandbox's active campaigns: records change status,
+# call date and next call date as in a working campaign (thuladmin/sandbox/calls.py). 0: off.
+SANDBOX_CALLS_PER_MINUTE = env.float("SANDBOX_CALLS_PER_MINUTE", default=0.0)
 # After this many failed logins to the sandbox API from one client address, that address's wrong
 # credentials get 429 for SANDBOX_LOGIN_COOLOFF_MINUTES; the right ones always pass, so a stranger
 # cannot lock the dashboard out. Counted in the cache: shared by all workers with Redis.

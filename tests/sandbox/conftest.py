@@ -19,7 +19,7 @@ def basic(user: str, password: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _sandbox_settings(settings):
-    """Known credentials and no faults, whatever the environment says."""
+    """Known credentials, no faults and no simulated calls, whatever the environment says."""
     settings.THULIUM_USER = "sandbox"
     settings.THULIUM_PASSWORD = "sandbox"
     settings.SANDBOX_LATENCY_MS = 0
@@ -27,6 +27,7 @@ def _sandbox_settings(settings):
     settings.SANDBOX_RATE_LIMIT_RATE = 0.0
     settings.SANDBOX_SLOW_RATE = 0.0
     settings.SANDBOX_RETRY_AFTER_SECONDS = 1
+    settings.SANDBOX_CALLS_PER_MINUTE = 0
     faults.rng.seed(1234)
 
 

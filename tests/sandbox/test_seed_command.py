@@ -1,6 +1,8 @@
 import io
 
 from django.core.management import call_command
+from django.db.models import F
+from django.utils import timezone
 
 from thuladmin.sandbox.models import Agent, Campaign, Customer, Record, Status, SystemStatus
 
@@ -57,6 +59,17 @@ def test_seed_data_looks_real(db):
     assert "imie" in Record.objects.first().record_fields
     assert Customer.objects.exclude(company_name="").exists()
     assert Status.objects.filter(dictionary_status_id__isnull=True).exists()
+
+
+def test_seeded_calls_are_in_the_past(db):
+    """Only the day's real (or simulated) calls are found by `call_date_from=<today>`."""
+    started = timezone.now()
+    seed("--records", "2000", "--customers", "20")
+
+    called = Record.objects.filter(call_date__isnull=False)
+    assert called.count() > 500
+    assert not called.filter(call_date__gt=started).exists()
+    assert not called.filter(call_date__lt=F("create_date")).exists()
 
 
 def test_seed_is_deterministic(db):

@@ -22,7 +22,11 @@ Read it top-down:
     Polish.
   - `sql`: the sandbox's own database connection and the statements written in SQL for speed;
     `records_index`: the records list's matching ids, kept between requests.
-- The data: `models` (campaigns, statuses, agents, records, customers), `routers` (a database of
-  its own with `SANDBOX_DATABASE_URL`), `management/commands/sandbox_seed.py` (demo data),
-  `admin`.
+  - `calls`: agents' calls, simulated (`SANDBOX_CALLS_PER_MINUTE`, off by default), so records
+    change status, call date and next call date as in a working campaign; made lazily by the
+    `endpoint` decorator, on authenticated requests, as time passes.
+- The data: `models` (campaigns, statuses, agents, records, customers, the calls' clock),
+  `routers` (a database of its own with `SANDBOX_DATABASE_URL`),
+  `management/commands/sandbox_seed.py` (demo data), `sandbox_calls.py` (calls made at once:
+  `--count N`), `admin`.
 """

@@ -4,7 +4,9 @@ Thulium's application code.
 A client meets these layers before any endpoint's own logic, so the sandbox puts them in the
 same order: the front-end proxy's URL length limit, authentication, the network's latency and
 failures (`thuladmin.sandbox.faults`), the method check; and after the view, the slowness that
-hides an applied change from a client that gave up waiting.
+hides an applied change from a client that gave up waiting. Once a request is authenticated,
+the simulated agents' calls owed since the last one are made first (`thuladmin.sandbox.calls`):
+the sandbox has no process of its own to make them in.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from thuladmin.sandbox import basic_auth, faults
+from thuladmin.sandbox import basic_auth, calls, faults
 from thuladmin.sandbox.errors import error_response
 
 View = Callable[..., HttpResponse]
@@ -40,7 +42,8 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 
     Order: URL length (a proxy refuses before anyone looks at credentials), Basic auth (wrong
     credentials get 429 from an address that failed too often, else 401 and count; the right
-    ones always pass, see `thuladmin.sandbox.throttling`), base latency and injected 429/5xx
+    ones always pass, see `thuladmin.sandbox.throttling`), the simulated calls owed (agents
+    call whether or not this request's network fails), base latency and injected 429/5xx
     (never applying the change), method check, the view itself, then the injected slowness
     (after the view committed its change). No methods means any method.
 
@@ -55,6 +58,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 return error_response(request, "uri_too_long")
             if not basic_auth.authenticated(request):
                 return basic_auth.refusal(request)
+            calls.calls_catch_up()
             fault = faults.before_handling(request)
             if fault is not None:
                 return fault

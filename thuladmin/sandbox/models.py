@@ -150,3 +150,18 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.name} {self.surname}".strip()
+
+
+class CallsClock(models.Model):
+    """When the simulated agents' calls were last brought up to date (`thuladmin.sandbox.calls`).
+
+    One row. It lives in the database, not in a process, so that every process serving the
+    sandbox sees one clock: each claims a tick by moving `last_tick` on with a conditional
+    UPDATE, and only the process whose UPDATE matched makes that tick's calls.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_tick = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"calls simulated up to {self.last_tick:%Y-%m-%d %H:%M:%S}"

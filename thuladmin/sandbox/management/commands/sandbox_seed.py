@@ -35,6 +35,8 @@ from thuladmin.sandbox.routers import SANDBOX_DATABASE
 
 SEED = 20251101
 BATCH_SIZE = 1000
+# A called record was called within this many minutes of being added (and before now).
+CALLED_WITHIN_MINUTES = 60 * 24 * 3
 
 # campaign_id, name, active, share of the generated records
 CAMPAIGNS = [
@@ -367,6 +369,14 @@ class Seeder:
             return self.rng.choice(MALE_NAMES), surname_male
         return self.rng.choice(FEMALE_NAMES), surname_female
 
+    def _call_date(self, create_date: datetime, minutes: int) -> datetime:
+        """`minutes` after the record was added, or as far between then and now: never in the
+        future, where `call_date_from=<today>` would find it on every read of the day."""
+        called = create_date + timedelta(minutes=minutes)
+        if called <= self.now:
+            return called
+        return create_date + (self.now - create_date) * (minutes / CALLED_WITHIN_MINUTES)
+
     def _future_date(self) -> datetime:
         day = self.now + timedelta(days=self.rng.randint(1, 14))
         return day.replace(hour=self.rng.randint(8, 19), minute=self.rng.choice((0, 15, 30, 45)))
@@ -439,7 +449,7 @@ class Seeder:
                     in_call=rng.random() < 0.01,
                     create_date=create_date,
                     call_date=(
-                        create_date + timedelta(minutes=rng.randint(5, 60 * 24 * 3))
+                        self._call_date(create_date, rng.randint(5, CALLED_WITHIN_MINUTES))
                         if called
                         else None
                     ),
