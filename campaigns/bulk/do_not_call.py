@@ -49,6 +49,7 @@ from thuladmin.bulk.models import BulkJob, Outcome
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import ThuliumClient
+from thuladmin.thulium.types import SystemStatus
 
 
 class DoNotCallOutcome(models.TextChoices):
@@ -125,12 +126,32 @@ DO_NOT_CALL = register(DoNotCallKind())
 
 
 def _status_choice_label(status: DictionaryStatus) -> str:
-    names = " / ".join(status.names) or _("(no name)")
-    return _("%(names)s (dictionary status %(id)s, in %(campaigns)s)") % {
-        "names": names,
-        "id": status.dictionary_status_id,
-        "campaigns": ", ".join(status.campaign_ids),
-    }
+    """The names the campaigns give the status: its id and the campaigns that happen to be
+    active are Thulium's business, and the call reaches other campaigns too."""
+    return " / ".join(status.names) or _("(no name)")
+
+
+# Words that name a "do not call" status, in the languages supervisors name their statuses in.
+DO_NOT_CALL_NAMES = ("do not call", "don't call", "nie dzwoń")
+
+
+def statuses_that_stop_calls(statuses: Sequence[DictionaryStatus]) -> list[DictionaryStatus]:
+    """The dictionary statuses that stop calls: every campaign status built on them is
+    NO_CALL. Another would put the person's records back in the queue, or reserve them for an
+    agent, which is not what "do not call" means."""
+    return [
+        status
+        for status in statuses
+        if status.system_statuses and set(status.system_statuses) == {SystemStatus.NO_CALL}
+    ]
+
+
+def status_named_do_not_call(statuses: Sequence[DictionaryStatus]) -> DictionaryStatus | None:
+    """The first status one of whose names says "do not call", to offer it chosen."""
+    for status in statuses:
+        if any(word in name.casefold() for name in status.names for word in DO_NOT_CALL_NAMES):
+            return status
+    return None
 
 
 class DoNotCallForm(PhoneListForm):
@@ -142,8 +163,10 @@ class DoNotCallForm(PhoneListForm):
         label=gettext_lazy("Status to give their records"),
         coerce=int,
         help_text=gettext_lazy(
-            "Every record with one of these main numbers, in every campaign that has this "
-            "status, gets it. Campaigns without it are left alone."
+            "Thulium gives this status to every record whose main number is one of these, in "
+            "every campaign that has the status, active or not: not only the active campaigns. "
+            "The results list, for each number, the campaigns it reached. Only statuses that "
+            "stop calls are offered."
         ),
     )
 
@@ -151,11 +174,15 @@ class DoNotCallForm(PhoneListForm):
 
     def __init__(self, *args: Any, statuses: Sequence[DictionaryStatus], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        statuses = statuses_that_stop_calls(statuses)
         self.statuses = {status.dictionary_status_id: status for status in statuses}
         field = self.fields["dictionary_status"]
         field.choices = [("", _("Choose a status…"))] + [
             (status.dictionary_status_id, _status_choice_label(status)) for status in statuses
         ]
+        named = status_named_do_not_call(statuses)
+        if named is not None:
+            field.initial = named.dictionary_status_id
         field.error_messages["invalid_choice"] = _(
             "Choose one of the statuses in the list: the campaigns no longer offer that one."
         )
@@ -176,6 +203,7 @@ def do_not_call(request: HttpRequest) -> HttpResponse:
     records get. A valid list becomes a draft job and the browser goes to its preview; nothing
     is sent to Thulium here."""
     statuses, statuses_error = fetched_or_error(dictionary_statuses_get, default=[])
+    statuses = statuses_that_stop_calls(statuses)
     if request.method == "POST" and statuses:
         form = DoNotCallForm(request.POST, request.FILES, statuses=statuses)
         if form.is_valid():

@@ -73,9 +73,24 @@ def test_the_page_offers_the_campaigns_dictionary_statuses_by_name(supervisor_cl
 
     html = supervisor_client.get(PAGE).content.decode()
 
-    assert "Do not call / Nie dzwonić (dictionary status 9, in 00001, 00002)" in html
-    assert "Call (dictionary status 2, in 00001)" in html
+    # Named as the campaigns name it, chosen already; no ids, no list of active campaigns.
+    assert '<option value="9" selected>Do not call / Nie dzwonić</option>' in html
+    assert "dictionary status 9" not in html
+    assert "active or not" in html
+    # Only statuses that stop calls: "Call" would put the person back in the queue.
+    assert 'value="2"' not in html
     assert "New" not in html  # no dictionary status: nothing to set by it
+
+
+@pytest.mark.django_db
+def test_a_status_that_does_not_stop_calls_is_refused(supervisor_client, thulium):
+    _campaigns(thulium)
+
+    response = supervisor_client.post(PAGE, {"dictionary_status": "2", "text": "600100200"})
+
+    assert response.status_code == 200
+    assert "Choose one of the statuses in the list" in response.content.decode()
+    assert not BulkJob.objects.exists()
 
 
 @pytest.mark.django_db
