@@ -211,3 +211,19 @@ def test_all_such_entries_is_offered_for_actions_the_filter_lists(auditor_client
     assert 'href="/audit/?action=record.delete"' in listed_html
     assert "?action=record.explode" not in old_html
     assert "record.explode" in old_html  # the code is still shown
+
+
+def test_detail_names_the_record_s_phone_with_its_other_entries(auditor_client, make_entry):
+    entry = make_entry(action="record.update", target="R-17", phone="516 659 233")
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "<dt>Phone number</dt>" in html
+    assert "<code>516659233</code>" in html
+    assert f'href="{reverse("audit:index")}?q=516659233"' in html
+
+
+def test_detail_of_an_entry_without_a_phone_says_nothing_of_one(auditor_client, make_entry):
+    html = auditor_client.get(detail_url(make_entry(target="R-17"))).content.decode()
+
+    assert "Phone number" not in html

@@ -571,3 +571,24 @@ def test_list_page_never_counts_the_whole_log(
 
     assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
     assert not any("OFFSET" in query["sql"].upper() for query in captured.captured_queries)
+
+
+def test_search_finds_the_changes_of_records_that_hold_the_number(auditor_client, make_entry):
+    """A record's entries are named by its identifier, and found by its number too."""
+    edit = make_entry(action="record.update", target="R-17", phone="516 659 233")
+    deletion = make_entry(action="record.delete", target="R-18", phone="+48516659233")
+    make_entry(action="record.update", target="R-19", phone="516659234")
+    old = make_entry(action="record.update", target="516659233")  # written before `phone`
+
+    for typed in ("516 659 233", "+48 516-659-233", "516659233"):
+        found = listed(auditor_client.get(INDEX, {"q": typed}))
+        assert found == [old.pk, deletion.pk, edit.pk], typed
+
+
+def test_a_row_shows_the_record_s_phone_beside_its_identifier(auditor_client, make_entry):
+    make_entry(action="record.update", target="R-17", phone="516 659 233")
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert '<code>R-17</code> <small class="audit-phone muted"' in html
+    assert ">516659233</small>" in html

@@ -82,6 +82,8 @@ class ListRow:
     action_label: str
     campaign_id: str
     target: str
+    # The phone number of the record the entry is about, when it was known ("" otherwise).
+    phone: str
     outcome: str
     outcome_label: str
     http_status: int | None
@@ -123,6 +125,7 @@ def list_rows(
                 action_label=actions[action],
                 campaign_id=entry.campaign_id,
                 target=entry.target,
+                phone=entry.phone,
                 outcome=entry.outcome,
                 outcome_label=outcomes.get(entry.outcome, entry.outcome),
                 http_status=entry.http_status,
