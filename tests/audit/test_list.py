@@ -92,6 +92,23 @@ def test_rows_are_in_the_active_language(auditor_client, make_entry):
     assert "Częściowo wykonane" in html
 
 
+def test_a_row_names_its_job_in_the_reader_s_language(auditor_client, make_entry, supervisor):
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
+    make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
+
+    polish = auditor_client.get(INDEX, headers={"accept-language": "pl"}).content.decode()
+    english = auditor_client.get(INDEX).content.decode()
+
+    assert f"<code>zadanie {job.pk}</code>" in polish
+    assert f"job {job.pk}" not in polish
+    assert f"<code>job {job.pk}</code>" in english
+
+
 def test_the_navigation_links_to_the_audit_log(auditor_client):
     html = auditor_client.get(INDEX).content.decode()
 

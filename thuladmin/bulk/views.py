@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from thuladmin.accounts.roles import permission_required
-from thuladmin.bulk.completion import Progress, bulk_job_progress
+from thuladmin.bulk.completion import Progress, bulk_job_duration_in_words, bulk_job_progress
 from thuladmin.bulk.forms import INVALID_SHOWN, SUSPICIOUS_SHOWN, RetryLaterForm, StartForm, grouped
 from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
@@ -347,18 +347,7 @@ def _retry_offers(
 
 
 def _duration(job: BulkJob) -> str:
-    begun = job.started_at or job.confirmed_at
-    if not (begun and job.finished_at):
-        return ""
-    seconds = max(int((job.finished_at - begun).total_seconds()), 0)
-    if seconds < 1:
-        return _("less than a second")
-    if seconds < 60:
-        return ngettext("%(seconds)d second", "%(seconds)d seconds", seconds) % {"seconds": seconds}
-    return _("%(minutes)d min %(seconds)02d s") % {
-        "minutes": seconds // 60,
-        "seconds": seconds % 60,
-    }
+    return bulk_job_duration_in_words(job)
 
 
 # --- the page and its actions ----------------------------------------------------------------
