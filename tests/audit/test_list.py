@@ -413,7 +413,7 @@ def test_the_item_s_outcome_is_in_the_reader_s_language(auditor_client, make_ent
     html = auditor_client.get(INDEX, {"q": "600100200"}).content.decode()
 
     [(_href, _value, outcome)] = _item_links(html)
-    assert outcome == "brak w kampanii"
+    assert outcome == "bez rekordu w kampanii"
 
 
 def test_no_item_link_without_a_search_or_for_a_job_the_user_may_not_read(
