@@ -48,7 +48,7 @@ from thuladmin.bulk.services import (
     bulk_job_start,
 )
 from thuladmin.partials import page_or_partial, wants_partial
-from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
+from thuladmin.spreadsheets import csv_lines, csv_response, file_name, spreadsheet_delimiter
 from thuladmin.thulium.messages import thulium_error_message
 
 RESULTS_PER_PAGE = 100
@@ -563,7 +563,8 @@ def _export_rows(kind: BulkKind, items: QuerySet) -> Any:
 @require_GET
 def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """Every item of the job with its outcome, as CSV, streamed batch by batch so that a job of
-    100,000 items never sits in memory."""
+    100,000 items never sits in memory. Every code has its words in the reader's language in
+    the next column (the outcome's, the detail's), and the file is named in them too."""
     job = _job_for(request, job_id, read_only=True)
     kind = kind_for(job.kind)
     header = [
@@ -582,7 +583,8 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
     return csv_response(
         csv_lines(header, _export_rows(kind, items), delimiter=spreadsheet_delimiter()),
-        filename=f"job-{job.pk}-{job.kind}.csv",
+        # "zadanie-3-usuwanie-numerow-telefonow-z-kampanii.csv": in the reader's words, ASCII.
+        filename=file_name(_("job %(id)s") % {"id": job.pk}, kind.title),
     )
 
 
