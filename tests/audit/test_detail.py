@@ -288,6 +288,7 @@ def test_a_job_s_entry_says_what_happened_in_it_in_words(auditor_client, make_en
     # Not one HTTP call: no HTTP status to explain.
     assert "HTTP status" not in html
     assert "none (nothing was sent" not in html
+    assert "Thulium's message" not in html  # Thulium's messages are on the job's items
     # What it is about, in words: the job, not the stored "job 3".
     heading = "Remove phone numbers from a campaign: finished"
     assert f'<h1>{heading} <span class="muted">·</span> job {job.pk}</h1>' in html
