@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from campaigns.models import RECENT_CAMPAIGNS_KEPT, RecentCampaign
 from campaigns.snapshots import (
+    SnapshotLookup,
     snapshot_record_changed,
     snapshot_record_deleted,
     snapshot_record_lookup,
@@ -190,9 +191,11 @@ def _record_call_audited(
     identifier: str,
     request: Mapping[str, Any],
     before: Mapping[str, Any] | None = None,
+    phone: str = "",
 ) -> None:
     """Make one call to Thulium about one record and audit it, whatever its outcome: an error
-    is audited with what Thulium said, then raised again for the view to explain."""
+    is audited with what Thulium said, then raised again for the view to explain. `phone` is
+    the record's number, for the audit log's search (`_record_phone`)."""
     started = time.monotonic()
     try:
         call()
@@ -206,6 +209,7 @@ def _record_call_audited(
             request=request,
             before=before,
             duration_ms=_elapsed_ms(started),
+            phone=phone,
         )
         raise
     audit_entry_create(
@@ -217,7 +221,22 @@ def _record_call_audited(
         request=request,
         before=before,
         duration_ms=_elapsed_ms(started),
+        phone=phone,
     )
+
+
+def _record_phone(lookup: SnapshotLookup) -> str:
+    """The record's phone number for its audit entry, so that a search by the number finds the
+    record's changes: from the campaign snapshot, which is where the record page reads the
+    record's current values too (Thulium has no cheap way to read one record).
+
+    "" when the snapshot does not hold the record (no snapshot yet, a record added since it was
+    taken, one the dashboard removed): the entry then has no number, and is found by its
+    identifier only."""
+    record = lookup.record
+    if record is None:
+        return ""
+    return record.phone_normalised or record.phone_number
 
 
 def _elapsed_ms(started: float) -> int:
@@ -225,7 +244,11 @@ def _elapsed_ms(started: float) -> int:
 
 
 def record_values_before(
-    *, campaign_id: str, identifier: str, statuses: Sequence[CampaignStatus] = ()
+    *,
+    campaign_id: str,
+    identifier: str,
+    statuses: Sequence[CampaignStatus] = (),
+    lookup: SnapshotLookup | None = None,
 ) -> dict[str, Any]:
     """What a record held before an edit, for its audit entry, read from the campaign snapshot
     before the change is sent: Thulium has no cheap way to read one record, and the snapshot
@@ -234,8 +257,10 @@ def record_values_before(
     `{"source": "snapshot", "as_of": ..., "values": {...}}`, or `{"source": "none", "reason":
     "no_snapshot" | "not_in_snapshot" | "removed"}` so the entry says why nothing is known.
     Only the snapshot's columns (status, agent, next call): record fields are not in it.
+    `lookup`: the record already looked up in the snapshot, if the caller has.
     """
-    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
+    if lookup is None:
+        lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
     if lookup.record is None:
         reason = "no_snapshot" if lookup.snapshot is None else "not_in_snapshot"
         return {"source": "none", "reason": "removed" if lookup.removed else reason}
@@ -277,7 +302,10 @@ def record_update(
         statuses = campaign_statuses_get(campaign_id=campaign_id)  # cached: the form read them
     except errors.ThuliumError:
         statuses = []
-    before = record_values_before(campaign_id=campaign_id, identifier=identifier, statuses=statuses)
+    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
+    before = record_values_before(
+        campaign_id=campaign_id, identifier=identifier, statuses=statuses, lookup=lookup
+    )
     if body.get("status_id"):
         before["sent_status_name"] = _status_name(statuses, body["status_id"])
     _record_call_audited(
@@ -288,6 +316,7 @@ def record_update(
         identifier=identifier,
         request=body,
         before=before,
+        phone=_record_phone(lookup),
     )
     # The snapshot shows what we just changed, not what it copied before.
     snapshot_record_changed(
@@ -301,8 +330,10 @@ def record_delete(*, user, campaign_id: str, identifier: str) -> None:
 
     The DELETE has no body, so the entry's `request` is empty and the record is named by
     `campaign_id` and `target`. Thulium refuses a record that is in a call; that refusal, like
-    every other error, is audited and raised again for the view to explain.
+    every other error, is audited and raised again for the view to explain. The entry keeps
+    the record's phone number, read from the snapshot before the record leaves it.
     """
+    lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
     _record_call_audited(
         lambda: get_client().record_delete(campaign_id, identifier),
         user=user,
@@ -310,6 +341,7 @@ def record_delete(*, user, campaign_id: str, identifier: str) -> None:
         campaign_id=campaign_id,
         identifier=identifier,
         request={},
+        phone=_record_phone(lookup),
     )
     snapshot_record_deleted(campaign_id=campaign_id, identifier=identifier)
 

@@ -16,6 +16,7 @@ from thuladmin.spreadsheets import (
     FORMULA_FIRST_CHARACTERS,
     FORMULA_START,
     csv_lines,
+    file_name,
     spreadsheet_delimiter,
     spreadsheet_safe,
     spreadsheet_safe_cells,
@@ -117,4 +118,19 @@ def test_the_job_export_in_polish_is_semicolon_separated_with_labels_in_polish(c
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert rows[1][4:6] == ["PENDING", "oczekuje"]
-    assert rows[2][4:6] == ["INVALID", "błędne, niewysłane"]
+    assert rows[2][4:6] == ["INVALID", "nieprawidłowe, niewysłane"]
+
+
+@pytest.mark.parametrize(
+    ("words", "name"),
+    [
+        (("Zadanie 3", "Usuwanie numerów"), "zadanie-3-usuwanie-numerow.csv"),
+        (("job 3", "Remove phone numbers"), "job-3-remove-phone-numbers.csv"),
+        (("Dziennik zmian", "20260301-1200"), "dziennik-zmian-20260301-1200.csv"),
+        (("Łódź, usługi: ŁAŃCUCH",), "lodz-uslugi-lancuch.csv"),
+        (('"; rm -rf /',), "rm-rf.csv"),
+        (("",), "export.csv"),
+    ],
+)
+def test_a_file_name_is_the_words_in_ascii(words, name):
+    assert file_name(*words) == name

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils.formats import get_format
+from django.utils.text import slugify
 
 # A cell a spreadsheet would evaluate: it starts with =, +, -, @, a tab or a carriage return.
 FORMULA_START = re.compile(r"\A[=+\-@\t\r]")
@@ -95,6 +96,21 @@ def spreadsheet_delimiter() -> str:
     """The separator the reader's spreadsheet expects: ";" where the decimal separator is a comma
     (Polish Excel reads a comma-separated file as one column), "," elsewhere."""
     return ";" if get_format("DECIMAL_SEPARATOR") == "," else ","
+
+
+# Letters that Unicode does not take apart into a plain letter and a mark, which `slugify`
+# would drop ("ł" in "usługi"): written as the plain letters a reader would type instead.
+_UNDECOMPOSED_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE"}
+)
+
+
+def file_name(*words: Any, extension: str = "csv") -> str:
+    """A download's name from words in the reader's language ("Zadanie 3", "Usuwanie numerów"):
+    ASCII letters, digits and hyphens only ("zadanie-3-usuwanie-numerow.csv"), which every
+    browser, header and file system takes as it is."""
+    text = " ".join(str(word) for word in words)
+    return f"{slugify(text.translate(_UNDECOMPOSED_LETTERS)) or 'export'}.{extension}"
 
 
 def csv_response(lines: Iterator[str], *, filename: str) -> StreamingHttpResponse:

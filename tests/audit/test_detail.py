@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -109,7 +113,7 @@ def test_detail_links_a_bulk_entry_to_the_jobs_results(client, make_entry, super
     html = client.get(detail_url(entry)).content.decode()
 
     assert f'href="{reverse("bulk:detail", kwargs={"job_id": job.pk})}"' in html
-    assert "2 items" in html
+    assert "<dt>Items</dt>\n        <dd>2</dd>" in html
 
 
 def test_detail_names_the_job_to_those_who_may_not_open_it(
@@ -160,7 +164,8 @@ def test_detail_still_names_a_job_that_is_gone(auditor_client, make_entry, super
     assert "Bulk job" in html
     assert f"Job {job_id}" in html
     assert reverse("bulk:detail", kwargs={"job_id": job_id}) not in html
-    assert "2 items" not in html
+    assert "<dt>Items</dt>" not in html
+    assert "HTTP status" not in html  # still a job's entry: many calls, not one
 
 
 def test_detail_names_a_subject_no_feature_registers_by_its_code(auditor_client, make_entry):
@@ -183,7 +188,8 @@ def test_detail_names_the_job_in_the_reader_s_language(auditor_client, make_entr
 
     assert "<dt>Zadanie zbiorcze</dt>" in html
     assert f"Zadanie {job.pk}: wyniki poszczególnych pozycji" in html
-    assert "(phone_numbers, podgląd, 2 pozycje)" in html
+    assert "(Usuwanie numerów telefonów z kampanii, podgląd)" in html
+    assert "<dt>Pozycje</dt>\n        <dd>2</dd>" in html
 
 
 def test_missing_entry_is_404(auditor_client):
@@ -211,3 +217,105 @@ def test_all_such_entries_is_offered_for_actions_the_filter_lists(auditor_client
     assert 'href="/audit/?action=record.delete"' in listed_html
     assert "?action=record.explode" not in old_html
     assert "record.explode" in old_html  # the code is still shown
+
+
+def test_detail_names_the_record_s_phone_with_its_other_entries(auditor_client, make_entry):
+    entry = make_entry(action="record.update", target="R-17", phone="516 659 233")
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert "<dt>Phone number</dt>" in html
+    assert "<code>516659233</code>" in html
+    assert f'href="{reverse("audit:index")}?q=516659233"' in html
+
+
+def test_detail_of_an_entry_without_a_phone_says_nothing_of_one(auditor_client, make_entry):
+    html = auditor_client.get(detail_url(make_entry(target="R-17"))).content.decode()
+
+    assert "Phone number" not in html
+
+
+def _finished_job(supervisor) -> BulkJob:
+    """A job that removed 23 numbers of 24 sent, with 7 invalid ones not sent, in 2 min 5 s."""
+    started = datetime(2026, 3, 1, 11, 0, 0, tzinfo=UTC)
+    return BulkJob.objects.create(
+        kind="phone_numbers",
+        campaign_id="00001",
+        created_by=supervisor,
+        state=BulkJob.State.FINISHED,
+        item_count=24,
+        invalid_count=7,
+        outcome_counts={"REMOVED": 23, "NOT_EXIST": 1, "INVALID": 7},
+        confirmed_at=started,
+        started_at=started,
+        finished_at=started + timedelta(minutes=2, seconds=5),
+    )
+
+
+def _finish_entry(make_entry, job: BulkJob) -> AuditEntry:
+    return make_entry(
+        action="bulk.phone_numbers.finish",
+        campaign_id="00001",
+        target=f"job {job.pk}",
+        outcome=AuditEntry.Outcome.PARTIAL,
+        request={"job": job.pk, "items": 24},
+        response={"outcomes": job.outcome_counts},
+        duration_ms=67,
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
+
+
+def facts(html: str) -> dict[str, str]:
+    """The entry's facts, label to value, as a reader sees them."""
+    found = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", html, re.S)
+    return {label: " ".join(re.sub(r"<[^>]+>", " ", value).split()) for label, value in found}
+
+
+def test_a_job_s_entry_says_what_happened_in_it_in_words(auditor_client, make_entry, supervisor):
+    job = _finished_job(supervisor)
+    entry = _finish_entry(make_entry, job)
+
+    html = html_lib.unescape(auditor_client.get(detail_url(entry)).content.decode())
+
+    shown = facts(html)
+    # Every item pasted but duplicates, as the job's page counts them; not the 24 sent.
+    assert shown["Items"] == "31"
+    assert shown["Outcomes"] == "23 removed, 1 did not exist, 7 invalid"
+    # The job's own duration, start to finish, not the entry's.
+    assert shown["Duration"] == "2 min 05 s"
+    assert "67 ms" not in html
+    # Not one HTTP call: no HTTP status to explain.
+    assert "HTTP status" not in html
+    assert "none (nothing was sent" not in html
+    assert "Thulium's message" not in html  # Thulium's messages are on the job's items
+    # What it is about, in words: the job, not the stored "job 3".
+    heading = "Remove phone numbers from a campaign: finished"
+    assert f'<h1>{heading} <span class="muted">·</span> job {job.pk}</h1>' in html
+
+
+def test_a_job_s_entry_speaks_polish_to_a_polish_reader(auditor_client, make_entry, supervisor):
+    job = _finished_job(supervisor)
+    entry = _finish_entry(make_entry, job)
+    auditor_client.cookies["django_language"] = "pl"
+
+    html = html_lib.unescape(auditor_client.get(detail_url(entry)).content.decode())
+
+    shown = facts(html)
+    assert shown["Obiekt"] == f"zadanie {job.pk} wpisy o nim"  # and the link to them
+    assert shown["Pozycje"] == "31"
+    assert shown["Wyniki"] == "23 usunięte, 1 bez rekordu w kampanii, 7 nieprawidłowych"
+    assert shown["Czas trwania"] == "2 min 05 s"
+    assert f'zakończono <span class="muted">·</span> zadanie {job.pk}</h1>' in html
+    assert f"job {job.pk}" not in html.split("<details", 1)[0]  # only in the raw data
+
+
+def test_a_record_entry_keeps_its_http_status_and_duration(auditor_client, make_entry):
+    entry = make_entry(
+        action="record.update", outcome=AuditEntry.Outcome.FAILURE, http_status=400, duration_ms=5
+    )
+
+    shown = facts(auditor_client.get(detail_url(entry)).content.decode())
+
+    assert shown["HTTP status"] == "400"
+    assert shown["Duration"] == "5 ms"

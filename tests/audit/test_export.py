@@ -33,6 +33,7 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
         action="record.update",
         campaign_id="00001",
         target="R-17",
+        phone="516 659 233",
         outcome=AuditEntry.Outcome.FAILURE,
         request={"status_id": "3", "note": "zażółć"},
         response={"error": "Rejected"},
@@ -50,51 +51,87 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
     header, *data = rows(response)
     assert header == [
         "id",
-        "time",
+        "time (Europe/Warsaw)",
         "username",
         "action",
+        "action code",
         "campaign",
         "target",
+        "phone number",
         "outcome",
+        "outcome code",
         "HTTP status",
         "Thulium's message",
         "duration (ms)",
-        "subject",
-        "what was sent",
-        "what came back",
-        "values before the change",
+        "data (JSON): before, request, response",
     ]
     assert data == [
         [
             str(entry.pk),
-            "2026-03-01T12:00:00.123456+01:00",
+            "2026-03-01 12:00:00",  # where the call centre is, to the second
             "supervisor",
+            "Record edited",
             "record.update",
             "00001",
             "R-17",
+            "516659233",
+            "Failure",
             "failure",
             "400",
             "Wrong status.",
             "12",
-            "",
-            '{"note": "zażółć", "status_id": "3"}',  # keys sorted, whatever the database
-            '{"error": "Rejected"}',
-            "",  # nothing recorded before this change
+            # One object, keys sorted whatever the database; nothing recorded before.
+            '{"request": {"note": "zażółć", "status_id": "3"}, "response": {"error": "Rejected"}}',
         ]
     ]
+
+
+def test_export_speaks_the_reader_s_language_codes_beside_the_words(
+    auditor_client, make_entry, supervisor, settings
+):
+    settings.TIME_ZONE = "Europe/Warsaw"
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
+    make_entry(
+        action="bulk.phone_numbers.finish",
+        target=f"job {job.pk}",
+        outcome=AuditEntry.Outcome.PARTIAL,
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
+    auditor_client.cookies["django_language"] = "pl"
+
+    response = auditor_client.get(EXPORT)
+
+    assert response["Content-Disposition"].startswith('attachment; filename="dziennik-zmian-')
+    text = b"".join(response.streaming_content).decode("utf-8")
+    header, row = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    assert header[:4] == ["ID", "czas (Europe/Warsaw)", "nazwa użytkownika", "akcja"]
+    assert header[8:10] == ["wynik", "kod wyniku"]
+    assert row[3:5] == [
+        "Usuwanie numerów telefonów z kampanii: zakończono",
+        "bulk.phone_numbers.finish",
+    ]
+    assert row[6] == f"zadanie {job.pk}"
+    assert row[8:10] == ["Częściowo wykonane", "partial"]
+    assert row[-1] == ""  # nothing sent, nothing came back
 
 
 def test_export_names_what_an_entry_is_about_as_its_feature_calls_it(
     auditor_client, make_entry, supervisor
 ):
     job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
-    make_entry(action="bulk.phone_numbers.start", subject_kind=AUDIT_SUBJECT, subject_id=job.pk)
+    make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
     make_entry(action="gone.feature", subject_kind="gone.thing", subject_id=7)
 
     _header, gone, about_job = rows(auditor_client.get(EXPORT))
 
-    assert about_job[10] == f"bulk job {job.pk}"
-    assert gone[10] == "gone.thing 7"  # a kind no feature registers: its code
+    assert about_job[6] == f"job {job.pk}"
+    assert gone[6] == "gone.thing 7"  # a kind no feature registers: its code
 
 
 def test_export_uses_every_filter_of_the_list(auditor_client, make_entry, admin_member):
@@ -122,10 +159,10 @@ def test_export_defuses_spreadsheet_formulas(auditor_client, make_entry):
 
     _header, *data = rows(auditor_client.get(EXPORT))
 
-    assert data[0][5] == "'@SUM(A1)"
-    assert data[0][8] == "'-2+3"
-    assert data[1][5] == "+48600100200"  # a number, not a formula
-    assert data[1][8] == '\'=HYPERLINK("http://x")'
+    assert data[0][6] == "'@SUM(A1)"
+    assert data[0][11] == "'-2+3"
+    assert data[1][6] == "+48600100200"  # a number, not a formula
+    assert data[1][11] == '\'=HYPERLINK("http://x")'
 
 
 def test_export_of_invalid_filters_goes_back_to_the_list(auditor_client):
@@ -152,7 +189,9 @@ def test_export_has_the_values_before_a_change(auditor_client, make_entry):
 
     _header, row = rows(auditor_client.get(EXPORT))
 
-    assert row[-1] == '{"reason": "no_snapshot", "source": "none"}'
+    assert row[-1] == (
+        '{"before": {"reason": "no_snapshot", "source": "none"}, "request": {"status_id": "5"}}'
+    )
 
 
 @pytest.mark.parametrize(

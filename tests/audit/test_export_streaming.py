@@ -96,7 +96,7 @@ def test_the_header_goes_out_before_the_entries_are_read(
     with django_assert_num_queries(0):
         header = next(pieces)
 
-    assert header.decode("utf-8").startswith("\ufeffid,time,")
+    assert header.decode("utf-8").startswith("\ufeffid,time (")
     assert b"".join(pieces).count(b"\n") == 1
 
 

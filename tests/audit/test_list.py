@@ -92,6 +92,23 @@ def test_rows_are_in_the_active_language(auditor_client, make_entry):
     assert "Częściowo wykonane" in html
 
 
+def test_a_row_names_its_job_in_the_reader_s_language(auditor_client, make_entry, supervisor):
+    job = BulkJob.objects.create(kind="phone_numbers", created_by=supervisor, item_count=1)
+    make_entry(
+        action="bulk.phone_numbers.start",
+        target=f"job {job.pk}",
+        subject_kind=AUDIT_SUBJECT,
+        subject_id=job.pk,
+    )
+
+    polish = auditor_client.get(INDEX, headers={"accept-language": "pl"}).content.decode()
+    english = auditor_client.get(INDEX).content.decode()
+
+    assert f"<code>zadanie {job.pk}</code>" in polish
+    assert f"job {job.pk}" not in polish
+    assert f"<code>job {job.pk}</code>" in english
+
+
 def test_the_navigation_links_to_the_audit_log(auditor_client):
     html = auditor_client.get(INDEX).content.decode()
 
@@ -396,7 +413,7 @@ def test_the_item_s_outcome_is_in_the_reader_s_language(auditor_client, make_ent
     html = auditor_client.get(INDEX, {"q": "600100200"}).content.decode()
 
     [(_href, _value, outcome)] = _item_links(html)
-    assert outcome == "brak w kampanii"
+    assert outcome == "bez rekordu w kampanii"
 
 
 def test_no_item_link_without_a_search_or_for_a_job_the_user_may_not_read(
@@ -571,3 +588,24 @@ def test_list_page_never_counts_the_whole_log(
 
     assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
     assert not any("OFFSET" in query["sql"].upper() for query in captured.captured_queries)
+
+
+def test_search_finds_the_changes_of_records_that_hold_the_number(auditor_client, make_entry):
+    """A record's entries are named by its identifier, and found by its number too."""
+    edit = make_entry(action="record.update", target="R-17", phone="516 659 233")
+    deletion = make_entry(action="record.delete", target="R-18", phone="+48516659233")
+    make_entry(action="record.update", target="R-19", phone="516659234")
+    old = make_entry(action="record.update", target="516659233")  # written before `phone`
+
+    for typed in ("516 659 233", "+48 516-659-233", "516659233"):
+        found = listed(auditor_client.get(INDEX, {"q": typed}))
+        assert found == [old.pk, deletion.pk, edit.pk], typed
+
+
+def test_a_row_shows_the_record_s_phone_beside_its_identifier(auditor_client, make_entry):
+    make_entry(action="record.update", target="R-17", phone="516 659 233")
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert '<code>R-17</code> <small class="audit-phone muted"' in html
+    assert ">516659233</small>" in html

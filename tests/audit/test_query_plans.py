@@ -88,3 +88,12 @@ def test_a_search_that_finds_jobs_looks_up_their_entries_on_the_subject_index(su
     assert walks("audit_target", steps), steps
     assert re.search(r"INDEX audit_subject \(subject_kind=\? AND subject_id=\?\)", steps), steps
     assert not re.search(r"SCAN \w+( \||$)", steps)
+
+
+def test_a_phone_search_looks_up_record_entries_on_the_phone_index():
+    steps = plan(AuditEntry.objects.filtered(item="516 659 233"))
+
+    # `target IN (...) OR (phone IN (...) AND phone <> '')`: two index lookups.
+    assert walks("audit_target", steps), steps
+    assert walks("audit_phone", steps), steps
+    assert not re.search(r"SCAN \w+( \||$)", steps)

@@ -97,3 +97,20 @@ def test_admin_offers_no_way_to_change_or_delete(admin_client):
     entry.refresh_from_db()
     assert entry.api_message == "original"
     assert entry.outcome == AuditEntry.Outcome.SUCCESS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("516 659 233", "516659233"), ("+48 516-659-233", "516659233"), ("", ""), ("n/a", "")],
+)
+def test_an_entry_keeps_its_record_s_phone_as_a_search_looks_it_up(supervisor, given, stored):
+    entry = audit_entry_create(
+        actor=supervisor,
+        action="record.update",
+        outcome=AuditEntry.Outcome.SUCCESS,
+        target="R-17",
+        phone=given,
+    )
+
+    assert entry.phone == stored

@@ -30,6 +30,10 @@ def _remove_numbers(user, text: str) -> BulkJob:
     return job
 
 
+JOB = {"en": "job %s", "pl": "zadanie %s"}
+JOB_FACTS = {"en": "2 removed", "pl": "2 usunięte"}
+
+
 def test_find_a_removed_number_in_the_audit_log(browse, supervisor, lang):
     job = _remove_numbers(supervisor, f"{NUMBER}\n600100200")
     _remove_numbers(supervisor, "700000001")  # another job, which must not match
@@ -55,11 +59,21 @@ def test_find_a_removed_number_in_the_audit_log(browse, supervisor, lang):
     expect(rows.last).to_contain_text(
         re.compile("Remove phone numbers from a campaign: started|z kampanii: rozpoczęto")
     )
-    expect(rows.first).to_contain_text(f"job {job.pk}")
+    # The job named in the reader's words, not the stored "job 3".
+    expect(rows.first).to_contain_text(JOB[lang] % job.pk)
 
-    # The entry leads to the job, whose results show the number removed.
+    # The entry says what happened in the job in words: no HTTP status, its real size.
     rows.first.locator("a").first.click()
     expect(page).to_have_url(re.compile(r"/audit/\d+/$"))
+    facts = page.locator("dl.audit-facts")
+    expect(facts).to_contain_text(JOB_FACTS[lang])
+    expect(facts).not_to_contain_text("HTTP")
+    expect(page.locator("h1")).to_contain_text(JOB[lang] % job.pk)
+    for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(f"job-entry-{name}")
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("link", name=re.compile(f"{job.pk}")).first.click()
     expect(page).to_have_url(re.compile(rf"/jobs/{job.pk}/"))
     expect(page.locator("table.items")).to_contain_text(NUMBER)
@@ -129,6 +143,7 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
         outcome=AuditEntry.Outcome.SUCCESS,
         campaign_id="00001",
         target="1234567890",
+        phone="516 659 233",
         request={"status_id": "7", "agent_login": "j.doe", "next_call_date": "2099-05-24 12:24"},
         before={
             "source": "snapshot",
@@ -145,8 +160,18 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
         },
     )
     browse.login(supervisor)
-    browse.goto(f"/audit/{entry.pk}/")
+    # Found by the record's phone number, which the entry keeps beside its identifier.
+    browse.goto("/audit/?q=516+659+233")
     page = browse.page
+    expect(page.locator("table.audit-entries tbody tr")).to_have_count(1)
+    for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(f"list-{name}")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator("table.audit-entries tbody tr a").first.click()
+    expect(page).to_have_url(browse.url(f"/audit/{entry.pk}/"))
+    expect(page.locator("dl.audit-facts")).to_contain_text("516659233")
     rows = page.locator("table.audit-change-table tbody tr")
 
     expect(rows).to_have_count(3)

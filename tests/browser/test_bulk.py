@@ -87,6 +87,12 @@ def _count(page, outcome: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
+EXPORT_NAME = {
+    "en": "job-%s-remove-phone-numbers-from-a-campaign.csv",
+    "pl": "zadanie-%s-usuwanie-numerow-telefonow-z-kampanii.csv",
+}
+
+
 def test_remove_pasted_numbers(browse, supervisor, worker, settings, lang):
     page, text = browse.page, TEXT[lang]
     settings.BULK_URL_BUDGET_BYTES = 1500  # several requests, so the job takes a moment
@@ -154,7 +160,8 @@ def test_remove_pasted_numbers(browse, supervisor, worker, settings, lang):
     with page.expect_download() as download_info:
         page.locator(".job-actions").get_by_role("button", name=re.compile("CSV")).click()
     download = download_info.value
-    assert download.suggested_filename == f"job-{job.pk}-phone_numbers.csv"
+    # Named in the reader's language, as ASCII.
+    assert download.suggested_filename == EXPORT_NAME[lang] % job.pk
     # Polish spreadsheets expect semicolons.
     rows_in_csv = list(
         csv.reader(

@@ -679,7 +679,7 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="job-{job.pk}-phone_numbers.csv"'
+        f'attachment; filename="job-{job.pk}-remove-phone-numbers-from-a-campaign.csv"'
     )
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
@@ -730,6 +730,29 @@ def test_csv_export_has_every_item_and_its_outcome(supervisor_client, supervisor
         "",
     ]
     assert [row[4] for row in rows[1:]].count("REMOVED") == 30
+
+
+@pytest.mark.django_db
+def test_csv_export_for_a_polish_reader_is_in_polish_every_code_with_its_words(
+    supervisor_client, supervisor
+):
+    job = _draft(supervisor, "600100200\n60010020\nabc")
+    supervisor_client.cookies["django_language"] = "pl"
+
+    response = supervisor_client.get(f"/jobs/{job.pk}/export.csv")
+
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="zadanie-{job.pk}-usuwanie-numerow-telefonow-z-kampanii.csv"'
+    )
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = csv.reader(io.StringIO(body), delimiter=";")
+    assert header[4:6] == ["kod wyniku", "wynik"]
+    assert header[8:10] == ["kod szczegółów", "szczegóły"]
+    by_raw = {row[2]: row for row in rows}
+    assert by_raw["60010020"][4:6] == ["SUSPICIOUS", "podejrzane, niewysłane"]
+    assert by_raw["60010020"][8] == "phones.short_for_region"
+    assert by_raw["60010020"][9]  # its words beside the code
+    assert by_raw["abc"][4:6] == ["INVALID", "nieprawidłowe, niewysłane"]
 
 
 @pytest.mark.django_db

@@ -8,7 +8,9 @@ import pytest
 import requests
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
+from campaigns.models import CampaignSnapshot, SnapshotRecord
 from tests.campaigns.conftest import THULIUM_PASSWORD, THULIUM_URL
 from thuladmin.audit.models import AuditEntry
 
@@ -262,3 +264,26 @@ def test_users_without_a_role_are_refused(user_without_role_client, thulium):
 def test_delete_method_itself_is_refused(supervisor_client, thulium):
     assert supervisor_client.delete(delete_url()).status_code == 405
     assert len(thulium.calls) == 0
+
+
+def test_a_deletion_keeps_the_record_s_phone_from_the_snapshot(supervisor_client, thulium):
+    snapshot = CampaignSnapshot.objects.create(
+        campaign_id=CAMPAIGN,
+        state=CampaignSnapshot.State.READY,
+        is_current=True,
+        finished_at=timezone.now(),
+    )
+    SnapshotRecord.objects.create(
+        snapshot=snapshot,
+        record_id="12",
+        identifier=IDENTIFIER,
+        phone_number="+48 516 659 233",
+        phone_normalised="516659233",
+    )
+    thulium.delete(DELETE_URL, status=204)
+
+    supervisor_client.post(delete_url())
+
+    entry = AuditEntry.objects.get()
+    assert entry.phone == "516659233"
+    assert list(AuditEntry.objects.filtered(item="516-659-233")) == [entry]

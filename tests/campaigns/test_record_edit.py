@@ -1094,3 +1094,24 @@ def test_a_bad_identifier_is_explained_on_the_campaign_page(
     assert message in field_error(html, "identifier")
     assert 'aria-invalid="true"' in html
     assert "Contact needed" in html  # the statuses are still shown
+
+
+def test_an_edit_keeps_the_record_s_phone_so_a_search_by_the_number_finds_it(
+    supervisor_client, lookups
+):
+    _snapshot_with_the_record(phone_number="516 659 233", phone_normalised="516659233")
+    expect_put(lookups, {"agent_login": "j.doe"})
+
+    post(supervisor_client, form_data(agent_login="j.doe"))
+
+    entry = AuditEntry.objects.get()
+    assert entry.phone == "516659233"
+    assert list(AuditEntry.objects.filtered(item="516 659 233")) == [entry]
+
+
+def test_an_edit_of_a_record_the_snapshot_does_not_hold_keeps_no_phone(supervisor_client, lookups):
+    expect_put(lookups, {"status_id": "3"})
+
+    post(supervisor_client, form_data(status_id="3"))
+
+    assert AuditEntry.objects.get().phone == ""

@@ -79,7 +79,10 @@ class AuditFilterForm(forms.Form):
         label=_("Phone number, customer id or identifier"),
         required=False,
         max_length=200,
-        help_text=_("Exact match. Also finds the bulk jobs that contained it."),
+        help_text=_(
+            "Exact match. A phone number also finds the changes of the records that hold it; "
+            "any item, the bulk jobs that contained it."
+        ),
         widget=forms.TextInput(
             attrs={
                 "type": "search",

@@ -10,19 +10,33 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from thuladmin.audit.registry import action_label, item_searches, subjects
+from thuladmin.phones import InvalidPhoneNumber, normalise_phone_number
 
 # Actions that make up most of the log: one entry per record changed. Others (a bulk job's
 # start, finish or cancel; a prune) are a few entries each. See `AuditEntryQuerySet.filtered`.
 COMMON_ACTION_PREFIXES = ("record.",)
 
 
+def stored_phone(number: str) -> str:
+    """A phone number in the form entries store it as their `phone` and a search looks it up
+    in: national, without spaces (`normalise_phone_number`); "" for what is no phone number."""
+    try:
+        return normalise_phone_number(number) if number.strip() else ""
+    except InvalidPhoneNumber:
+        return ""
+
+
 def item_search_values(text: str) -> list[str]:
-    """Every form in which `text` may have been stored as an entry's target or as an item of
-    something an entry is about: the text as typed (a record identifier, a job's "job 12"),
-    then each form the features that registered an item search normalise it to (a phone
-    number without spaces, a customer id without leading zeros)."""
+    """Every form in which `text` may have been stored as an entry's target, its record's
+    phone or an item of something an entry is about: the text as typed (a record identifier,
+    a job's "job 12"), the phone number it is (`stored_phone`), then each form the features
+    that registered an item search normalise it to (a phone number as typed, without spaces;
+    a customer id without leading zeros)."""
     text = text.strip()
     values = [text] if text else []
+    phone = stored_phone(text)
+    if phone and phone not in values:
+        values.append(phone)
     for search in item_searches():
         for value in search.values(text):
             if value and value not in values:
@@ -131,12 +145,14 @@ class AuditEntryQuerySet(models.QuerySet):
 
     def search_item(self, text: str) -> AuditEntryQuerySet:
         """Entries about one phone number, customer id or record identifier: those whose target
-        it is, and those the registered item searches relate to it (a bulk job that had it
-        among its items; see `thuladmin.audit.registry`)."""
+        it is, those about a record that holds the number (`phone`), and those the registered
+        item searches relate to it (a bulk job that had it among its items; see
+        `thuladmin.audit.registry`)."""
         values = item_search_values(text)
         if not values:
             return self
-        about_item = Q(target__in=values)
+        # `phone <> ''` is implied, and said so that SQLite uses the partial index.
+        about_item = Q(target__in=values) | (Q(phone__in=values) & ~Q(phone=""))
         for search in item_searches():
             related = search.related(values)
             if related is not None:
@@ -232,6 +248,15 @@ class AuditEntry(models.Model):
         _("subject kind"), max_length=32, blank=True, default="", db_default=""
     )
     subject_id = models.BigIntegerField(_("subject id"), null=True, blank=True)
+    # The phone number of the record an entry is about (a record edit or deletion), in the form
+    # `thuladmin.phones.normalise_phone_number` gives it, so that a search by the number finds
+    # the changes of the records that hold it, not only the jobs that had it among their items.
+    # "" when the entry is about no record, or when the dashboard did not know the record's
+    # number when it wrote the entry (see `campaigns.services.record_update`), and in every entry
+    # older than the field: no data migration, since nothing stored says what they were.
+    phone = models.CharField(
+        _("phone number"), max_length=40, blank=True, default="", db_default=""
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -242,6 +267,9 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
             models.Index(fields=["target"], name="audit_target"),
+            # An item search's record entries by their record's number. Most entries have none:
+            # the index leaves them out (and the search says so, to let SQLite use it).
+            models.Index(fields=["phone"], name="audit_phone", condition=~Q(phone="")),
             # The entries about one subject, or about any of a few: an item search's jobs.
             models.Index(fields=["subject_kind", "subject_id"], name="audit_subject"),
             # For the audit log's pages (see AuditEntryQuerySet.filtered and .newest): newest

@@ -7,7 +7,8 @@ imports them. What it needs to know of them, they register here when their app l
 - how a searched phone number or id is normalised, and which of their own rows mention it
   (a bulk job's items), so one search finds both the entries about it and the jobs it was in;
 - the kinds of their own rows an entry may be about (a bulk job): what one is called, what an
-  entry's page says of it and where it can be opened, for those allowed to open it;
+  entry's page says of it (in words: a job's outcomes, size and duration) and where it can be
+  opened, for those allowed to open it;
 - how an entry's change reads in words, field by field, before and sent (a record edit);
 - for a search of one item, where that item's own row is among an entry's subject (a bulk job's
   row for a searched number) and how it ended, in words.
@@ -75,14 +76,21 @@ def item_searches() -> list[ItemSearch]:
 class SubjectView:
     """What an entry's page says of its subject, in the active language: a heading ("Bulk
     job"), its name ("Job 12"), where it can be opened (its page, "" when the user may not open
-    it or it is gone) with the link's words ("Job 12: results per item"), and a few facts about
-    it ("phone_numbers, finished, 2 items"), or "" when there are none."""
+    it or it is gone) with the link's words ("Job 12: results per item"), what it is ("Remove
+    phone numbers from a campaign, finished"), or "" when that is not known, and facts about
+    it, each a label and a value in words (("Items", "31"), ("Outcomes", "23 removed, …")).
+
+    `many_calls`: the subject is many calls to Thulium (a job), not one, so the entry's own
+    HTTP status and duration say nothing of it and its page leaves them out: its facts say
+    what happened (its items' outcomes, its own duration)."""
 
     heading: str
     name: str
     url: str = ""
     link_text: str = ""
     details: str = ""
+    facts: tuple[tuple[str, str], ...] = ()
+    many_calls: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +100,9 @@ class Subject:
     `subject_id`. The audit log keeps no foreign key to it: it sits below the features, and
     their tables are theirs (an entry still names a subject that is gone).
 
-    `label`: what one is called ("bulk job"), for the export. `summary`: an expression on audit
+    `label`: what one is called ("bulk job"). `name`: what one is called with its id in
+    running text, a template with `%(id)s` ("job %(id)s"), for the entry's target in words on
+    the pages and in the export (None: the label and the id). `summary`: an expression on audit
     entries (a subquery by `OuterRef("subject_id")`) that reads what the entry's page shows of
     its subject in the entry's own query, or None. `describe(user, entry, summary)`: what the
     page says of it; `summary` is what that expression read (None when the row is gone). The
@@ -102,6 +112,7 @@ class Subject:
     label: Promise | str
     describe: Callable[[AbstractBaseUser | AnonymousUser, Any, Any], SubjectView]
     summary: Callable[[], Expression] | None = None
+    name: Promise | str | None = None
 
 
 _SUBJECTS: dict[str, Subject] = {}
@@ -128,10 +139,30 @@ def subject_view(user: AbstractBaseUser | AnonymousUser, entry: Any) -> SubjectV
     return subject.describe(user, entry, getattr(entry, "subject_summary", None))
 
 
-def subject_labels() -> dict[str, str]:
-    """What each kind of subject is called in the active language, translated once: for an
-    export that names the subject of many entries."""
-    return {kind: str(subject.label) for kind, subject in _SUBJECTS.items()}
+def subject_names() -> dict[str, str]:
+    """Each kind of subject's name template (`Subject.name`, with `%(id)s`) in the active
+    language, translated once: for a page or an export that names the subjects of many
+    entries (`target_text`)."""
+    return {
+        kind: str(subject.name) if subject.name is not None else f"{subject.label} %(id)s"
+        for kind, subject in _SUBJECTS.items()
+    }
+
+
+def target_text(
+    target: str, subject_kind: str, subject_id: int | None, names: Mapping[str, str]
+) -> str:
+    """What an entry is about, in words in the active language: its subject by the name its
+    feature gives it ("zadanie 3" for the stored "job 3"), or else the target as stored (a
+    record identifier, a number, a customer id: not words of ours, nothing to translate); a
+    subject no feature registers (any more), without a target, by its kind and id. `names` is
+    `subject_names()`, read once for many entries."""
+    if subject_id is None:
+        return target
+    name = names.get(subject_kind)
+    if name is not None:
+        return name % {"id": subject_id}
+    return target or f"{subject_kind} {subject_id}"
 
 
 @dataclass(frozen=True, slots=True)

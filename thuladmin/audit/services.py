@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from thuladmin.audit.models import AuditEntry
+from thuladmin.audit.models import AuditEntry, stored_phone
 from thuladmin.thulium import errors
 
 # Keys whose values are never stored, wherever they appear in what a service hands over.
@@ -40,11 +40,14 @@ def audit_entry_create(
     duration_ms: int | None = None,
     subject_kind: str = "",
     subject_id: int | None = None,
+    phone: str = "",
 ) -> AuditEntry:
     """Record one attempted change. Services call this themselves, right after the API call,
     so the entry states what was really sent and what really came back. An entry about a row of
     the caller's own (a bulk job) names it by the kind the caller registered it under and its
-    id (see `thuladmin.audit.registry.register_subject`).
+    id (see `thuladmin.audit.registry.register_subject`). An entry about one record gives the
+    record's phone number, if known, so a search by the number finds it (stored normalised,
+    `stored_phone`; nothing for what is no number).
 
     Anything under a secret-looking key is redacted as a second line of defence; services are
     expected never to hand over credentials in the first place.
@@ -65,6 +68,7 @@ def audit_entry_create(
         duration_ms=duration_ms,
         subject_kind=subject_kind,
         subject_id=subject_id,
+        phone=stored_phone(phone),
     )
 
 
@@ -78,6 +82,7 @@ def audit_entry_for_error(
     request: Mapping[str, Any] | None = None,
     before: Mapping[str, Any] | None = None,
     duration_ms: int | None = None,
+    phone: str = "",
 ) -> AuditEntry:
     """Record an attempt that failed with a Thulium error (or was refused before sending)."""
     refused = isinstance(error, errors.InvalidArgument)
@@ -93,4 +98,5 @@ def audit_entry_for_error(
         http_status=error.status,
         api_message=error.message,
         duration_ms=duration_ms,
+        phone=phone,
     )

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
@@ -33,12 +33,13 @@ from thuladmin.audit.registry import (
     change_table,
     item_links,
     known_actions,
-    subject_labels,
+    subject_names,
     subject_view,
+    target_text,
 )
 from thuladmin.audit.services import without_secrets
 from thuladmin.partials import page_or_partial
-from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
+from thuladmin.spreadsheets import csv_lines, csv_response, file_name, spreadsheet_delimiter
 
 PAGE_SIZE = 50
 # What the audit log shows must not be kept by a browser or a proxy (a shared computer's cache,
@@ -81,7 +82,10 @@ class ListRow:
     account_deleted: bool
     action_label: str
     campaign_id: str
+    # What the entry is about, in words (`target_text`): "zadanie 3", a record's identifier.
     target: str
+    # The phone number of the record the entry is about, when it was known ("" otherwise).
+    phone: str
     outcome: str
     outcome_label: str
     http_status: int | None
@@ -101,6 +105,7 @@ def list_rows(
     )
     local_zone = timezone.get_current_timezone()
     outcomes = outcome_labels()
+    names = subject_names()
     actions: dict[str, str] = {}
     rows = []
     for entry in entries:
@@ -122,7 +127,8 @@ def list_rows(
                 account_deleted=entry.actor_id is None,
                 action_label=actions[action],
                 campaign_id=entry.campaign_id,
-                target=entry.target,
+                target=target_text(entry.target, entry.subject_kind, entry.subject_id, names),
+                phone=entry.phone,
                 outcome=entry.outcome,
                 outcome_label=outcomes.get(entry.outcome, entry.outcome),
                 http_status=entry.http_status,
@@ -207,11 +213,19 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
     entry = get_object_or_404(
         AuditEntry.objects.select_related("actor").with_subject_summary(), pk=entry_id
     )
+    subject = subject_view(request.user, entry)
     return TemplateResponse(
         request,
         "audit/detail.html",
         {
             "entry": entry,
+            # What it is about, in words ("zadanie 3" for a job's stored "job 3").
+            "target": target_text(
+                entry.target, entry.subject_kind, entry.subject_id, subject_names()
+            ),
+            # A job's entry is about many calls to Thulium, not one: no HTTP status or duration
+            # of its own, which would say nothing of it; its subject's facts say what happened.
+            "one_call": subject is None or not subject.many_calls,
             # The change field by field in words (before | sent), when its feature can say so.
             "changes": change_table(entry),
             # The action filter offers the registered actions only (an old code is refused).
@@ -220,7 +234,7 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
             "before_json": _pretty_json(entry.before),
             "response_json": _pretty_json(entry.response),
             # What the entry is about (a bulk job), linked for those who may open it.
-            "subject": subject_view(request.user, entry),
+            "subject": subject,
             "campaign_entries_url": _index_url(f"campaign={entry.campaign_id}")
             if entry.campaign_id
             else "",
@@ -276,6 +290,7 @@ EXPORT_FIELDS = (
     "action",
     "campaign_id",
     "target",
+    "phone",
     "outcome",
     "http_status",
     "api_message",
@@ -314,19 +329,29 @@ def _short_json_cell(stored: str) -> str:
     return _export_json(json.loads(stored))
 
 
-def _before_cell(stored: str | None) -> str:
-    """The values before a change, as JSON; an empty cell where nothing was recorded (every
-    entry but record edits)."""
-    if stored is None or stored == "{}":
-        return ""
-    return _json_cell(stored)
+def _data_cell(sent: str | None, answer: str | None, before: str | None) -> str:
+    """What was sent, what came back and the values before the change, as one JSON object in
+    the last column, keys sorted ("before", "request", "response", as the entry's fields are
+    named), the empty ones left out; an empty cell when all are. Built from each payload's
+    cell (`_json_cell`), so that the short ones that repeat are still encoded once."""
+    parts = [
+        f'"{key}": {_json_cell(stored)}'
+        for key, stored in (("before", before), ("request", sent), ("response", answer))
+        if stored is not None and stored != "{}"
+    ]
+    return "{" + ", ".join(parts) + "}" if parts else ""
 
 
 def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
-    """One line per entry (rows of EXPORT_FIELDS): times where the call centre is, JSON as
-    JSON. Little work a row: this runs for every entry of an export of the whole log."""
+    """One line per entry (rows of EXPORT_FIELDS), for a person first: times where the call
+    centre is, to the second; the action, the outcome and what the entry is about in words in
+    the reader's language, the codes of the first two in the column after them; the data as
+    JSON in the last column. Little work a row: this runs for every entry of an export of the
+    whole log, so each label is translated once."""
     local_zone = timezone.get_current_timezone()
-    subjects = subject_labels()
+    outcomes = outcome_labels()
+    names = subject_names()
+    actions: dict[str, str] = {}
     for (
         entry_id,
         created_at,
@@ -334,6 +359,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
         action,
         campaign_id,
         target,
+        phone,
         outcome,
         http_status,
         api_message,
@@ -344,43 +370,44 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
         answer,
         before,
     ) in rows:
+        if action not in actions:
+            actions[action] = action_label(action)
         yield (
             entry_id,
-            _stored_time(created_at).astimezone(local_zone).isoformat(),
+            _stored_time(created_at).astimezone(local_zone).isoformat(" ", "seconds")[:19],
             username,
+            actions[action],
             action,
             campaign_id,
-            target,
+            target_text(target, subject_kind, subject_id, names),
+            phone,
+            outcomes.get(outcome, outcome),
             outcome,
             http_status,
             api_message,
             duration_ms,
-            # "bulk job 12": what the entry is about, named as its feature calls it.
-            f"{subjects.get(subject_kind, subject_kind)} {subject_id}"
-            if subject_id is not None
-            else "",
-            _json_cell(sent),
-            _json_cell(answer),
-            _before_cell(before),
+            _data_cell(sent, answer, before),
         )
 
 
-EXPORT_HEADER = (
-    _lazy("id"),
-    _lazy("time"),
-    _lazy("username"),
-    _lazy("action"),
-    _lazy("campaign"),
-    _lazy("target"),
-    _lazy("outcome"),
-    _lazy("HTTP status"),
-    _lazy("Thulium's message"),
-    _lazy("duration (ms)"),
-    _lazy("subject"),
-    _lazy("what was sent"),
-    _lazy("what came back"),
-    _lazy("values before the change"),
-)
+def _export_header() -> list[str]:
+    """The export's column names in the reader's language; the time's says its zone."""
+    return [
+        gettext("id"),
+        gettext("time (%(zone)s)") % {"zone": timezone.get_current_timezone_name()},
+        gettext("username"),
+        gettext("action"),
+        gettext("action code"),
+        gettext("campaign"),
+        gettext("target"),
+        gettext("phone number"),
+        gettext("outcome"),
+        gettext("outcome code"),
+        gettext("HTTP status"),
+        gettext("Thulium's message"),
+        gettext("duration (ms)"),
+        gettext("data (JSON): before, request, response"),
+    ]
 
 
 @PRIVATE_NO_STORE
@@ -399,6 +426,9 @@ def export(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.filtered(**form.filters())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_response(
-        csv_lines(EXPORT_HEADER, _export_rows(_stream(entries)), delimiter=spreadsheet_delimiter()),
-        filename=f"audit-log-{stamp}.csv",
+        csv_lines(
+            _export_header(), _export_rows(_stream(entries)), delimiter=spreadsheet_delimiter()
+        ),
+        # "dziennik-zmian-20260301-1200.csv": in the reader's language, as ASCII.
+        filename=file_name(gettext("Audit log"), stamp),
     )

@@ -1,23 +1,28 @@
 """What the audit log learns from the bulk engine (see `thuladmin.audit.registry`): each kind's
 actions, how a searched item is normalised and which jobs held it, jobs as the subject of
-entries (what an entry's page says of its job, with a link to the job's page), and, for a
-searched item, links to its own row in each job with how it ended."""
+entries (what an entry's page says of its job in words, with a link to the job's page; what
+its entries' target is called), and, for a searched item, links to its own row in each job
+with how it ended."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.functional import Promise, lazy
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thuladmin.audit import registry
 from thuladmin.audit.models import AuditEntry
+from thuladmin.bulk.completion import bulk_job_duration_in_words
 from thuladmin.bulk.kinds import JOB_EVENTS, BulkKind, action_name, kind_for, registered_kinds
 from thuladmin.bulk.models import AUDIT_SUBJECT, BulkItem, BulkJob
 from thuladmin.bulk.permissions import may_read_job
@@ -59,35 +64,106 @@ def jobs_with_items(values: Sequence[str]) -> Q | None:
 
 
 def job_summary() -> Subquery:
-    """What an entry's page shows of its job (kind, state, size), read in the entry's own query
-    (`AuditEntryQuerySet.with_subject_summary`)."""
+    """What an entry's page shows of its job (kind, state, size, outcomes, when it ran), read in
+    the entry's own query (`AuditEntryQuerySet.with_subject_summary`)."""
     return Subquery(
         BulkJob.objects.filter(pk=OuterRef("subject_id"))
         .order_by()
-        .values(summary=JSONObject(kind="kind", state="state", item_count="item_count"))[:1]
+        .values(
+            summary=JSONObject(
+                kind="kind",
+                state="state",
+                item_count="item_count",
+                invalid_count="invalid_count",
+                suspicious_count="suspicious_count",
+                outcome_counts="outcome_counts",
+                confirmed_at="confirmed_at",
+                started_at="started_at",
+                finished_at="finished_at",
+            )
+        )[:1]
     )
+
+
+def _summary_job(summary: dict) -> BulkJob:
+    """The job as its summary read it: the fields the entry's page says in words. Times come
+    as text (SQLite: UTC without an offset); the counts per outcome as JSON, or as the text of
+    it where the database nests a JSON column as a string."""
+    counts = summary.get("outcome_counts") or {}
+    if isinstance(counts, str):
+        counts = json.loads(counts)
+    return BulkJob(
+        kind=summary["kind"],
+        state=summary["state"],
+        item_count=summary["item_count"],
+        invalid_count=summary.get("invalid_count") or 0,
+        suspicious_count=summary.get("suspicious_count") or 0,
+        outcome_counts=counts,
+        confirmed_at=_summary_time(summary.get("confirmed_at")),
+        started_at=_summary_time(summary.get("started_at")),
+        finished_at=_summary_time(summary.get("finished_at")),
+    )
+
+
+def _summary_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def job_facts(job: BulkJob) -> tuple[tuple[str, str], ...]:
+    """What happened in a job, in words in the active language, as its page says it: how many
+    items it had (every one pasted but duplicates, as its page's "all" counts them: the items
+    sent, the invalid and the suspicious ones held back), how they ended ("23 removed, 1 did
+    not exist, 7 invalid"), once it is over, and how long it ran."""
+    facts = [
+        (
+            gettext("Items"),
+            number_format(
+                job.item_count + job.invalid_count + job.suspicious_count, force_grouping=True
+            ),
+        )
+    ]
+    try:
+        kind = kind_for(job.kind)
+    except KeyError:  # a kind no longer installed: its outcomes have no words any more
+        kind = None
+    if kind is not None and job.outcome_counts:
+        outcomes = kind.outcomes_in_words(job.outcome_counts, job.outcome_counts)
+        facts.append((gettext("Outcomes"), outcomes))
+    duration = bulk_job_duration_in_words(job)
+    if duration:
+        facts.append((gettext("Duration"), duration))
+    return tuple(facts)
 
 
 def job_subject(
     user: AbstractBaseUser | AnonymousUser, entry: AuditEntry, summary: dict | None
 ) -> registry.SubjectView:
     """What an entry's page says of its job: its number, linked to its page for those who may
-    read it, with its kind, state and size; only its number once the job is gone."""
+    read it, what it does and its state, and what happened in it (`job_facts`); only its
+    number once the job is gone. A job is many calls to Thulium: the entry's page says what
+    happened through these facts, not through an HTTP status."""
     name = gettext("Job %(job_id)s") % {"job_id": entry.subject_id}
     heading = gettext("Bulk job")
     if summary is None:
-        return registry.SubjectView(heading=heading, name=name)
-    kind_name, item_count = summary["kind"], summary["item_count"]
-    states = dict(BulkJob.State.choices)
-    state = str(states.get(summary["state"], summary["state"]))
-    size = ngettext("%(counter)s item", "%(counter)s items", item_count) % {"counter": item_count}
-    readable = may_read_job(user, BulkJob(kind=kind_name))
+        return registry.SubjectView(heading=heading, name=name, many_calls=True)
+    job = _summary_job(summary)
+    try:
+        what = str(kind_for(job.kind).title)
+    except KeyError:  # a kind no longer installed: its code
+        what = job.kind
+    state = str(dict(BulkJob.State.choices).get(job.state, job.state))
+    readable = may_read_job(user, job)
     return registry.SubjectView(
         heading=heading,
         name=name,
         url=reverse("bulk:detail", kwargs={"job_id": entry.subject_id}) if readable else "",
         link_text=gettext("Job %(job_id)s: results per item") % {"job_id": entry.subject_id},
-        details=f"{kind_name}, {state}, {size}",
+        details=f"{what}, {state}",
+        facts=job_facts(job),
+        many_calls=True,
     )
 
 
@@ -145,7 +221,13 @@ def register_with_the_audit_log() -> None:
     )
     registry.register_subject(
         AUDIT_SUBJECT,
-        registry.Subject(label=_("bulk job"), describe=job_subject, summary=job_summary),
+        registry.Subject(
+            label=_("bulk job"),
+            # The entries' target, in words ("job 12" is stored whatever the language).
+            name=_("job %(id)s"),
+            describe=job_subject,
+            summary=job_summary,
+        ),
     )
     registry.register_item_links(item_rows)
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from thuladmin.audit.models import AuditEntry
 from thuladmin.audit.services import audit_entry_create
@@ -47,6 +48,24 @@ def bulk_job_progress(job: BulkJob) -> Progress:
     not_sent = (Outcome.INVALID, Outcome.SUSPICIOUS)
     done = sum(count for outcome, count in counts.items() if outcome not in not_sent)
     return Progress(total=job.item_count, done=done, counts=dict(counts))
+
+
+def bulk_job_duration_in_words(job: BulkJob) -> str:
+    """How long the job ran, from its start (its confirmation, for a job not picked up yet) to
+    its end, in words in the active language ("2 min 05 s"); "" until it is over. What the
+    job's page and the audit log's entries about it say."""
+    begun = job.started_at or job.confirmed_at
+    if not (begun and job.finished_at):
+        return ""
+    seconds = max(int((job.finished_at - begun).total_seconds()), 0)
+    if seconds < 1:
+        return gettext("less than a second")
+    if seconds < 60:
+        return ngettext("%(seconds)d second", "%(seconds)d seconds", seconds) % {"seconds": seconds}
+    return gettext("%(minutes)d min %(seconds)02d s") % {
+        "minutes": seconds // 60,
+        "seconds": seconds % 60,
+    }
 
 
 def bulk_job_finish_if_complete(*, job_id: int) -> bool:

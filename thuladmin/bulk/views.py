@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from thuladmin.accounts.roles import permission_required
-from thuladmin.bulk.completion import Progress, bulk_job_progress
+from thuladmin.bulk.completion import Progress, bulk_job_duration_in_words, bulk_job_progress
 from thuladmin.bulk.forms import INVALID_SHOWN, SUSPICIOUS_SHOWN, RetryLaterForm, StartForm, grouped
 from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
@@ -48,7 +48,7 @@ from thuladmin.bulk.services import (
     bulk_job_start,
 )
 from thuladmin.partials import page_or_partial, wants_partial
-from thuladmin.spreadsheets import csv_lines, csv_response, spreadsheet_delimiter
+from thuladmin.spreadsheets import csv_lines, csv_response, file_name, spreadsheet_delimiter
 from thuladmin.thulium.messages import thulium_error_message
 
 RESULTS_PER_PAGE = 100
@@ -347,18 +347,7 @@ def _retry_offers(
 
 
 def _duration(job: BulkJob) -> str:
-    begun = job.started_at or job.confirmed_at
-    if not (begun and job.finished_at):
-        return ""
-    seconds = max(int((job.finished_at - begun).total_seconds()), 0)
-    if seconds < 1:
-        return _("less than a second")
-    if seconds < 60:
-        return ngettext("%(seconds)d second", "%(seconds)d seconds", seconds) % {"seconds": seconds}
-    return _("%(minutes)d min %(seconds)02d s") % {
-        "minutes": seconds // 60,
-        "seconds": seconds % 60,
-    }
+    return bulk_job_duration_in_words(job)
 
 
 # --- the page and its actions ----------------------------------------------------------------
@@ -574,7 +563,8 @@ def _export_rows(kind: BulkKind, items: QuerySet) -> Any:
 @require_GET
 def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """Every item of the job with its outcome, as CSV, streamed batch by batch so that a job of
-    100,000 items never sits in memory."""
+    100,000 items never sits in memory. Every code has its words in the reader's language in
+    the next column (the outcome's, the detail's), and the file is named in them too."""
     job = _job_for(request, job_id, read_only=True)
     kind = kind_for(job.kind)
     header = [
@@ -593,7 +583,8 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
     return csv_response(
         csv_lines(header, _export_rows(kind, items), delimiter=spreadsheet_delimiter()),
-        filename=f"job-{job.pk}-{job.kind}.csv",
+        # "zadanie-3-usuwanie-numerow-telefonow-z-kampanii.csv": in the reader's words, ASCII.
+        filename=file_name(_("job %(id)s") % {"id": job.pk}, kind.title),
     )
 
 
