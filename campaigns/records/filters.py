@@ -10,7 +10,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE
 from thuladmin.thulium.types import SYSTEM_STATUS_NAMES, CampaignStatus, SystemStatus
+
+# Records a page the list offers: Thulium's most (100) by default; fewer keep a phone's page short.
+PAGE_SIZES = (25, 50, MAX_RECORDS_PAGE_SIZE)
+DEFAULT_PAGE_SIZE = MAX_RECORDS_PAGE_SIZE
 
 # The last page a link may ask for: ten million records, far beyond any campaign, and a bound
 # that keeps the offset sent to Thulium an ordinary number.
@@ -56,6 +61,13 @@ class RecordsFilterForm(forms.Form):
     called_from = forms.DateField(label=_("Last call from"), required=False, widget=DateInput())
     called_to = forms.DateField(label=_("Last call to"), required=False, widget=DateInput())
     page = PageField()
+    size = forms.TypedChoiceField(
+        label=_("Records a page"),
+        choices=[(size, str(size)) for size in PAGE_SIZES],
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_PAGE_SIZE,
+    )
 
     def __init__(self, data=None, *, statuses: Sequence[CampaignStatus] | None, **kwargs) -> None:
         super().__init__(data, **kwargs)
@@ -80,6 +92,14 @@ class RecordsFilterForm(forms.Form):
     def page_number(self) -> int:
         return (self.cleaned_data.get("page") or 1) if self.is_valid() else 1
 
+    @property
+    def page_size(self) -> int:
+        return (
+            (self.cleaned_data.get("size") or DEFAULT_PAGE_SIZE)
+            if self.is_valid()
+            else (DEFAULT_PAGE_SIZE)
+        )
+
     def api_filters(self) -> dict[str, Any]:
         """The keyword arguments of `ThuliumClient.campaign_records` (after `is_valid()`)."""
         data = self.cleaned_data
@@ -102,4 +122,6 @@ class RecordsFilterForm(forms.Form):
         for name in ("created_from", "created_to", "called_from", "called_to"):
             if self.cleaned_data.get(name):
                 items.append((name, self.cleaned_data[name].isoformat()))
+        if self.page_size != DEFAULT_PAGE_SIZE:
+            items.append(("size", str(self.page_size)))
         return items

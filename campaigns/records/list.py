@@ -1,5 +1,5 @@
-"""The records list page: a campaign's records, 100 a page, with Thulium's filters, and its
-"remove these numbers" action (the chosen rows', or every matching record's)."""
+"""The records list page: a campaign's records, 100 a page (or 25, 50), with Thulium's filters,
+and its "remove these numbers" action (the chosen rows', or every matching record's)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumbersForm, remov
 from campaigns.fetching import fetched_or_error
 from campaigns.records.filters import RecordsFilterForm
 from campaigns.records.listing import (
-    PAGE_SIZE,
     TooManyRecords,
     campaign_records_numbers_get,
     campaign_records_page_get,
@@ -54,7 +53,10 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
     if form.is_valid():
         records_page, records_error = fetched_or_error(
             lambda: campaign_records_page_get(
-                campaign_id=campaign_id, filters=form.api_filters(), page=form.page_number
+                campaign_id=campaign_id,
+                filters=form.api_filters(),
+                page=form.page_number,
+                size=form.page_size,
             ),
             campaign_id=campaign_id,
         )
@@ -69,7 +71,14 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
         "filter_items": query_items,
     }
     if records_page is not None:
-        context.update(_pages(form.page_number, records_page.count, len(records_page.records)))
+        context.update(
+            _pages(
+                form.page_number,
+                records_page.count,
+                len(records_page.records),
+                size=form.page_size,
+            )
+        )
     response = page_or_partial(request, "campaigns/records/list.html", "records", context)
     if wants_partial(request) and form.is_valid():
         # The address bar gets the filters in use, not every empty field of the form.
@@ -78,16 +87,16 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
     return response
 
 
-def _pages(page_number: int, count: int, shown: int) -> dict[str, Any]:
+def _pages(page_number: int, count: int, shown: int, *, size: int) -> dict[str, Any]:
     """Where this page of `count` records is: its number, the last one, the links to others and
     the first and last record shown."""
-    last_page = max(1, -(-count // PAGE_SIZE))
+    last_page = max(1, -(-count // size))
     return {
         "page_number": page_number,
         "last_page": last_page,
         "page_links": _page_links(page_number, last_page),
-        "first_shown": (page_number - 1) * PAGE_SIZE + 1,
-        "last_shown": (page_number - 1) * PAGE_SIZE + shown,
+        "first_shown": (page_number - 1) * size + 1,
+        "last_shown": (page_number - 1) * size + shown,
     }
 
 

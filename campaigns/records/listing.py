@@ -13,16 +13,14 @@ from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE
 from thuladmin.thulium.throttle import thulium_limits
 from thuladmin.thulium.types import RecordsPage
 
-PAGE_SIZE = MAX_RECORDS_PAGE_SIZE
-
 
 def campaign_records_page_get(
-    *, campaign_id: str, filters: dict[str, Any], page: int
+    *, campaign_id: str, filters: dict[str, Any], page: int, size: int = MAX_RECORDS_PAGE_SIZE
 ) -> RecordsPage:
-    """One page (100 records) of the filtered list, straight from Thulium: not cached, because a
-    supervisor opens it to see the records as they are now."""
+    """One page (`size` records, at most Thulium's 100) of the filtered list, straight from
+    Thulium: not cached, because a supervisor opens it to see the records as they are now."""
     return get_client().campaign_records(
-        campaign_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters
+        campaign_id, limit=size, offset=(page - 1) * size, **filters
     )
 
 

@@ -165,6 +165,33 @@ def test_remove_the_numbers_of_three_chosen_records(browse, supervisor, lang):
     browse.shot()
 
 
+def test_on_a_phone_the_chosen_rows_actions_stay_in_reach(browse, supervisor, lang):
+    """390 by 844: the list is many screens long. Choosing every row of the page with one box,
+    scrolling to the top, and "remove these numbers" is still on the screen."""
+    page, text = browse.page, TEXT[lang]
+    page.set_viewport_size(PHONE)
+    browse.login(supervisor)
+    browse.goto(f"/campaigns/{CAMPAIGN}/records/?size=25")
+
+    boxes = page.locator("#records tbody input[name=number]")
+    expect(boxes).to_have_count(25)
+    remove = page.get_by_role("button", name=text["remove"])
+    expect(remove).not_to_be_in_viewport()
+
+    page.locator("input.choose-all").check()
+    page.evaluate("window.scrollTo(0, 0)")
+
+    for index in range(25):
+        expect(boxes.nth(index)).to_be_checked()
+    page.locator("#records tbody tr").first.scroll_into_view_if_needed()
+    expect(remove).to_be_in_viewport(ratio=1)
+    browse.assert_no_horizontal_overflow()
+    browse.shot("chosen-phone")
+
+    page.locator("input.choose-all").uncheck()
+    expect(page.locator("#records tbody input[name=number]:checked")).to_have_count(0)
+
+
 @pytest.mark.parametrize("viewport", ["laptop", "phone"])
 def test_campaign_workspace_pages(browse, supervisor, worker, lang, viewport):
     """The campaign page (counts, search), the records list and the record page, as a

@@ -97,6 +97,36 @@ def test_the_list_shows_the_records_and_page_links(
     assert 'value="all"' in html
 
 
+def test_a_smaller_page_asks_thulium_for_that_many_and_keeps_the_choice_in_page_links(
+    supervisor_client, thulium
+):
+    thulium.get(STATUSES_URL, json=STATUSES)
+    listed = thulium.get(
+        RECORDS_URL,
+        json=page_body(250, range(26, 51)),
+        match=[matchers.query_param_matcher({"limit": "25", "offset": "25"})],
+    )
+
+    html = supervisor_client.get(f"{LIST_URL}?size=25&page=2").content.decode()
+
+    assert listed.call_count == 1
+    assert "Records 26\u201350 of 250." in html
+    assert "?size=25&amp;page=10" in html
+    # The chosen size rides along with "remove all matching", as the filters do.
+    assert '<input type="hidden" name="size" value="25">' in html
+    chooser = '<label class="choose-all-label" hidden><input type="checkbox" class="choose-all">'
+    assert chooser in html
+
+
+def test_a_page_size_thulium_does_not_serve_is_refused(supervisor_client, thulium):
+    thulium.get(STATUSES_URL, json=STATUSES)
+
+    response = supervisor_client.get(f"{LIST_URL}?size=1000")
+
+    assert "Select a valid choice" in response.content.decode()
+    assert not [call for call in thulium.calls if "records" in call.request.url]
+
+
 def test_htmx_gets_only_the_table(supervisor_client, thulium):
     thulium.get(STATUSES_URL, json=STATUSES)
     thulium.get(RECORDS_URL, json=page_body(1, [1]))
