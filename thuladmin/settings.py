@@ -288,7 +288,9 @@ BULK_PARALLEL_REQUESTS = env.int("BULK_PARALLEL_REQUESTS", default=4)
 # heartbeat: one held by a worker that died frees itself after BULK_CONCURRENCY_LEASE_SECONDS.
 BULK_MAX_CONCURRENT_REQUESTS = env.int("BULK_MAX_CONCURRENT_REQUESTS", default=4)
 BULK_CONCURRENCY_LEASE_SECONDS = env.float("BULK_CONCURRENCY_LEASE_SECONDS", default=30.0)
-# Requests a second to Thulium from all bulk jobs (shared across processes with a Redis cache).
+# Requests to Thulium in any one second (a moving window, not per clock second), from every
+# caller: shared across processes and machines with a Redis cache, kept in that Redis; with any
+# other cache, per process. Whole requests: 2.5 counts as 2, 0.5 as one every 2 s; 0, no limit.
 BULK_REQUESTS_PER_SECOND = env.float("BULK_REQUESTS_PER_SECOND", default=10.0)
 BULK_CHUNK_MAX_ATTEMPTS = env.int("BULK_CHUNK_MAX_ATTEMPTS", default=3)
 BULK_CHUNK_BACKOFF_SECONDS = env.float("BULK_CHUNK_BACKOFF_SECONDS", default=2.0)

@@ -1,20 +1,162 @@
-"""The limits on requests to Thulium: the pacer spreads request starts over a round trip, never
-slower than the slots allow; `thulium_limits()` builds the shared limits from the settings.
+"""The limits on requests to Thulium: the rate limit holds in any one-second window (a fake
+clock), the pacer spreads request starts over a round trip, never slower than the slots allow;
+`thulium_limits()` builds the shared limits from the settings.
 
-(The concurrency and rate limiters across threads and processes are tested in
+(The concurrency and rate limiters across threads and processes, and in Redis, are tested in
 `tests/production/test_limits.py`, which starts processes.)"""
 
 from __future__ import annotations
 
+import limits.storage.memory
 import pytest
+from limits.storage import MemoryStorage, RedisStorage
 
 from thuladmin.thulium.throttle import (
     MAX_PACED_ROUND_TRIP_SECONDS,
     ConcurrencyLimiter,
     Pacer,
     RateLimiter,
+    rate_storage,
     thulium_limits,
 )
+
+
+class FakeWallClock:
+    """The time as `limits` reads it (`time.time()`), moved on by hand or by sleeping."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def wall(monkeypatch) -> FakeWallClock:
+    clock = FakeWallClock()
+    # `limits`' memory storage reads `time.time()` through its module's `time`: only that name
+    # is replaced, not the clock of the whole process.
+    monkeypatch.setattr(limits.storage.memory, "time", clock)
+    return clock
+
+
+def _rate_limiter(per_second: float, wall: FakeWallClock, **kwargs) -> RateLimiter:
+    return RateLimiter(
+        per_second,
+        key="t-rate",
+        storage=kwargs.pop("storage", None) or MemoryStorage(),
+        clock=wall.time,
+        sleep=wall.sleep,
+        **kwargs,
+    )
+
+
+# --- RateLimiter: a moving window --------------------------------------------------------------
+
+
+def test_ten_at_the_end_of_one_second_leave_no_room_at_the_start_of_the_next(wall):
+    limiter = _rate_limiter(10, wall)
+    late_in_one_second = [1000.50 + 0.05 * index for index in range(10)]
+    early_in_the_next = [1001.00 + 0.05 * index for index in range(10)]
+
+    allowed = []
+    for moment in late_in_one_second + early_in_the_next:
+        wall.now = moment
+        allowed.append(limiter.try_acquire())
+
+    # A window per clock second would let all 20 through: 20 within 1000.50 - 1001.45.
+    assert allowed == [True] * 10 + [False] * 10
+    wall.now = 1001.51  # the first of the ten is now over a second old: one more may go
+    assert limiter.try_acquire()
+    assert not limiter.try_acquire()
+
+
+def test_acquire_waits_until_the_oldest_request_in_the_window_is_a_second_old(wall):
+    limiter = _rate_limiter(10, wall)
+    for index in range(10):
+        wall.now = 1000.50 + 0.05 * index
+        limiter.acquire()
+    assert wall.slept == []
+
+    wall.now = 1001.10
+    limiter.acquire()
+
+    assert wall.now == pytest.approx(1001.50, abs=0.01)
+
+
+def test_any_one_second_window_holds_at_most_the_limit_under_steady_demand(wall):
+    limiter = _rate_limiter(10, wall)
+    starts = []
+    for _ in range(55):
+        limiter.acquire()
+        starts.append(wall.now)
+        wall.now += 0.013  # asking again at once, again and again
+
+    most = max(sum(1 for t in starts if start <= t < start + 1) for start in starts)
+    assert most == 10
+    assert starts[-1] - starts[0] > 5 - 0.1  # and the limit is used, not undershot
+
+
+def test_limiters_with_the_same_key_share_one_window(wall):
+    storage = MemoryStorage()
+    first = _rate_limiter(4, wall, storage=storage)
+    second = _rate_limiter(4, wall, storage=storage)
+
+    allowed = [limiter.try_acquire() for limiter in (first, second) * 4]
+
+    assert allowed.count(True) == 4
+
+
+def test_no_rate_limit_when_the_rate_is_zero(wall):
+    limiter = _rate_limiter(0, wall)
+
+    for _ in range(100):
+        limiter.acquire()
+
+    assert wall.slept == []
+
+
+@pytest.mark.parametrize(("per_second", "allowed_in_two_seconds"), [(0.5, 1), (2.5, 4), (1, 2)])
+def test_a_fractional_rate_is_rounded_down_to_whole_requests(
+    wall, per_second, allowed_in_two_seconds
+):
+    limiter = _rate_limiter(per_second, wall)
+
+    allowed = 0
+    for step in range(20):
+        wall.now = 1000.0 + 0.1 * step
+        allowed += limiter.try_acquire()
+
+    assert allowed == allowed_in_two_seconds
+
+
+def test_rate_windows_are_kept_in_the_caches_redis_when_it_is_redis(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6399/7,redis://127.0.0.1:6398/7",
+        }
+    }
+
+    storage = rate_storage()
+
+    assert isinstance(storage, RedisStorage)
+    assert storage.storage.connection_pool.connection_kwargs["port"] == 6399  # the primary
+    assert storage.storage.connection_pool.connection_kwargs["db"] == 7
+    assert rate_storage() is storage  # one connection pool for the process
+
+
+def test_rate_windows_are_kept_in_this_processs_memory_with_the_local_memory_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+    assert isinstance(rate_storage(), MemoryStorage)
+    assert rate_storage() is rate_storage()
+    assert RateLimiter(10).storage is rate_storage()
 
 
 class FakeTime:

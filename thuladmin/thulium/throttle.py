@@ -3,12 +3,14 @@
 Thulium allows an account only so many requests a second and so many at once, and it counts
 them all: a bulk job's batches, a snapshot sync's pages, the records list, the per-status
 counts. So the limits belong to the client's side of the project, not to any one caller: they
-are counted in the cache (shared keys, the same for every caller), so with Redis one budget
-holds across every worker process and machine; with the local-memory cache, within one process.
+are counted under shared keys, the same for every caller, so with a Redis cache one budget holds
+across every worker process and machine; with the local-memory cache, within one process.
 
-- `RateLimiter`: at most so many requests a second;
-- `ConcurrencyLimiter`: at most so many requests in flight at once (a shared semaphore whose
-  slots are leases, so a dead holder's slot frees itself);
+- `RateLimiter`: at most so many requests in any one second (a moving window, kept by the
+  `limits` library in the cache's Redis, or in this process's memory);
+- `ConcurrencyLimiter`: at most so many requests in flight at once (a shared semaphore in the
+  cache whose slots are leases, so a dead holder's slot frees itself, and which are named after
+  their holder, so a runner declared dead has its slots freed at once);
 - `Pacer`: spreads one caller's request starts over a round trip (in-process, not shared).
 
 Callers build them only through `thulium_limits()`, from the settings, so how the budget is
@@ -18,57 +20,146 @@ first to send many requests, but the budget is every caller's.)
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import BaseCache, cache
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
 
 # The longest round trip the pacer counts (see Pacer.observe).
 MAX_PACED_ROUND_TRIP_SECONDS = 2.0
+# How long after a full rate window's oldest request leaves it a waiter asks again (it leaves
+# just after a second, and asking in a loop meanwhile would only load the storage).
+RATE_WAIT_MARGIN_SECONDS = 0.001
+
+# The rate windows' storages, one per Redis URL (or one in memory), kept for the process: each
+# holds a connection pool, or the windows themselves.
+_rate_storages: dict[str, Storage] = {}
+_rate_storages_lock = threading.Lock()
+
+
+def _cache_redis_url() -> str:
+    """The URL of the default cache's Redis (its first server: the one written to), or "" when
+    the default cache is not Redis."""
+    config = settings.CACHES["default"]
+    if "redis" not in config["BACKEND"].lower():
+        return ""
+    location = config["LOCATION"]
+    if not isinstance(location, str):
+        location = location[0]
+    return location.split(",")[0].strip()
+
+
+def rate_storage() -> Storage:
+    """Where the request rate windows are kept: the default cache's Redis when it is Redis (so
+    every process and machine shares them), else this process's memory."""
+    url = _cache_redis_url()
+    with _rate_storages_lock:
+        storage = _rate_storages.get(url)
+        if storage is None:
+            storage = RedisStorage(url) if url else MemoryStorage()
+            _rate_storages[url] = storage
+    return storage
+
+
+def _rate_item(per_second: float) -> RateLimitItem:
+    """`per_second` as `limits` counts it: whole requests in a window of whole seconds."""
+    if per_second >= 1:
+        return RateLimitItemPerSecond(math.floor(per_second), 1)
+    return RateLimitItemPerSecond(1, math.ceil(1 / per_second))
 
 
 class RateLimiter:
-    """At most `per_second` requests a second, counted in the cache.
+    """At most `per_second` requests in any one-second window: a moving window, kept by `limits`.
 
-    With a shared cache (Redis) the limit holds across every worker process and machine; with
-    the local-memory cache, within one process.
+    A window per clock second (a counter named after `int(time.time())`) lets twice the limit
+    through across the turn of a second: 10 in its last half and 10 in the next one's first half
+    make 20 within one second, and a Thulium that counts by sliding window or token bucket
+    answers 429 to that. The moving window remembers when each of the last `per_second`
+    requests started and lets a new one through only once the oldest is a second old.
+
+    With a Redis cache (`CACHE_URL`) the window lives in that Redis (`limits`' Redis storage:
+    one Lua script checks and records a request at once), so the limit holds across every
+    worker process and machine; with any other cache, in this process's memory (`limits`'
+    memory storage), so within one process. A fractional limit is rounded down to whole
+    requests a second; below one, it is one request every `ceil(1 / per_second)` seconds.
     """
 
-    def __init__(self, per_second: float, *, key: str = "thulium-requests") -> None:
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        key: str = "thulium-requests",
+        storage: Storage | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.per_second = per_second
         self.key = key
+        self._storage = storage
+        self._clock = clock
+        self._sleep = sleep
+        self._item = _rate_item(per_second) if per_second > 0 else None
+
+    @property
+    def storage(self) -> Storage:
+        # Looked up at use, not at construction, like the cache: a test's settings apply.
+        return self._storage if self._storage is not None else rate_storage()
+
+    def try_acquire(self) -> bool:
+        """Count one request now and return True, or return False if the window is full."""
+        if self._item is None:
+            return True
+        return MovingWindowRateLimiter(self.storage).hit(self._item, self.key)
 
     def acquire(self) -> None:
-        if self.per_second <= 0:
+        """Wait until a request may start within the limit, and count it."""
+        if self._item is None:
             return
-        while True:
-            now = time.time()
-            window_key = f"{self.key}:{int(now)}"
-            cache.add(window_key, 0, timeout=5)
-            try:
-                count = cache.incr(window_key)
-            except ValueError:  # the key expired between add and incr
-                continue
-            if count <= self.per_second:
-                return
-            time.sleep(int(now) + 1 - now)
+        window = MovingWindowRateLimiter(self.storage)
+        while not window.hit(self._item, self.key):
+            # Full: the oldest request in the window leaves it at `reset` (just after: at
+            # `reset` itself it still counts). Every waiter wakes then and one gets the place;
+            # the others wait for the next one.
+            reset, _remaining = window.get_window_stats(self._item, self.key)
+            self._sleep(max(reset - self._clock(), 0.0) + RATE_WAIT_MARGIN_SECONDS)
+
+
+@dataclass(frozen=True)
+class HeldSlot:
+    """A slot taken by `ConcurrencyLimiter.try_acquire`: its cache key, and the lease written
+    under it ("<token> <holder>"), by which only its own holder gives it back."""
+
+    key: str
+    lease: str
+
+
+def _lease_holder(lease: object) -> str:
+    return lease.partition(" ")[2] if isinstance(lease, str) else ""
 
 
 class ConcurrencyLimiter:
     """At most `slots` requests in flight at once, counted in the cache: a shared semaphore.
 
     Each slot is a cache key taken with `cache.add` (atomic: Redis `SET NX`, a lock in local
-    memory) and given back with a delete. A slot is a lease that expires after `lease_seconds`,
-    so a worker killed while holding one cannot keep it for ever. A request may take longer than
-    a lease (retries included), so the holder's heartbeat calls `renew()` to extend the leases
-    it still holds. With a shared cache (Redis) the limit holds across every worker process and
-    machine; with the local-memory cache, within one process.
+    memory) and given back with a delete. Its value names the holder (a bulk runner's id), so
+    that when a runner is declared dead (its heartbeat stale for `BULK_RUNNER_STALE_SECONDS`)
+    its slots are freed at once (`release_holders`), before its chunks are taken over: a
+    SIGKILLed worker must not keep the others waiting. A slot is also a lease that expires after
+    `lease_seconds`, so one taken by a holder without a heartbeat (a records list, a snapshot
+    sync) cannot be kept for ever by a process that died. A request may take longer than a lease
+    (retries included), so the holder's heartbeat calls `renew()` to extend the leases it still
+    holds. With a shared cache (Redis) the limit holds across every worker process and machine;
+    with the local-memory cache, within one process.
     """
 
     def __init__(
@@ -85,7 +176,7 @@ class ConcurrencyLimiter:
         self.key = key
         self.poll_seconds = poll_seconds
         self._cache = cache
-        self._held: set[str] = set()
+        self._held: set[HeldSlot] = set()
         self._held_lock = threading.Lock()
 
     @property
@@ -97,48 +188,70 @@ class ConcurrencyLimiter:
     def _lease_timeout(self) -> int:
         return max(1, round(self.lease_seconds))
 
-    def try_acquire(self) -> str | None:
-        """Take a free slot and return it (to give to `release`), or None if all are taken."""
-        token = uuid.uuid4().hex
+    def _slot_keys(self) -> list[str]:
+        return [f"{self.key}:{index}" for index in range(self.slots)]
+
+    def try_acquire(self, *, holder: str = "") -> HeldSlot | None:
+        """Take a free slot for `holder` and return it (to give to `release`), or None if all
+        are taken."""
+        lease = f"{uuid.uuid4().hex} {holder}"
         # Slots in random order: waiters do not all fight over slot 0.
-        for index in random.sample(range(self.slots), self.slots):
-            slot_key = f"{self.key}:{index}"
-            if self.cache.add(slot_key, token, timeout=self._lease_timeout):
-                held = f"{slot_key}={token}"
+        for slot_key in random.sample(self._slot_keys(), self.slots):
+            if self.cache.add(slot_key, lease, timeout=self._lease_timeout):
+                held = HeldSlot(slot_key, lease)
                 with self._held_lock:
                     self._held.add(held)
                 return held
         return None
 
-    def release(self, held: str) -> None:
-        """Give a slot back, unless its lease expired and someone else holds it now.
+    def release(self, held: HeldSlot) -> None:
+        """Give a slot back, unless it was freed meanwhile and someone else holds it now.
 
-        The read and the delete are two steps: a lease that runs out between them may free
-        another holder's slot early. Held leases are renewed, so that needs a holder whose
-        heartbeat stalled for a whole lease, and then it costs one extra request in flight.
+        The read and the delete are two steps: a lease that runs out (or a holder declared dead
+        and freed) between them may free another holder's slot early. Held leases are renewed
+        and a live runner is not declared dead, so that needs a holder whose heartbeat stalled
+        for a whole lease or `BULK_RUNNER_STALE_SECONDS`, and then it costs one extra request in
+        flight.
         """
         with self._held_lock:
             self._held.discard(held)
-        slot_key, _, token = held.rpartition("=")
-        if self.cache.get(slot_key) == token:
-            self.cache.delete(slot_key)
+        if self.cache.get(held.key) == held.lease:
+            self.cache.delete(held.key)
 
     def renew(self) -> None:
         """Extend the lease of every slot this limiter still holds (called by a heartbeat)."""
         with self._held_lock:
             held = list(self._held)
         for entry in held:
-            slot_key, _, token = entry.rpartition("=")
-            if self.cache.get(slot_key) == token:
-                self.cache.touch(slot_key, timeout=self._lease_timeout)
+            if self.cache.get(entry.key) == entry.lease:
+                self.cache.touch(entry.key, timeout=self._lease_timeout)
+
+    def release_holders(self, holders: Collection[str]) -> int:
+        """Free every slot held by one of `holders` (runners declared dead) and say how many.
+
+        A dead process never gives its slots back; its leases would keep them for
+        `lease_seconds` after its last renewal, and every other worker would wait that long.
+        The watchdog, and a runner taking a dead runner's chunks over, free them instead: by the
+        time a dead runner's chunks are sent again, its slots are free. (Read, then deleted if
+        unchanged, as in `release`.)
+        """
+        holders = {holder for holder in holders if holder}
+        if not holders or self.slots <= 0:
+            return 0
+        freed = 0
+        for slot_key, lease in self.cache.get_many(self._slot_keys()).items():
+            if _lease_holder(lease) in holders and self.cache.get(slot_key) == lease:
+                self.cache.delete(slot_key)
+                freed += 1
+        return freed
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold a slot for the body of the `with`, waiting for one to be free."""
+    def slot(self, *, holder: str = "") -> Iterator[None]:
+        """Hold a slot for `holder` for the body of the `with`, waiting for one to be free."""
         if self.slots <= 0:
             yield
             return
-        while (held := self.try_acquire()) is None:
+        while (held := self.try_acquire(holder=holder)) is None:
             time.sleep(self.poll_seconds * random.uniform(0.5, 1.5))
         try:
             yield
@@ -242,3 +355,9 @@ def thulium_limits(
         ),
         pacer=Pacer(parallel),
     )
+
+
+def thulium_slots_release(*, holders: Collection[str]) -> int:
+    """Free the shared request slots (`BULK_MAX_CONCURRENT_REQUESTS`) held by `holders`, runners
+    declared dead: see `ConcurrencyLimiter.release_holders`."""
+    return thulium_limits().concurrency.release_holders(holders)
