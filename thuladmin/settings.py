@@ -284,8 +284,10 @@ BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=100_000)
 BULK_URL_BUDGET_BYTES = env.int("BULK_URL_BUDGET_BYTES", default=7000)
 BULK_PARALLEL_REQUESTS = env.int("BULK_PARALLEL_REQUESTS", default=4)
 # Requests in flight to Thulium at once, from all bulk jobs on all workers (shared through the
-# cache, so across machines with Redis); 0 for no limit. A slot is a lease renewed by its runner's
-# heartbeat: one held by a worker that died frees itself after BULK_CONCURRENCY_LEASE_SECONDS.
+# cache, so across machines with Redis); 0 for no limit. A runner's slots are freed as soon as it
+# is declared dead (BULK_RUNNER_STALE_SECONDS), before its chunks are taken over. A slot is also
+# a lease renewed by its holder's heartbeat: one held by a caller without a runner (a records
+# list, a snapshot sync) in a process that died frees itself after BULK_CONCURRENCY_LEASE_SECONDS.
 BULK_MAX_CONCURRENT_REQUESTS = env.int("BULK_MAX_CONCURRENT_REQUESTS", default=4)
 BULK_CONCURRENCY_LEASE_SECONDS = env.float("BULK_CONCURRENCY_LEASE_SECONDS", default=30.0)
 # Requests to Thulium in any one second (a moving window, not per clock second), from every
