@@ -14,12 +14,10 @@ import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-import limits.storage.redis
 import pytest
 import responses
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
-from limits.storage import RedisStorage
 
 from campaigns.bulk.phone_numbers import PHONE_NUMBERS
 from tests.production.helpers import PYTHON, ROOT, process_env, redis_reachable
@@ -27,7 +25,7 @@ from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
-from thuladmin.thulium.throttle import ConcurrencyLimiter, RateLimiter
+from thuladmin.thulium.throttle import ConcurrencyLimiter, RateLimiter, RedisRateWindows
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 needs_redis = pytest.mark.skipif(
@@ -252,7 +250,7 @@ def test_dead_holders_slots_in_redis_are_freed(request):
 
 
 @needs_redis
-def test_the_moving_window_in_redis_holds_across_the_turn_of_a_second(monkeypatch, request):
+def test_the_moving_window_in_redis_holds_across_the_turn_of_a_second(request):
     class FakeWallClock:
         now = 2000.50
 
@@ -260,12 +258,10 @@ def test_the_moving_window_in_redis_holds_across_the_turn_of_a_second(monkeypatc
             return self.now
 
     clock = FakeWallClock()
-    # `limits` stamps each request with the caller's `time.time()`, read through its module.
-    monkeypatch.setattr(limits.storage.redis, "time", clock)
-    storage = RedisStorage(REDIS_URL)
+    windows = RedisRateWindows(REDIS_URL)
     key = f"t-redis-window-{uuid.uuid4().hex}"
-    limiter = RateLimiter(10, key=key, storage=storage)
-    request.addfinalizer(storage.reset)
+    request.addfinalizer(lambda: windows.redis.delete(key))
+    limiter = RateLimiter(10, key=key, margin=0.05, windows=windows, clock=clock.time)
 
     allowed = []
     for index in range(20):  # 10 in the last half of a second, 10 in the first of the next
@@ -273,9 +269,17 @@ def test_the_moving_window_in_redis_holds_across_the_turn_of_a_second(monkeypatc
         allowed.append(limiter.try_acquire())
 
     assert allowed == [True] * 10 + [False] * 10
-    clock.now = 2001.51
+    clock.now = 2001.52  # a second, but not the margin, after the first
+    assert not limiter.try_acquire()
+    clock.now = 2001.56
     assert limiter.try_acquire()
     assert not limiter.try_acquire()
+    assert windows.take(key, limit=10, window=1.05, now=2001.57) == pytest.approx(0.03)
+    # Asked whether there is room without taking it: the window is left as it was.
+    assert windows.take(key, limit=10, window=1.05, now=2003.0, record=False) == 0
+    assert windows.redis.lindex(key, 0) == b"2001.560000"
+    assert windows.take(key, limit=10, window=1.05, now=2003.0) == 0
+    assert windows.redis.lindex(key, 0) == b"2003.000000"
 
 
 def _probes(mode: str, processes: int) -> list:

@@ -307,13 +307,16 @@ class JobRunner:
                 try:
                     self._pacer.wait_turn()
                     with self.concurrency.slot(holder=self.runner_id):
-                        self.rate_limiter.acquire()
+                        self.rate_limiter.wait_for_room()
                         if self._cancel.requested():
                             # The last moment before the request leaves: it does not.
                             self._close_cancelled(chunk, items)
                             return
                         if not self._request_starts(chunk):
                             return  # another runner took the chunk over meanwhile: theirs now
+                        # Counted only now, after the write above: Thulium counts the request
+                        # when it arrives, and the write's time varies (see `RateLimiter`).
+                        self.rate_limiter.acquire()
                         sent_at = time.monotonic()
                         results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
                         self._pacer.observe(time.monotonic() - sent_at)

@@ -6,8 +6,8 @@ counts. So the limits belong to the client's side of the project, not to any one
 are counted under shared keys, the same for every caller, so with a Redis cache one budget holds
 across every worker process and machine; with the local-memory cache, within one process.
 
-- `RateLimiter`: at most so many requests in any one second (a moving window, kept by the
-  `limits` library in the cache's Redis, or in this process's memory);
+- `RateLimiter`: at most so many requests in any one second (a moving window, kept in the
+  cache's Redis, or in this process's memory);
 - `ConcurrencyLimiter`: at most so many requests in flight at once (a shared semaphore in the
   cache whose slots are leases, so a dead holder's slot frees itself, and which are named after
   their holder, so a runner declared dead has its slots freed at once);
@@ -25,26 +25,101 @@ import random
 import threading
 import time
 import uuid
+from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
+import redis
 from django.conf import settings
 from django.core.cache import BaseCache, cache
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage, RedisStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
 
 # The longest round trip the pacer counts (see Pacer.observe).
 MAX_PACED_ROUND_TRIP_SECONDS = 2.0
-# How long after a full rate window's oldest request leaves it a waiter asks again (it leaves
-# just after a second, and asking in a loop meanwhile would only load the storage).
+# How long after a full rate window's oldest request leaves it a waiter asks again (asking in a
+# loop meanwhile would only load Redis).
 RATE_WAIT_MARGIN_SECONDS = 0.001
 
-# The rate windows' storages, one per Redis URL (or one in memory), kept for the process: each
-# holds a connection pool, or the windows themselves.
-_rate_storages: dict[str, Storage] = {}
-_rate_storages_lock = threading.Lock()
+# One script checks the window and records the request in it, so that no two callers on any
+# machine take the same place. The window is a list of the last `limit` request starts, newest
+# first; a start is refused while the `limit`-th newest is younger than `window` seconds, and the
+# script then answers how long until it is not (asked with `record` 0, it only answers). The
+# times are Redis's own (`TIME`), one clock for every machine, unless the caller gives one.
+_REDIS_WINDOW_SCRIPT = """
+local now = tonumber(ARGV[1])
+if now == nil then
+    local clock = redis.call('TIME')
+    now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+end
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local oldest = redis.call('LINDEX', KEYS[1], limit - 1)
+if oldest and now - tonumber(oldest) < window then
+    return string.format('%.6f', tonumber(oldest) + window - now)
+end
+if ARGV[4] == '0' then
+    return '0'
+end
+redis.call('LPUSH', KEYS[1], string.format('%.6f', now))
+redis.call('LTRIM', KEYS[1], 0, limit - 1)
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return '0'
+"""
+
+
+class RateWindows(Protocol):
+    """Where the rate limiter's windows are kept."""
+
+    def take(
+        self, key: str, *, limit: int, window: float, now: float | None, record: bool = True
+    ) -> float:
+        """Record a request starting now in `key`'s window and return 0 if fewer than `limit`
+        started in the last `window` seconds; otherwise record nothing and return how many
+        seconds until one of them is `window` old. `now` is the caller's clock, or None for the
+        windows' own; with `record` false nothing is recorded either way."""
+
+
+class MemoryRateWindows:
+    """The windows in this process's memory: one process's budget (the local-memory cache)."""
+
+    def __init__(self) -> None:
+        self._starts: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def take(
+        self, key: str, *, limit: int, window: float, now: float | None, record: bool = True
+    ) -> float:
+        now = time.time() if now is None else now
+        with self._lock:
+            starts = self._starts[key]
+            while len(starts) > limit:
+                starts.popleft()
+            if len(starts) == limit and now - starts[0] < window:
+                return starts[0] + window - now
+            if record:
+                starts.append(now)
+            return 0.0
+
+
+class RedisRateWindows:
+    """The windows in Redis: one budget for every process and machine that uses that Redis."""
+
+    def __init__(self, url: str) -> None:
+        self.redis = redis.Redis.from_url(url)
+        self._script = self.redis.register_script(_REDIS_WINDOW_SCRIPT)
+
+    def take(
+        self, key: str, *, limit: int, window: float, now: float | None, record: bool = True
+    ) -> float:
+        now_argument = "" if now is None else repr(now)
+        return float(self._script(keys=[key], args=[now_argument, limit, window, int(record)]))
+
+
+# The rate windows, kept for the process: one per Redis URL (a connection pool each), or one in
+# memory (the windows themselves).
+_rate_windows: dict[str, RateWindows] = {}
+_rate_windows_lock = threading.Lock()
 
 
 def _cache_redis_url() -> str:
@@ -59,39 +134,44 @@ def _cache_redis_url() -> str:
     return location.split(",")[0].strip()
 
 
-def rate_storage() -> Storage:
+def rate_windows() -> RateWindows:
     """Where the request rate windows are kept: the default cache's Redis when it is Redis (so
     every process and machine shares them), else this process's memory."""
     url = _cache_redis_url()
-    with _rate_storages_lock:
-        storage = _rate_storages.get(url)
-        if storage is None:
-            storage = RedisStorage(url) if url else MemoryStorage()
-            _rate_storages[url] = storage
-    return storage
-
-
-def _rate_item(per_second: float) -> RateLimitItem:
-    """`per_second` as `limits` counts it: whole requests in a window of whole seconds."""
-    if per_second >= 1:
-        return RateLimitItemPerSecond(math.floor(per_second), 1)
-    return RateLimitItemPerSecond(1, math.ceil(1 / per_second))
+    with _rate_windows_lock:
+        windows = _rate_windows.get(url)
+        if windows is None:
+            windows = RedisRateWindows(url) if url else MemoryRateWindows()
+            _rate_windows[url] = windows
+    return windows
 
 
 class RateLimiter:
-    """At most `per_second` requests in any one-second window: a moving window, kept by `limits`.
+    """At most `per_second` requests in any one-second window: a moving window (a sliding log).
 
     A window per clock second (a counter named after `int(time.time())`) lets twice the limit
     through across the turn of a second: 10 in its last half and 10 in the next one's first half
-    make 20 within one second, and a Thulium that counts by sliding window or token bucket
-    answers 429 to that. The moving window remembers when each of the last `per_second`
-    requests started and lets a new one through only once the oldest is a second old.
+    make 20 within one second, and a Thulium that counts by sliding window answers 429 to that.
+    A token bucket (GCRA) does not hold it either: after a burst of 10 it refills one place every
+    tenth of a second, 19 within one second. The moving window remembers when each of the last
+    `per_second` requests started and lets a new one through only once the oldest is a second
+    old.
 
-    With a Redis cache (`CACHE_URL`) the window lives in that Redis (`limits`' Redis storage:
-    one Lua script checks and records a request at once), so the limit holds across every
-    worker process and machine; with any other cache, in this process's memory (`limits`'
-    memory storage), so within one process. A fractional limit is rounded down to whole
-    requests a second; below one, it is one request every `ceil(1 / per_second)` seconds.
+    And a little more than a second (`margin`, `BULK_RATE_MARGIN_SECONDS`, 0.2): a request
+    reaches Thulium some time after it is counted, by an amount that varies with the load and
+    the network. Counted exactly a second apart, the 1st and the 11th of 10 a second reached the
+    sandbox 0.95 s apart in bench/nodes.py on a busy machine, and it saw 11 within one second;
+    with a margin of 0.05 or 0.1 s it still did now and then, with 0.2 s never. A caller with
+    work to do before its request (the bulk runner writes the chunk's start) waits with
+    `wait_for_room` first and counts the request with `acquire` just before sending it, so that
+    the variable part is as short as it can be.
+
+    With a Redis cache (`CACHE_URL`) the windows live in that Redis (one Lua script checks and
+    records each request, on Redis's clock), so the limit holds across every worker process and
+    machine; with any other cache, in this process's memory, so within one process. (The
+    `limits` library's moving window was tried first: its Redis storage counts only windows of
+    whole seconds, which leaves no room for the margin.) A fractional limit is rounded down to
+    whole requests a second; below one, it is one request every `1 / per_second` seconds.
     """
 
     def __init__(
@@ -99,39 +179,59 @@ class RateLimiter:
         per_second: float,
         *,
         key: str = "thulium-requests",
-        storage: Storage | None = None,
-        clock: Callable[[], float] = time.time,
+        margin: float | None = None,
+        windows: RateWindows | None = None,
+        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.per_second = per_second
         self.key = key
-        self._storage = storage
+        self.margin = settings.BULK_RATE_MARGIN_SECONDS if margin is None else margin
+        if per_second >= 1:
+            self.limit, self.window = math.floor(per_second), 1.0
+        elif per_second > 0:
+            self.limit, self.window = 1, 1 / per_second
+        else:
+            self.limit, self.window = 0, 0.0  # no limit
+        self._windows = windows
         self._clock = clock
         self._sleep = sleep
-        self._item = _rate_item(per_second) if per_second > 0 else None
 
     @property
-    def storage(self) -> Storage:
+    def windows(self) -> RateWindows:
         # Looked up at use, not at construction, like the cache: a test's settings apply.
-        return self._storage if self._storage is not None else rate_storage()
+        return self._windows if self._windows is not None else rate_windows()
+
+    def _take(self, *, record: bool = True) -> float:
+        return self.windows.take(
+            self.key,
+            limit=self.limit,
+            window=self.window + self.margin,
+            now=None if self._clock is None else self._clock(),
+            record=record,
+        )
 
     def try_acquire(self) -> bool:
         """Count one request now and return True, or return False if the window is full."""
-        if self._item is None:
-            return True
-        return MovingWindowRateLimiter(self.storage).hit(self._item, self.key)
+        return self.limit == 0 or self._take() == 0
 
     def acquire(self) -> None:
         """Wait until a request may start within the limit, and count it."""
-        if self._item is None:
+        self._wait(record=True)
+
+    def wait_for_room(self) -> None:
+        """Wait until a request could start within the limit, without counting it: for a caller
+        with work to do between the wait and the request, which then counts it with `acquire`
+        just before sending (usually at once), so that it is counted as late as it can be."""
+        self._wait(record=False)
+
+    def _wait(self, *, record: bool) -> None:
+        if self.limit == 0:
             return
-        window = MovingWindowRateLimiter(self.storage)
-        while not window.hit(self._item, self.key):
-            # Full: the oldest request in the window leaves it at `reset` (just after: at
-            # `reset` itself it still counts). Every waiter wakes then and one gets the place;
-            # the others wait for the next one.
-            reset, _remaining = window.get_window_stats(self._item, self.key)
-            self._sleep(max(reset - self._clock(), 0.0) + RATE_WAIT_MARGIN_SECONDS)
+        while (wait := self._take(record=record)) > 0:
+            # Every waiter wakes when the oldest request leaves the window and one gets the
+            # place; the others are told how long to wait for the next one.
+            self._sleep(wait + RATE_WAIT_MARGIN_SECONDS)
 
 
 @dataclass(frozen=True)
