@@ -145,6 +145,7 @@ def test_a_dead_holders_slots_are_freed_and_no_one_elses():
     assert limiter.release_holders(["host:1:dead", "host:3:gone"]) == 2
 
     assert all(cache.get(held.key) is None for held in dead)
+    assert sorted(limiter.holders()) == ["", "host:2:alive"]
     assert cache.get(alive.key) == alive.lease
     assert cache.get(anonymous.key) == anonymous.lease
     assert limiter.release_holders([""]) == 0, "no holder named: nothing to free"

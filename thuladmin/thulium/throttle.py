@@ -345,6 +345,11 @@ class ConcurrencyLimiter:
                 freed += 1
         return freed
 
+    def holders(self) -> list[str]:
+        """The holder of each slot taken now ("" for one taken without a holder): what a
+        benchmark or an operator looks at."""
+        return [_lease_holder(lease) for lease in self.cache.get_many(self._slot_keys()).values()]
+
     @contextmanager
     def slot(self, *, holder: str = "") -> Iterator[None]:
         """Hold a slot for `holder` for the body of the `with`, waiting for one to be free."""
