@@ -39,7 +39,6 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import sandbox_server
 from sandbox_server import require
@@ -207,14 +206,12 @@ def _start_worker(log_path) -> subprocess.Popen:
 
 def _numbers_seen(request_log, before: float) -> set[str]:
     """The numbers of every batch request the sandbox received before `before` (epoch)."""
-    seen: set[str] = set()
-    if not request_log.exists():
-        return seen
-    for line in request_log.read_text(encoding="latin-1").splitlines():
-        stamp, _, query = line.partition(" ")
-        if float(stamp) < before:
-            seen.update(parse_qs(query).get("phone_number[]", []))
-    return seen
+    return {
+        number
+        for request in sandbox_server.read_request_log(request_log)
+        if request.start < before
+        for number in request.numbers
+    }
 
 
 def _crash_job(count: int) -> dict:

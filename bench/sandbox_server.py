@@ -12,8 +12,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,20 +55,21 @@ def start(
     threads: int = 8,
     output: IO[bytes] | None = None,
     app: str = "thuladmin.wsgi",
+    addresses: Sequence[str] = ("127.0.0.1",),
 ) -> subprocess.Popen:
-    """Start gunicorn and return once it accepts connections.
+    """Start gunicorn on `port` of each of `addresses` and return once it accepts connections.
 
     `--limit-request-line 8190`: batch URLs are up to the client's 7,000-byte budget, longer
     than gunicorn's default limit. `app` may name a module of bench/ (e.g. the recording one).
     """
+    binds = [argument for address in addresses for argument in ("--bind", f"{address}:{port}")]
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
             app,
             "--pythonpath",
             f"{ROOT},{ROOT / 'bench'}",
-            "--bind",
-            f"127.0.0.1:{port}",
+            *binds,
             "--workers",
             str(workers),
             "--threads",
@@ -82,7 +86,7 @@ def start(
     )
     for _ in range(100):
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            socket.create_connection((addresses[0], port), timeout=0.2).close()
             return server
         except OSError:
             time.sleep(0.1)
@@ -126,3 +130,43 @@ def run_child(script: str, env: dict[str, str], *arguments: str) -> Any:
     if finished.returncode:
         sys.exit(f"{' '.join(arguments)} failed:\n{finished.stderr}")
     return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the sandbox saw it (see recording_wsgi.py): when it arrived and when its
+    answer was sent (None if never: the log was read while it was being answered), the address
+    it was sent to, its path and query."""
+
+    start: float
+    end: float | None
+    host: str
+    path: str
+    query: str
+
+    @property
+    def numbers(self) -> list[str]:
+        """The phone numbers it carried (a batch removal's `phone_number[]`)."""
+        return parse_qs(self.query).get("phone_number[]", [])
+
+
+def read_request_log(path: Path) -> list[LoggedRequest]:
+    """Every request in a log written by recording_wsgi.py, in the order they arrived."""
+    if not path.exists():
+        return []
+    started: dict[str, tuple[float, str, str, str]] = {}
+    ended: dict[str, float] = {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        stamp, event, request_id, *rest = line.split(" ", 5)
+        if event == "start":
+            host, request_path, *query = rest
+            started[request_id] = (float(stamp), host, request_path, query[0] if query else "")
+        else:
+            ended[request_id] = float(stamp)
+    return sorted(
+        (
+            LoggedRequest(start, ended.get(request_id), host, request_path, query)
+            for request_id, (start, host, request_path, query) in started.items()
+        ),
+        key=lambda request: request.start,
+    )

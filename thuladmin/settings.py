@@ -289,12 +289,22 @@ BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=100_000)
 BULK_URL_BUDGET_BYTES = env.int("BULK_URL_BUDGET_BYTES", default=7000)
 BULK_PARALLEL_REQUESTS = env.int("BULK_PARALLEL_REQUESTS", default=4)
 # Requests in flight to Thulium at once, from all bulk jobs on all workers (shared through the
-# cache, so across machines with Redis); 0 for no limit. A slot is a lease renewed by its runner's
-# heartbeat: one held by a worker that died frees itself after BULK_CONCURRENCY_LEASE_SECONDS.
+# cache, so across machines with Redis); 0 for no limit. A runner's slots are freed as soon as it
+# is declared dead (BULK_RUNNER_STALE_SECONDS), before its chunks are taken over. A slot is also
+# a lease renewed by its holder's heartbeat: one held by a caller without a runner (a records
+# list, a snapshot sync) in a process that died frees itself after BULK_CONCURRENCY_LEASE_SECONDS.
 BULK_MAX_CONCURRENT_REQUESTS = env.int("BULK_MAX_CONCURRENT_REQUESTS", default=4)
 BULK_CONCURRENCY_LEASE_SECONDS = env.float("BULK_CONCURRENCY_LEASE_SECONDS", default=30.0)
-# Requests a second to Thulium from all bulk jobs (shared across processes with a Redis cache).
+# Requests to Thulium in any one second (a moving window, not per clock second), from every
+# caller: shared across processes and machines with a Redis cache, kept in that Redis; with any
+# other cache, per process. Whole requests: 2.5 counts as 2, 0.5 as one every 2 s; 0, no limit.
 BULK_REQUESTS_PER_SECOND = env.float("BULK_REQUESTS_PER_SECOND", default=10.0)
+# The window counted is a second and this much: a request reaches Thulium some time after it is
+# counted, by an amount that varies with the load and the network (over 0.1 s on a busy 2-core
+# machine), and Thulium must not see more than the limit in any second. It costs throughput
+# while the limit binds: 10 per 1.2 s is 8.3 a second. Lower it for a steady network and
+# unloaded workers.
+BULK_RATE_MARGIN_SECONDS = env.float("BULK_RATE_MARGIN_SECONDS", default=0.2)
 BULK_CHUNK_MAX_ATTEMPTS = env.int("BULK_CHUNK_MAX_ATTEMPTS", default=3)
 BULK_CHUNK_BACKOFF_SECONDS = env.float("BULK_CHUNK_BACKOFF_SECONDS", default=2.0)
 BULK_HEARTBEAT_SECONDS = env.float("BULK_HEARTBEAT_SECONDS", default=2.0)

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from django.core.cache import cache
 from django.utils import timezone
 
 from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumberOutcome
@@ -32,6 +33,7 @@ from thuladmin.bulk.services import (
     bulk_job_start,
 )
 from thuladmin.bulk.watchdog import bulk_jobs_resume_stale
+from thuladmin.thulium.throttle import thulium_limits
 
 API = "https://acme.thulium.com/api/"
 PHONES_URL = API + "batch/outbounds/00001/records"
@@ -526,3 +528,39 @@ def test_a_job_that_removed_nothing_is_logged_as_nothing_changed(supervisor):
 
     finish = AuditEntry.objects.get(action="bulk.phone_numbers.finish")
     assert finish.outcome == AuditEntry.Outcome.NOTHING_CHANGED
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_a_runner_taking_over_frees_the_dead_runners_request_slots_not_a_live_ones(
+    supervisor, settings
+):
+    settings.BULK_MAX_CONCURRENT_REQUESTS = 3
+    settings.BULK_CONCURRENCY_LEASE_SECONDS = 600  # left to their leases, they would block
+    numbers = _numbers(40)
+    responses.add_callback(
+        responses.DELETE, PHONES_URL, callback=FakeThulium(existing=set(numbers))
+    )
+    job = _job(supervisor, numbers)
+    # A runner claimed the first chunk, took two request slots and was killed; another job's
+    # runner is alive and holds the third slot through a slow request.
+    dead = BulkRunner.objects.create(
+        id="host:1:dead", job=job, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
+    BulkChunk.objects.filter(job=job, number=0).update(
+        state="sending", claimed_by=dead.id, attempts=1, request_started_at=timezone.now()
+    )
+    slots = thulium_limits().concurrency
+    slots.try_acquire(holder=dead.id)
+    slots.try_acquire(holder=dead.id)
+    slow = slots.try_acquire(holder="host:2:slow")
+
+    runner = threading.Thread(target=JobRunner(job.pk).run, daemon=True)
+    runner.start()
+    runner.join(timeout=30)
+
+    assert not runner.is_alive(), "the runner waited for the dead runner's slots"
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    _assert_each_item_has_one_final_outcome(job)
+    assert cache.get(slow.key) == slow.lease

@@ -1,7 +1,8 @@
 """The limits on requests to Thulium hold across threads, runners and worker processes.
 
-`ConcurrencyLimiter` (requests in flight) and `RateLimiter` (requests a second) count in the
-cache. With the local-memory cache that is one process; with Redis, every worker on every node.
+`ConcurrencyLimiter` (requests in flight) counts in the cache, `RateLimiter` (requests in any
+one second) in the cache's Redis or in this process's memory. With the local-memory cache that
+is one process; with Redis, every worker on every node.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from thuladmin.bulk.completion import bulk_job_progress
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.runner import JobRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
-from thuladmin.thulium.throttle import ConcurrencyLimiter
+from thuladmin.thulium.throttle import ConcurrencyLimiter, RateLimiter, RedisRateWindows
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 needs_redis = pytest.mark.skipif(
@@ -134,6 +135,36 @@ def test_a_late_release_does_not_free_the_next_holders_slot():
     assert limiter.try_acquire() is not None
 
 
+def test_a_dead_holders_slots_are_freed_and_no_one_elses():
+    limiter = ConcurrencyLimiter(4, lease_seconds=30, key="t-holders")
+    dead = [limiter.try_acquire(holder="host:1:dead") for _ in range(2)]
+    alive = limiter.try_acquire(holder="host:2:alive")
+    anonymous = limiter.try_acquire()  # a records list, say: no runner, no heartbeat
+    assert limiter.try_acquire() is None
+
+    assert limiter.release_holders(["host:1:dead", "host:3:gone"]) == 2
+
+    assert all(cache.get(held.key) is None for held in dead)
+    assert sorted(limiter.holders()) == ["", "host:2:alive"]
+    assert cache.get(alive.key) == alive.lease
+    assert cache.get(anonymous.key) == anonymous.lease
+    assert limiter.release_holders([""]) == 0, "no holder named: nothing to free"
+    assert cache.get(anonymous.key) == anonymous.lease
+
+
+def test_a_dead_holder_that_gives_its_freed_slot_back_late_frees_nothing_of_the_next_holder():
+    limiter = ConcurrencyLimiter(1, lease_seconds=30, key="t-holders-late")
+    first = limiter.try_acquire(holder="slow")
+    limiter.release_holders(["slow"])  # declared dead, but it was only slow
+    second = limiter.try_acquire(holder="next")
+    assert second is not None
+
+    limiter.release(first)
+    limiter.renew()
+
+    assert cache.get(second.key) == second.lease
+
+
 def test_a_slot_is_given_back_when_the_request_fails():
     limiter = ConcurrencyLimiter(1, lease_seconds=30, key="t-fail")
 
@@ -201,6 +232,57 @@ def test_slots_in_redis_hold_across_threads():
     assert all(redis_cache.get(f"{key}:{index}") is None for index in range(3))
 
 
+@needs_redis
+def test_dead_holders_slots_in_redis_are_freed(request):
+    redis_cache = RedisCache(REDIS_URL, {})
+    key = f"t-redis-holders-{uuid.uuid4().hex}"
+    limiter = ConcurrencyLimiter(3, lease_seconds=30, key=key, cache=redis_cache)
+    request.addfinalizer(lambda: redis_cache.delete_many([f"{key}:{i}" for i in range(3)]))
+    limiter.try_acquire(holder="dead")
+    limiter.try_acquire(holder="dead")
+    alive = limiter.try_acquire(holder="alive")
+
+    assert limiter.release_holders(["dead"]) == 2
+
+    assert limiter.try_acquire(holder="next") is not None
+    assert limiter.try_acquire(holder="next") is not None
+    assert limiter.try_acquire(holder="next") is None
+    assert redis_cache.get(alive.key) == alive.lease
+
+
+@needs_redis
+def test_the_moving_window_in_redis_holds_across_the_turn_of_a_second(request):
+    class FakeWallClock:
+        now = 2000.50
+
+        def time(self) -> float:
+            return self.now
+
+    clock = FakeWallClock()
+    windows = RedisRateWindows(REDIS_URL)
+    key = f"t-redis-window-{uuid.uuid4().hex}"
+    request.addfinalizer(lambda: windows.redis.delete(key))
+    limiter = RateLimiter(10, key=key, margin=0.05, windows=windows, clock=clock.time)
+
+    allowed = []
+    for index in range(20):  # 10 in the last half of a second, 10 in the first of the next
+        clock.now = 2000.50 + 0.05 * index
+        allowed.append(limiter.try_acquire())
+
+    assert allowed == [True] * 10 + [False] * 10
+    clock.now = 2001.52  # a second, but not the margin, after the first
+    assert not limiter.try_acquire()
+    clock.now = 2001.56
+    assert limiter.try_acquire()
+    assert not limiter.try_acquire()
+    assert windows.take(key, limit=10, window=1.05, now=2001.57) == pytest.approx(0.03)
+    # Asked whether there is room without taking it: the window is left as it was.
+    assert windows.take(key, limit=10, window=1.05, now=2003.0, record=False) == 0
+    assert windows.redis.lindex(key, 0) == b"2001.560000"
+    assert windows.take(key, limit=10, window=1.05, now=2003.0) == 0
+    assert windows.redis.lindex(key, 0) == b"2003.000000"
+
+
 def _probes(mode: str, processes: int) -> list:
     """Run `limiter_probe` in several processes started at the same moment."""
     key = f"t-{mode}-{uuid.uuid4().hex}"
@@ -251,8 +333,9 @@ def test_the_rate_limit_in_redis_holds_across_worker_processes():
 
     times = sorted(t for result in results for t in result)
     assert len(times) == 3 * RATE_REQUESTS
-    # Each process alone would have sent its 5 at once. Shared, 15 requests at 5 a second fill
-    # three one-second windows: about a second or more from first to last. (Times are read after
-    # each request is allowed, so on a busy machine a finer per-window count would be flaky.)
-    windows = -(-len(times) // RATE)  # 3
-    assert times[-1] - times[0] > windows - 2 - 0.05
+    # Each process alone would have sent its 5 at once. Shared, at 5 in any second, the 6th
+    # waits until a second after the 1st and the 11th until two seconds after it; a window per
+    # clock second would have let them all through within a little over one. (Times are read
+    # after each request is allowed, so a late reading of the first is allowed for.)
+    assert times[RATE] - times[0] > 1 - 0.25
+    assert times[2 * RATE] - times[0] > 2 - 0.25

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from thuladmin.thulium import errors, get_client, reset_client
 from thuladmin.thulium.client import RetryPolicy, ThuliumClient
+from thuladmin.thulium.throttle import RateLimiter, rate_windows
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +108,14 @@ def test_reset_client_reads_settings_again(settings):
     second = get_client()
     assert second.base_url == "https://two.thulium.com/api/"
     assert second.session is not first.session
+
+
+def test_forgetting_the_client_forgets_the_rate_windows_kept_in_memory():
+    limiter = RateLimiter(1, key="t-forget", margin=0)
+    assert limiter.try_acquire()
+    assert not limiter.try_acquire()
+
+    reset_client()  # as before every test: the windows start empty, as the cache does
+
+    assert rate_windows() is limiter.windows
+    assert limiter.try_acquire()

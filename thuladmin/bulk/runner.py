@@ -13,8 +13,17 @@ UPDATEs and outcomes are written in the same transaction that closes the chunk, 
   ERROR (or UNCERTAIN when an attempt may have reached Thulium): nothing stays pending forever.
 
 Requests to Thulium are limited in rate (`RateLimiter`) and in how many are in flight at once
-(`ConcurrencyLimiter`), both counted in the cache, so with Redis the limits hold for all workers
-(and for every other caller of Thulium: see `thuladmin.thulium.throttle`).
+(`ConcurrencyLimiter`), both shared, so with Redis the limits hold for all workers (and for every
+other caller of Thulium: see `thuladmin.thulium.throttle`). A runner holds its request slots
+under its own id: once it is declared dead they are freed (by the runner that takes its chunks
+over, and by the watchdog), so its takeover is not held up by its slots' leases.
+
+One runner works on a job (the job's task runs once; the watchdog queues it again when its runner
+died). It can use the whole shared budget by itself (`BULK_PARALLEL_REQUESTS` requests in flight,
+against `BULK_MAX_CONCURRENT_REQUESTS` for all callers), so a second runner on the same job would
+only wait for the same slots; several jobs spread over the workers instead. Two runners on one
+job (a job queued again while its runner still lives) are safe all the same: they claim chunks
+by conditional updates and share the limits.
 
 A runner has twice as many threads as requests it may have in flight: while some threads wait
 for Thulium, the others claim the next chunks and record the last answers, so the database work
@@ -250,6 +259,9 @@ class JobRunner:
         if claimed:
             if orphaned:
                 logger.warning("bulk job %s: took over chunk %s", job.pk, candidate["pk"])
+                # Its runner is dead: the request slots it held must not keep this one waiting
+                # until their leases run out (the watchdog frees them too, on its next sweep).
+                self.concurrency.release_holders([candidate["claimed_by"]])
             return ClaimedChunk(
                 pk=candidate["pk"],
                 number=candidate["number"],
@@ -294,14 +306,17 @@ class JobRunner:
             else:
                 try:
                     self._pacer.wait_turn()
-                    with self.concurrency.slot():
-                        self.rate_limiter.acquire()
+                    with self.concurrency.slot(holder=self.runner_id):
+                        self.rate_limiter.wait_for_room()
                         if self._cancel.requested():
                             # The last moment before the request leaves: it does not.
                             self._close_cancelled(chunk, items)
                             return
                         if not self._request_starts(chunk):
                             return  # another runner took the chunk over meanwhile: theirs now
+                        # Counted only now, after the write above: Thulium counts the request
+                        # when it arrives, and the write's time varies (see `RateLimiter`).
+                        self.rate_limiter.acquire()
                         sent_at = time.monotonic()
                         results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
                         self._pacer.observe(time.monotonic() - sent_at)

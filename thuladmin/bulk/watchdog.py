@@ -17,6 +17,7 @@ from thuladmin.bulk.completion import bulk_job_finish_if_complete
 from thuladmin.bulk.models import BulkJob, BulkRunner
 from thuladmin.bulk.runner import runner_stale_before
 from thuladmin.bulk.tasks import bulk_job_run
+from thuladmin.thulium.throttle import thulium_slots_release
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +29,17 @@ def bulk_jobs_resume_stale() -> list[int]:
     `manage.py bulk_resume`. A job queued (or queued again) whose runner has not started yet may
     simply be waiting in the queue behind other tasks: it is left alone for a while. A job whose
     runner started since it was last queued and then went silent is queued again at once, so a
-    killed worker's job is taken over about `BULK_RUNNER_STALE_SECONDS` after the kill.
+    killed worker's job is taken over about `BULK_RUNNER_STALE_SECONDS` after the kill, with the
+    dead runners' request slots freed just before.
     """
     close_old_connections()
     now = timezone.now()
     stale_before = runner_stale_before()
+    # Runners declared dead give back their request slots first: the runner queued below for
+    # their job must not wait for those slots' leases to run out (nor must any other job).
+    dead = BulkRunner.objects.filter(heartbeat_at__lt=stale_before).values_list("id", flat=True)
+    if freed := thulium_slots_release(holders=list(dead)):
+        logger.warning("freed %d request slots held by dead bulk runners", freed)
     grace = now - timedelta(seconds=settings.BULK_RUNNER_STALE_SECONDS * 3)
     resumed = []
     # A job scheduled to run later waits for its own task (`run_after`), like one just queued.

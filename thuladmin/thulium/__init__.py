@@ -12,6 +12,7 @@ from requests.adapters import BaseAdapter
 
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import RetryPolicy, ThuliumClient, build_session
+from thuladmin.thulium.throttle import rate_windows_forget
 
 __all__ = [
     "ThuliumClient",
@@ -90,7 +91,9 @@ def get_client(*, language: str | None = None) -> ThuliumClient:
 
 
 def reset_client() -> None:
-    """Forget the client, so the next `get_client()` reads settings again (tests, reconfig)."""
+    """Forget the client, so the next `get_client()` reads settings again (tests, reconfig), and
+    the request rate windows' storage with it (see `throttle.rate_windows_forget`)."""
     global _client
     with _lock:
         _client = None
+    rate_windows_forget()
