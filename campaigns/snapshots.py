@@ -470,14 +470,16 @@ class SnapshotSearch:
     `reading` is then the generation being written and `complete` False, and `searched` of
     `expected` says how much of the campaign the answer covers, so a page can say "still
     reading" and ask again (poll) until the number is found or `complete` turns True. Later
-    full reads keep the swap: the current copy answers until the new one is complete."""
+    full reads keep the swap: the current copy answers until the new one is complete.
+
+    How current the copy is (its as-of time) is the page's `CampaignCopyState.as_of`
+    (`campaigns.copies`), read once a request with the touch, not once more here."""
 
     query: str
     snapshot: CampaignSnapshot | None
     records: tuple[SnapshotRecord, ...]
     phone_number: str  # the typed text as a phone number ('' when it is not one)
     reading: CampaignSnapshot | None = None
-    as_of: datetime | None = None
 
     @property
     def complete(self) -> bool:
@@ -497,7 +499,9 @@ class SnapshotSearch:
         return generation.expected_count if generation is not None else None
 
 
-def _generations(campaign_id: str) -> tuple[CampaignSnapshot | None, CampaignSnapshot | None]:
+def snapshot_generations(
+    campaign_id: str,
+) -> tuple[CampaignSnapshot | None, CampaignSnapshot | None]:
     """The campaign's current generation, and the one a read is writing now (either None)."""
     current = reading = None
     for generation in CampaignSnapshot.objects.filter(
@@ -530,19 +534,11 @@ def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
     `SnapshotSearch`). The number may be typed any way (`+48 600 100 200`, `600-100-200`): it
     is turned into the stored, indexed form first, so each of the three is an index lookup."""
     query = query.strip()
-    current, reading = _generations(campaign_id)
+    current, reading = snapshot_generations(campaign_id)
     searched = current or reading
-    as_of = snapshot_copy_as_of(campaign_id, current) if current else None
-    if current is None and reading is not None:
-        as_of = reading.started_at
     if searched is None or not query:
         return SnapshotSearch(
-            query=query,
-            snapshot=current,
-            records=(),
-            phone_number="",
-            reading=reading,
-            as_of=as_of,
+            query=query, snapshot=current, records=(), phone_number="", reading=reading
         )
     lookups = [{"identifier": query}, {"agent_login": query}]
     try:
@@ -564,7 +560,6 @@ def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
         records=tuple(sorted(found.values(), key=lambda record: record.pk)[:SEARCH_LIMIT]),
         phone_number=phone_number,
         reading=reading,
-        as_of=as_of,
     )
 
 
@@ -612,7 +607,7 @@ class SnapshotLookup:
 
 
 def snapshot_record_lookup(*, campaign_id: str, identifier: str) -> SnapshotLookup:
-    current, reading = _generations(campaign_id)
+    current, reading = snapshot_generations(campaign_id)
     searched = current or reading
     if searched is None:
         return SnapshotLookup(snapshot=None, record=None, removed=False)
