@@ -20,7 +20,18 @@
     .venv/bin/python bench/snapshot.py                                  # SQLite in var/
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/snapshot.py
 
-The last lines read `snapshot_ratio_to_ideal <x>` and `search_p95_ms <x>`.
+3. Refreshes the synced campaign after --called of its records were called today (their
+   call dates set to now in the sandbox's database, as agents' calls would), through
+   `campaign_copy_refresh`: the record pages it read (want at most 12 for 1,000 calls) and its
+   wall time against its ideal. Each of its two reads learns its page count from its first
+   page, so the ideal is that many round trips: one for the first page of the calls, the rest
+   of them --in-flight at a time, and one for the additions' page.
+4. Forgets the copy and searches the campaign as a page does on its first opening, for the
+   number of its last record, while the first read runs (in a thread, as the worker would):
+   the seconds until the search answers with the record, against the full read's ideal.
+
+The last lines read `snapshot_ratio_to_ideal <x>`, `search_p95_ms <x>`, `refresh_pages <n>`,
+`refresh_ratio_to_ideal <x>` and `first_search_ratio_to_ideal <x>`.
 """
 
 from __future__ import annotations
@@ -44,20 +55,113 @@ CAMPAIGN = "99998"
 
 
 def _seed_sandbox(count: int) -> None:
+    """The campaign, its records added a month ago (so a refresh's `create_date_from=<today>`
+    lists none of them) and never called."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from thuladmin.sandbox.models import Campaign, Record
 
     Campaign.objects.filter(campaign_id=CAMPAIGN).delete()
     campaign = Campaign.objects.create(campaign_id=CAMPAIGN, name="Snapshot bench", active=True)
+    added = timezone.now() - timedelta(days=30)
     Record.objects.bulk_create(
         (
-            Record(campaign=campaign, identifier=f"S{index}", phone_number=f"7{index:08d}")
+            Record(
+                campaign=campaign,
+                identifier=f"S{index}",
+                phone_number=f"7{index:08d}",
+                create_date=added,
+            )
             for index in range(count)
         ),
         batch_size=5000,
     )
 
 
-def _sync(count: int, heap: bool, server_pid: int) -> dict:
+def _call_today(count: int, called: int) -> int:
+    """Mark `called` records spread over the campaign as called now, as agents' calls would,
+    directly in the sandbox's database. Returns how many were marked."""
+    from django.utils import timezone
+
+    from thuladmin.sandbox.models import Record
+
+    step = max(1, count // called)
+    ids = list(
+        Record.objects.filter(campaign__campaign_id=CAMPAIGN)
+        .order_by("record_id")
+        .values_list("record_id", flat=True)[::step][:called]
+    )
+    return Record.objects.filter(record_id__in=ids).update(call_date=timezone.now())
+
+
+def _refresh(count: int, called: int) -> dict:
+    """A refresh of the synced campaign after `called` of its records were called today: the
+    pages it asked for, the records it updated and its wall time."""
+    from campaigns.refresh import campaign_copy_refresh
+
+    marked = _call_today(count, called)
+    started = time.perf_counter()
+    done = campaign_copy_refresh(campaign_id=CAMPAIGN)
+    return {
+        "marked": marked,
+        "read": done.read,
+        "pages": done.pages,
+        "changed": len(done.changed),
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def _first_search(count: int) -> dict:
+    """The first search on a campaign the dashboard never read, for the number of its last
+    record: the read starts (as a page's touch starts it) and runs in a process of its own, as
+    in the worker, while the search is asked again every 50 ms, as a page polls, until it
+    answers with the record. Returns the seconds from the start until then."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from campaigns.models import CampaignCopy, CampaignSnapshot
+    from campaigns.snapshots import snapshot_records_search
+
+    CampaignSnapshot.objects.filter(campaign_id=CAMPAIGN).delete()
+    CampaignCopy.objects.filter(campaign_id=CAMPAIGN).delete()
+    number = f"7{count - 1:08d}"
+    started = time.perf_counter()
+    snapshot = CampaignSnapshot.objects.create(campaign_id=CAMPAIGN)
+    connections.close_all()  # the worker process opens its own
+    worker = multiprocessing.get_context("fork").Process(target=_worker_sync, args=(snapshot.pk,))
+    worker.start()
+    found_after = None
+    partial = False
+    polls = 0
+    while True:
+        polls += 1
+        search = snapshot_records_search(campaign_id=CAMPAIGN, query=number)
+        if search.records:
+            found_after = time.perf_counter() - started
+            partial = not search.complete
+            break
+        if search.complete or not worker.is_alive():
+            break  # read complete (or the worker died) and still not found
+        time.sleep(0.05)
+    worker.join()
+    return {
+        "found_seconds": found_after,
+        "found_before_complete": partial,
+        "polls": polls,
+        "read_seconds": time.perf_counter() - started,
+    }
+
+
+def _worker_sync(snapshot_id: int) -> None:
+    from campaigns.snapshots import SnapshotSync
+
+    SnapshotSync(snapshot_id).run()
+
+
+def _sync(count: int, heap: bool, server_pid: int, called: int) -> dict:
     """Sync the campaign twice: once timed, then (with `heap`) once more under tracemalloc for
     the heap peak. tracemalloc hooks every allocation and made the sync twice as slow, so the
     timed sync runs without it."""
@@ -98,6 +202,8 @@ def _sync(count: int, heap: bool, server_pid: int) -> dict:
         snapshot, _wall, _cpu = sync()
         result["heap_peak_bytes"] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+    result["refresh"] = _refresh(count, called)
+    result["first_search"] = _first_search(count)
     return result
 
 
@@ -176,6 +282,9 @@ def main() -> None:
     parser.add_argument("--rows-per-campaign", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=500)
     parser.add_argument(
+        "--called", type=int, default=1000, help="records called today before the refresh"
+    )
+    parser.add_argument(
         "--no-heap", action="store_true", help="skip the second sync that measures the heap"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -186,7 +295,7 @@ def main() -> None:
 
     if args.child:
         if args.sync:
-            result = _sync(args.sync, not args.no_heap, args.server_pid)
+            result = _sync(args.sync, not args.no_heap, args.server_pid, args.called)
         else:
             result = _search(*args.search)
         print(json.dumps(result))
@@ -225,6 +334,8 @@ def main() -> None:
             str(args.records),
             "--server-pid",
             str(server.pid),
+            "--called",
+            str(args.called),
             *(["--no-heap"] if args.no_heap else []),
         )
     finally:
@@ -242,6 +353,16 @@ def main() -> None:
         searched["rows"] == args.campaigns * args.rows_per_campaign,
         f"the search filled {searched['rows']} of "
         f"{args.campaigns * args.rows_per_campaign} snapshot rows",
+    )
+    refresh, first_search = synced["refresh"], synced["first_search"]
+    require(
+        refresh["read"] and refresh["pages"] > 0 and refresh["changed"] > 0,
+        f"the refresh read {refresh['pages']} pages and changed {refresh['changed']} records "
+        f"after {refresh['marked']} were called",
+    )
+    require(
+        first_search["found_seconds"] is not None,
+        "the first search never found the number of the campaign's last record",
     )
     pages = -(-args.records // 100)
     ideal = max(
@@ -272,8 +393,33 @@ def main() -> None:
         f"(filled in {searched['fill_seconds']:.0f} s), {args.searches} searches by a typed "
         f"number: p50 {searched['p50_ms']:.2f} ms, p95 {searched['p95_ms']:.2f} ms"
     )
+    # A refresh's two reads (calls, then additions) each learn their page count from their
+    # first page, so each is one round trip for it, then its other pages `in_flight` at a time.
+    called_pages = -(-refresh["marked"] // 100) or 1
+    rounds = (1 + -(-(called_pages - 1) // args.in_flight)) + 1
+    refresh_ideal = rounds * args.latency_ms / 1000
+    refresh_ratio = refresh["wall_seconds"] / refresh_ideal
+    print(
+        f"refresh after {refresh['marked']} records were called today: {refresh['pages']} "
+        f"record pages read, {refresh['changed']} records updated, wall "
+        f"{refresh['wall_seconds']:.3f} s, ideal {refresh_ideal:.3f} s ({rounds} round trips: "
+        f"each read's first page alone, then {args.in_flight} in flight), ratio "
+        f"{refresh_ratio:.2f}"
+    )
+    first_ratio = first_search["found_seconds"] / ideal
+    print(
+        f"first search on a campaign never read, for its last record's number: found after "
+        f"{first_search['found_seconds']:.2f} s "
+        f"({'before' if first_search['found_before_complete'] else 'once'} the read was "
+        f"complete; {first_search['polls']} polls; the read took "
+        f"{first_search['read_seconds']:.2f} s), full read's ideal {ideal:.2f} s, "
+        f"ratio {first_ratio:.2f}"
+    )
     print(f"snapshot_ratio_to_ideal {ratio:.2f}")
     print(f"search_p95_ms {searched['p95_ms']:.2f}")
+    print(f"refresh_pages {refresh['pages']}")
+    print(f"refresh_ratio_to_ideal {refresh_ratio:.2f}")
+    print(f"first_search_ratio_to_ideal {first_ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -234,3 +236,60 @@ class SnapshotRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.phone_number}"
+
+
+# A full read (every record, swapped in whole) at most this often per campaign: it is the only
+# read that sees records changed or removed elsewhere without a call (see `CampaignCopy`).
+FULL_READ_EVERY = timedelta(days=1)
+
+
+class CampaignCopyQuerySet(models.QuerySet):
+    def in_use(self, *, now=None) -> CampaignCopyQuerySet:
+        """The campaigns someone opened in the last `CAMPAIGN_COPY_ACTIVE_MINUTES`: only these
+        are refreshed; a campaign nobody looks at costs Thulium nothing."""
+        now = now or timezone.now()
+        since = now - timedelta(minutes=settings.CAMPAIGN_COPY_ACTIVE_MINUTES)
+        return self.filter(opened_at__gte=since)
+
+    def full_read_due(self, *, now=None) -> CampaignCopyQuerySet:
+        """The campaigns whose last full read started more than a day ago (or never ran): the
+        refreshes read only what changed, so edits and removals made elsewhere wait for it."""
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(full_read_at__isnull=True) | models.Q(full_read_at__lt=now - FULL_READ_EVERY)
+        )
+
+
+class CampaignCopy(models.Model):
+    """How current the dashboard's copy of one campaign is, and who looks at it: one row per
+    campaign, written by `campaigns.copies.campaign_copy_touch` (opened), the refresh
+    (`campaigns.refresh`) and a full read's swap (`campaigns.snapshots`).
+
+    The copy itself is the current `CampaignSnapshot` generation and its rows. A full read
+    replaces it whole; between full reads, while the campaign is in use, a refresh every
+    `CAMPAIGN_COPY_REFRESH_SECONDS` reads only the records called or added since the previous
+    one and updates them in place. `refreshed_at` is when the last read that reached the copy
+    *started* reading: the copy holds every change Thulium had made by then (the as-of time the
+    pages show).
+
+    `refresh_token` names the one refresh chain of the campaign (a task that runs, then queues
+    its successor for `refresh_due_at`): a task whose token is no longer the row's was
+    superseded and does nothing, so a chain restarted by a page (its worker died, or a refresh
+    was asked for now) never runs beside the old one. Empty when no chain runs.
+    """
+
+    campaign_id = models.CharField(_("campaign id"), max_length=5, unique=True)
+    opened_at = models.DateTimeField(_("last opened"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("current as of"), null=True, blank=True)
+    full_read_at = models.DateTimeField(_("last full read"), null=True, blank=True)
+    refresh_due_at = models.DateTimeField(_("next refresh"), null=True, blank=True)
+    refresh_token = models.CharField(_("refresh chain"), max_length=32, blank=True)
+
+    objects = CampaignCopyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign copy")
+        verbose_name_plural = _("campaign copies")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} (as of {self.refreshed_at})"

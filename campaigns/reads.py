@@ -19,14 +19,17 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaigns.leases import campaign_read_lease_hand_over, campaign_read_lease_take
 from campaigns.models import CampaignReadLease, CampaignSnapshot
 from campaigns.services import campaign_statuses_get
-from campaigns.snapshots import snapshot_read_holder, snapshot_records_purge
+from campaigns.snapshots import (
+    snapshot_read_holder,
+    snapshot_records_purge,
+    snapshot_syncs_taken_over,
+)
 from campaigns.tasks import campaign_snapshot_run
 from thuladmin.thulium import errors
 from thuladmin.thulium.messages import thulium_error_message
@@ -71,7 +74,7 @@ def campaign_read_start(*, user, campaign_id: str) -> CampaignSnapshot | None:
         ):
             taken = None  # another request took it just now: join its read
         else:
-            stale = _syncs_taken_over(campaign_id)
+            stale = snapshot_syncs_taken_over(campaign_id)
             taken = CampaignSnapshot.objects.create(campaign_id=campaign_id, started_by=user)
             campaign_read_lease_hand_over(
                 campaign_id=campaign_id, holder=starting, to=snapshot_read_holder(taken.pk)
@@ -121,24 +124,3 @@ def _campaign_check(campaign_id: str) -> None:
             _("The snapshot was not started: %(reason)s")
             % {"reason": thulium_error_message(error, campaign_id=campaign_id)}
         ) from error
-
-
-def _syncs_taken_over(campaign_id: str) -> list[int]:
-    """With the campaign's lease just taken: mark failed the sync whose lease expired (a
-    snapshot still syncing has no live holder now), and delete the older failures, so a
-    campaign keeps at most its latest one. Returns the snapshots marked failed, whose rows
-    are still to be deleted. Call inside the transaction that took the lease."""
-    CampaignSnapshot.objects.filter(
-        campaign_id=campaign_id, state=CampaignSnapshot.State.FAILED
-    ).delete()  # their rows went when they failed: a quick cascade
-    stale = list(
-        CampaignSnapshot.objects.filter(
-            campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
-        ).values_list("pk", flat=True)
-    )
-    CampaignSnapshot.objects.filter(pk__in=stale).update(
-        state=CampaignSnapshot.State.FAILED,
-        error=_("The sync stopped without finishing (the worker stopped)."),
-        finished_at=timezone.now(),
-    )
-    return stale

@@ -10,24 +10,27 @@ snapshot rows they touch, so our own hand never makes it stale.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.leases import (
+    campaign_read_lease_hand_over,
     campaign_read_lease_release,
     campaign_read_lease_renew,
     campaign_read_lease_take,
 )
-from campaigns.models import CampaignSnapshot, SnapshotRecord
+from campaigns.models import CampaignCopy, CampaignSnapshot, SnapshotRecord
 from thuladmin.phones import (
     InvalidPhoneNumber,
     is_plain_national_number,
@@ -370,9 +373,62 @@ def _snapshot_swap(
         CampaignSnapshot.objects.filter(pk=snapshot.pk).update(
             is_current=True, state=CampaignSnapshot.State.READY, finished_at=timezone.now()
         )
+        _copy_full_read_done(snapshot)
     snapshot_records_purge(older)
     CampaignSnapshot.objects.filter(pk__in=older).delete()
     snapshot.refresh_from_db()
+    return snapshot
+
+
+def _copy_full_read_done(snapshot: CampaignSnapshot) -> None:
+    """The campaign's copy is now the one a full read started reading at `started_at`: current
+    as of then (a refresh that started later, an edit page's check that reads without the
+    lease, keeps its later time), and its last full read. Inside the swap's transaction."""
+    started = snapshot.started_at
+    CampaignCopy.objects.get_or_create(campaign_id=snapshot.campaign_id)
+    CampaignCopy.objects.filter(campaign_id=snapshot.campaign_id).update(
+        full_read_at=started,
+        refreshed_at=Greatest(Coalesce(F("refreshed_at"), Value(started)), Value(started)),
+    )
+
+
+def snapshot_syncs_taken_over(campaign_id: str) -> list[int]:
+    """With the campaign's lease just taken: mark failed the sync whose lease expired (a
+    snapshot still syncing has no live holder now), and delete the older failures, so a
+    campaign keeps at most its latest one. Returns the snapshots marked failed, whose rows
+    are still to be deleted. Call inside the transaction that took the lease."""
+    CampaignSnapshot.objects.filter(
+        campaign_id=campaign_id, state=CampaignSnapshot.State.FAILED
+    ).delete()  # their rows went when they failed: a quick cascade
+    stale = list(
+        CampaignSnapshot.objects.filter(
+            campaign_id=campaign_id, state=CampaignSnapshot.State.SYNCING
+        ).values_list("pk", flat=True)
+    )
+    CampaignSnapshot.objects.filter(pk__in=stale).update(
+        state=CampaignSnapshot.State.FAILED,
+        error=_("The sync stopped without finishing (the worker stopped)."),
+        finished_at=timezone.now(),
+    )
+    return stale
+
+
+def snapshot_full_read_begin(*, campaign_id: str) -> CampaignSnapshot | None:
+    """A full read nobody asked for (the daily one, `campaigns.tasks`): the campaign's lease
+    taken for a new snapshot, or None when another read holds it. No user, so no user's bound
+    and no check with Thulium: the campaign was read before. The caller queues its sync."""
+    starting = f"starting:{uuid.uuid4().hex}"
+    with transaction.atomic():
+        if not campaign_read_lease_take(
+            campaign_id=campaign_id, holder=starting, seconds=settings.SNAPSHOT_STALE_SECONDS
+        ):
+            return None
+        stale = snapshot_syncs_taken_over(campaign_id)
+        snapshot = CampaignSnapshot.objects.create(campaign_id=campaign_id)
+        campaign_read_lease_hand_over(
+            campaign_id=campaign_id, holder=starting, to=snapshot_read_holder(snapshot.pk)
+        )
+    snapshot_records_purge(stale)
     return snapshot
 
 
@@ -407,22 +463,83 @@ def snapshot_records_purge(snapshot_ids: Iterable[int]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class SnapshotSearch:
-    """What a search found: the rows (at most `SEARCH_LIMIT`) and the snapshot they come from."""
+    """What a search found: the rows (at most `SEARCH_LIMIT`) and where they come from.
+
+    `snapshot` is the campaign's current (complete) copy, None before its first read is
+    complete. During that first read the rows already written are searched all the same:
+    `reading` is then the generation being written and `complete` False, and `searched` of
+    `expected` says how much of the campaign the answer covers, so a page can say "still
+    reading" and ask again (poll) until the number is found or `complete` turns True. Later
+    full reads keep the swap: the current copy answers until the new one is complete.
+
+    How current the copy is (its as-of time) is the page's `CampaignCopyState.as_of`
+    (`campaigns.copies`), read once a request with the touch, not once more here."""
 
     query: str
     snapshot: CampaignSnapshot | None
     records: tuple[SnapshotRecord, ...]
     phone_number: str  # the typed text as a phone number ('' when it is not one)
+    reading: CampaignSnapshot | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.snapshot is not None
+
+    @property
+    def searched(self) -> int:
+        """How many of the campaign's records the answer looked through."""
+        generation = self.snapshot or self.reading
+        return generation.fetched_count if generation is not None else 0
+
+    @property
+    def expected(self) -> int | None:
+        """How many records the campaign holds, as Thulium counted them (None before the
+        first page of the first read came)."""
+        generation = self.snapshot or self.reading
+        return generation.expected_count if generation is not None else None
+
+
+def snapshot_generations(
+    campaign_id: str,
+) -> tuple[CampaignSnapshot | None, CampaignSnapshot | None]:
+    """The campaign's current generation, and the one a read is writing now (either None)."""
+    current = reading = None
+    for generation in CampaignSnapshot.objects.filter(
+        Q(is_current=True) | Q(state=CampaignSnapshot.State.SYNCING), campaign_id=campaign_id
+    ):
+        if generation.is_current:
+            current = generation
+        else:
+            reading = generation
+    return current, reading
+
+
+def snapshot_copy_as_of(campaign_id: str, current: CampaignSnapshot | None) -> datetime | None:
+    """When the campaign's copy was current: the start of the last refresh or full read that
+    reached it (`CampaignCopy.refreshed_at`); a snapshot taken before copies kept that time
+    is current as of its finish."""
+    if current is None:
+        return None
+    refreshed_at = (
+        CampaignCopy.objects.filter(campaign_id=current.campaign_id)
+        .values_list("refreshed_at", flat=True)
+        .first()
+    )
+    return refreshed_at or current.finished_at
 
 
 def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
-    """Records of the campaign's current snapshot whose phone number, identifier or agent login
-    is `query`. The number may be typed any way (`+48 600 100 200`, `600-100-200`): it is turned
-    into the stored, indexed form first, so each of the three is an index lookup."""
+    """Records of the campaign's copy whose phone number, identifier or agent login is
+    `query`: the current copy's, or during the first read the rows written so far (see
+    `SnapshotSearch`). The number may be typed any way (`+48 600 100 200`, `600-100-200`): it
+    is turned into the stored, indexed form first, so each of the three is an index lookup."""
     query = query.strip()
-    snapshot = CampaignSnapshot.objects.current_for(campaign_id)
-    if snapshot is None or not query:
-        return SnapshotSearch(query=query, snapshot=snapshot, records=(), phone_number="")
+    current, reading = snapshot_generations(campaign_id)
+    searched = current or reading
+    if searched is None or not query:
+        return SnapshotSearch(
+            query=query, snapshot=current, records=(), phone_number="", reading=reading
+        )
     lookups = [{"identifier": query}, {"agent_login": query}]
     try:
         phone_number = normalise_phone_number(query)
@@ -432,34 +549,46 @@ def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
         lookups.insert(0, {"phone_normalised": phone_number})
     # One query per column, each an index lookup: an OR of the three (with an ORDER BY) lets a
     # planner walk the whole table in key order instead.
-    rows = SnapshotRecord.objects.filter(snapshot=snapshot).live()
+    rows = SnapshotRecord.objects.filter(snapshot=searched).live()
     found: dict[int, SnapshotRecord] = {}
     for lookup in lookups:
         for record in rows.filter(**lookup)[:SEARCH_LIMIT]:
             found.setdefault(record.pk, record)
     return SnapshotSearch(
         query=query,
-        snapshot=snapshot,
+        snapshot=current,
         records=tuple(sorted(found.values(), key=lambda record: record.pk)[:SEARCH_LIMIT]),
         phone_number=phone_number,
+        reading=reading,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class SnapshotLookup:
-    """One identifier looked up in the current snapshot: the row (None when it is not there,
-    or was removed by the dashboard), and whether the snapshot is fresh enough to say that the
-    record does not exist."""
+    """One identifier looked up in the campaign's copy: the row (None when it is not there,
+    or was removed by the dashboard), and whether the copy is fresh enough to say that the
+    record does not exist.
+
+    As with `SnapshotSearch`: `snapshot` is the current copy; during the first read
+    (`complete` False) the row comes from the rows written so far, and a page waiting for it
+    asks again until it is found or the read is complete. `copy_as_of` is when the copy was
+    current (`snapshot_copy_as_of`; for a row of the first read, that read's start)."""
 
     snapshot: CampaignSnapshot | None
     record: SnapshotRecord | None
     removed: bool
+    reading: CampaignSnapshot | None = None
+    copy_as_of: datetime | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.snapshot is not None
 
     @property
     def is_fresh(self) -> bool:
         if self.snapshot is None or self.snapshot.finished_at is None:
             return False
-        age = timezone.now() - self.snapshot.finished_at
+        age = timezone.now() - (self.copy_as_of or self.snapshot.finished_at)
         return age <= timedelta(seconds=settings.SNAPSHOT_FRESH_SECONDS)
 
     @property
@@ -468,19 +597,30 @@ class SnapshotLookup:
 
     @property
     def as_of(self):
-        if self.record is not None and self.record.changed_at is not None:
-            return self.record.changed_at
-        return self.snapshot.finished_at if self.snapshot is not None else None
+        base = self.copy_as_of
+        if base is None and self.snapshot is not None:
+            base = self.snapshot.finished_at
+        changed_at = self.record.changed_at if self.record is not None else None
+        if changed_at is not None and (base is None or changed_at > base):
+            return changed_at
+        return base
 
 
 def snapshot_record_lookup(*, campaign_id: str, identifier: str) -> SnapshotLookup:
-    snapshot = CampaignSnapshot.objects.current_for(campaign_id)
-    if snapshot is None:
+    current, reading = snapshot_generations(campaign_id)
+    searched = current or reading
+    if searched is None:
         return SnapshotLookup(snapshot=None, record=None, removed=False)
-    row = SnapshotRecord.objects.filter(snapshot=snapshot, identifier=identifier).first()
-    if row is not None and row.deleted:
-        return SnapshotLookup(snapshot=snapshot, record=None, removed=True)
-    return SnapshotLookup(snapshot=snapshot, record=row, removed=False)
+    copy_as_of = snapshot_copy_as_of(campaign_id, current) if current else reading.started_at
+    row = SnapshotRecord.objects.filter(snapshot=searched, identifier=identifier).first()
+    removed = row is not None and row.deleted
+    return SnapshotLookup(
+        snapshot=current,
+        record=None if removed else row,
+        removed=removed,
+        reading=reading,
+        copy_as_of=copy_as_of,
+    )
 
 
 # --- our own changes ---------------------------------------------------------------------------

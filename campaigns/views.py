@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.converters import is_campaign_id
+from campaigns.copies import campaign_copy_touch
 from campaigns.fetching import fetched_or_error
 from campaigns.forms import CampaignPickForm, RecordOpenForm
 from campaigns.models import CampaignSnapshot, RecentCampaign
@@ -73,6 +74,8 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
     which is what the Refresh link swaps in. The record form is a GET form to this page: a valid
     identifier redirects to the record's edit page, an invalid one is explained here. `?q=`
     searches the campaign snapshot; the search form's htmx request gets only the results.
+    Every request touches the campaign's copy (`campaign_copy_touch`: its first read starts,
+    its refreshes go on while it is in use); `copy` in the context says how current it is.
     """
     record_form = RecordOpenForm(request.GET if "identifier" in request.GET else None)
     if record_form.is_valid():
@@ -82,13 +85,14 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             identifier=record_form.cleaned_data["identifier"],
         )
 
+    copy = campaign_copy_touch(campaign_id=campaign_id, user=request.user)
     search = _search(request, campaign_id)
     if search is not None and wants_partial(request) and request.htmx.target == "search-results":
         return page_or_partial(
             request,
             DETAIL_TEMPLATE,
             "search_results",
-            {"campaign_id": campaign_id, "search": search},
+            {"campaign_id": campaign_id, "search": search, "copy": copy},
         )
 
     statuses = _statuses_with_counts(campaign_id, refresh=request.GET.get("refresh") == "1")
@@ -105,6 +109,7 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             **statuses,
             "record_form": record_form,
             "search": search,
+            "copy": copy,
             **snapshot_context(campaign_id, refused=snapshot_refused_pop(request, campaign_id)),
         },
     )

@@ -325,6 +325,12 @@ SNAPSHOT_STALE_SECONDS = env.float("SNAPSHOT_STALE_SECONDS", default=300.0)
 # Campaign reads (snapshot syncs) one user may have queued or running at once; above it, a
 # request to read another campaign is refused (joining a read already under way is not).
 CAMPAIGN_READS_PER_USER = env.int("CAMPAIGN_READS_PER_USER", default=3)
+# The campaign copy keeps itself current while in use: a campaign opened (its page, records
+# list, a record or a search) in the last CAMPAIGN_COPY_ACTIVE_MINUTES is refreshed every
+# CAMPAIGN_COPY_REFRESH_SECONDS by reading only the records called or added since the last
+# refresh; one nobody opened is left alone (and gets its daily full read once idle).
+CAMPAIGN_COPY_ACTIVE_MINUTES = env.float("CAMPAIGN_COPY_ACTIVE_MINUTES", default=30.0)
+CAMPAIGN_COPY_REFRESH_SECONDS = env.float("CAMPAIGN_COPY_REFRESH_SECONDS", default=60.0)
 # A snapshot younger than this is "fresh": an identifier missing from it is said so.
 SNAPSHOT_FRESH_SECONDS = env.float("SNAPSHOT_FRESH_SECONDS", default=24 * 60 * 60)
 # How long the campaign page's per-status record counts are kept in the cache.

@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from campaigns.copies import campaign_copy_touch
 from campaigns.forms import RecordEditForm, record_edit_form_redisplay
 from campaigns.records.address import record_address_checked
 from campaigns.records.page import (
@@ -34,6 +35,10 @@ from thuladmin.accounts.roles import permission_required
 from thuladmin.thulium import errors
 from thuladmin.thulium.messages import record_failure
 
+# A record page whose campaign's copy is older than this (seconds) has a refresh queued now, not
+# at the refresh chain's next time: its values are about to be read, and maybe changed.
+REFRESH_OLDER_THAN = 60.0
+
 _REMOVE_ROW_ACTION = re.compile(r"remove_field-(\d{1,3})")
 
 
@@ -49,6 +54,9 @@ def record_edit(request: HttpRequest, campaign_id: str, identifier: str) -> Http
     only re-renders the form with the posted values; htmx requests get the editor fragment.
     A one-time token in the form keeps a double submission from reaching Thulium twice.
     """
+    campaign_copy_touch(
+        campaign_id=campaign_id, user=request.user, refresh_older_than=REFRESH_OLDER_THAN
+    )
     page = record_page_read(campaign_id=campaign_id, identifier=identifier)
     if request.method == "GET":
         sent = record_sent_pop(request, campaign_id=campaign_id, identifier=identifier)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.bulk.remove_numbers import PHONE_NUMBERS, PhoneNumbersForm, remove_numbers_draft
+from campaigns.copies import campaign_copy_touch
 from campaigns.fetching import fetched_or_error
 from campaigns.records.filters import RecordsFilterForm
 from campaigns.records.listing import (
@@ -46,6 +47,7 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
     statuses, statuses_error = fetched_or_error(
         lambda: campaign_statuses_get(campaign_id=campaign_id), campaign_id=campaign_id
     )
+    campaign_copy_touch(campaign_id=campaign_id, user=request.user)  # in use: keep it current
     form = RecordsFilterForm(request.GET or None, statuses=statuses)
     if not form.is_bound:
         form = RecordsFilterForm({}, statuses=statuses)

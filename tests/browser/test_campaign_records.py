@@ -52,10 +52,10 @@ NEW_STATUS_NAME = "Umowa przedłużona"
 
 
 def _snapshot_taken(browse, worker, text) -> None:
-    """From the campaign page: press the snapshot button and let the worker copy the records;
-    the progress section updates itself in place until the snapshot is taken."""
+    """From the campaign page, which started the copy's first read on its own (nobody presses
+    anything, issue 23): let the worker copy the records; the progress section updates itself
+    in place until the snapshot is taken."""
     page = browse.page
-    page.locator("#campaign-snapshot button[type=submit]").click()
     worker.start()
     wait_for(
         lambda: CampaignSnapshot.objects.filter(

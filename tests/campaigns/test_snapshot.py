@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from responses import matchers
 
-from campaigns.models import CampaignSnapshot, SnapshotRecord
+from campaigns.models import CampaignCopy, CampaignSnapshot, SnapshotRecord
 from campaigns.reads import campaign_read_start
 from campaigns.snapshots import (
     SnapshotSync,
@@ -243,3 +243,12 @@ def test_a_bulk_removal_marks_the_removed_numbers_deleted(thulium, supervisor):
             "record_id", flat=True
         )
     ) == ["1"]
+
+
+def test_a_full_read_makes_the_copy_current_as_of_its_start(thulium):
+    add_pages(thulium, 2)
+
+    snapshot = sync()
+
+    copy = CampaignCopy.objects.get(campaign_id="00001")
+    assert copy.full_read_at == copy.refreshed_at == snapshot.started_at
