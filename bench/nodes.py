@@ -330,7 +330,7 @@ def _run(args: argparse.Namespace, processes: list[subprocess.Popen]) -> dict:
     from django.contrib.auth.models import Group
     from django.test import Client
 
-    from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+    from campaigns.bulk.remove_numbers import PHONE_NUMBERS
     from thuladmin.accounts.roles import Role
     from thuladmin.bulk.completion import bulk_job_progress
     from thuladmin.bulk.models import BulkChunk, BulkJob, BulkRunner, Outcome

@@ -74,3 +74,22 @@ def test_a_count_confirmation_ignores_thousands_separators():
     exact = Confirmation(label="", expected="00001", mismatch_message="")
     assert exact.matches("00001 ")
     assert not exact.matches("0 0001")
+
+
+@pytest.mark.django_db
+def test_a_draft_keeps_what_is_known_of_each_item_and_a_kind_may_offer_follow_ups(supervisor):
+    """Items made with a preview (a record's values from the campaign copy) keep it, for the
+    kinds that send from it; a kind's follow-up actions default to none."""
+    from campaigns.bulk.remove_numbers import PHONE_NUMBERS
+    from thuladmin.bulk.parsing import ParsedItem, ParseResult
+    from thuladmin.bulk.services import bulk_job_draft_create
+
+    parsed = ParseResult(
+        items=[ParsedItem(value="600100200", raw="600 100 200", line=1, preview={"id": "ID1"})]
+    )
+    job = bulk_job_draft_create(
+        user=supervisor, kind_name=PHONE_NUMBERS.name, parsed=parsed, campaign_id="00001"
+    )
+
+    assert job.items.get().preview == {"id": "ID1"}
+    assert PHONE_NUMBERS.follow_up_actions(job, supervisor) == []

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from campaigns.bulk.phone_numbers import PHONE_NUMBERS
+from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from thuladmin.bulk.models import BulkJob, BulkRunner
 from thuladmin.bulk.services import bulk_job_draft_create, bulk_job_start
 from thuladmin.bulk.watchdog import bulk_jobs_resume_stale

@@ -80,6 +80,19 @@ class ItemResult:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpAction:
+    """Something a kind offers to do with a job that is over, besides retrying it: "Put the
+    previous values back" on a change, "Restore these records" on a removal. A button on the
+    job's results page that POSTs to `url`, the kind's own view, which makes a draft follow-up
+    job (previewed and confirmed like any other) and redirects to it. `help_text` says what it
+    will do, in words, under the button."""
+
+    label: str
+    url: str
+    help_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Confirmation:
     """What a supervisor must type before a job starts, so that no large or irreversible job
     starts from a stray click: the label of the field, the text expected, and what to say when
@@ -162,6 +175,11 @@ class BulkKind:
     def page_context(self, job: BulkJob) -> dict:
         """What the kind's partials need beyond the job (e.g. an option in words)."""
         return {}
+
+    def follow_up_actions(self, job: BulkJob, user: User) -> list[FollowUpAction]:
+        """What the kind offers to do with `job` once it is over, to `user` (who may change
+        it); shown beside the retry buttons. None by default."""
+        return []
 
     # --- items ---------------------------------------------------------------------------------
 

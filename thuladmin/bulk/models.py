@@ -260,7 +260,9 @@ class BulkItem(models.Model):
     detail = models.TextField(_("detail"), blank=True)
     removed_count = models.PositiveIntegerField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # What the preview learnt about the item (e.g. the customer's name), if anything.
+    # What the preview knows about the item: looked up in Thulium for kinds that do (a
+    # customer's name), or given when the draft was made (`ParsedItem.preview`: a record's
+    # values from the campaign copy, which a kind that changes or adds records back sends from).
     preview = models.JSONField(default=dict, blank=True)
 
     objects = BulkItemQuerySet.as_manager()

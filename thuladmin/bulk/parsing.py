@@ -11,8 +11,9 @@ one at a time), so no list of every line or token is ever built either.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext_lazy
 
@@ -55,6 +56,9 @@ class ParsedItem:
     value: str
     raw: str
     line: int
+    # What is known of the item when the draft is made, kept as its `BulkItem.preview`: a
+    # record's values from the campaign copy, for kinds that change or add records back.
+    preview: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

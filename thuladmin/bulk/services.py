@@ -168,6 +168,8 @@ def _item_rows(
     """Rows for ITEM_COLUMNS: the items to send in pasted order, chunk by chunk, then the
     suspicious ones (held back, no chunk), then the refused tokens."""
     params_field = BulkItem._meta.get_field("detail_params")
+    preview_field = BulkItem._meta.get_field("preview")
+    no_preview = preview_field.get_db_prep_save({}, connection)
 
     def params(reason: str) -> tuple[str, Any]:
         # A reason with a code is worded again in each reader's language (details.py).
@@ -189,6 +191,7 @@ def _item_rows(
                 Outcome.PENDING,
                 "",
                 *no_params,
+                preview_field.get_db_prep_save(dict(item.preview), connection),
             )
             position += 1
     for doubtful in parsed.suspicious:
@@ -202,6 +205,7 @@ def _item_rows(
             Outcome.SUSPICIOUS,
             doubtful.reason,
             *params(doubtful.reason),
+            no_preview,
         )
         position += 1
     for rejected in parsed.invalid:
@@ -215,6 +219,7 @@ def _item_rows(
             Outcome.INVALID,
             rejected.reason,
             *params(rejected.reason),
+            no_preview,
         )
         position += 1
 
@@ -231,8 +236,9 @@ ITEM_COLUMNS = (
     "detail",
     "detail_code",
     "detail_params",
+    "preview",
 )
-DEFAULTED_COLUMNS = ("preview", "thulium_message")
+DEFAULTED_COLUMNS = ("thulium_message",)
 
 
 def _bulk_items_insert(*, job: BulkJob, rows: Iterable[tuple]) -> None:

@@ -259,6 +259,11 @@ def _results_context(
         **_retry_offers(
             job, kind, progress, may_change=context["may_change"], form=retry_later_form
         ),
+        follow_up_actions=(
+            kind.follow_up_actions(job, request.user)
+            if context["may_change"] and job.is_over
+            else []
+        ),
         # Confirmed to run later: the page says when; it refreshes itself less often till then.
         scheduled=job.state == BulkJob.State.QUEUED
         and job.run_after is not None
