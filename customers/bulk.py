@@ -101,6 +101,8 @@ class CustomersKind(UrlBatchedKind):
     name = "customers"
     query_name = "customer_id"
     item_label = gettext_lazy("customer id")
+    search_hint = gettext_lazy("A customer id.")
+    search_example = "1234"
     item_label_plural = gettext_lazy("customer ids")
     title = gettext_lazy("Delete customers")
     template_name = "customers/bulk/customers.html"

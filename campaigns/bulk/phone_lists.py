@@ -107,6 +107,10 @@ class PhoneListKind:
     kind: `class MyKind(PhoneListKind, OneByOneKind)`."""
 
     item_label = gettext_lazy("phone number")
+    search_hint = gettext_lazy(
+        "A phone number, typed any way: spaces, dashes and +48 do not matter."
+    )
+    search_example = "+48 600 100 200"
     item_label_plural = gettext_lazy("phone numbers")
 
     def may_run(self, user) -> bool:

@@ -238,7 +238,7 @@ def test_nothing_valid_lists_every_refused_token_with_its_line(supervisor_client
     assert response.status_code == 200
     html = _html(response)
     assert "None of these is a phone number" in html
-    assert "Refused: 3 tokens" in html
+    assert "Invalid: 3 entries" in html
     rows = re.findall(
         r'<td class="number">(\d+)</td>\s*<td><code>(.*?)</code></td>\s*<td>(.*?)</td>', html
     )
@@ -372,7 +372,7 @@ def test_preview_shows_counts_the_list_as_sent_and_the_refused_tokens(
     assert "<code>+48 600 100 200</code>" in html
     assert "<code>600100200</code>" in html
     assert "<code>600100201</code>" in html
-    assert "Refused, not sent: 1 token" in html
+    assert "Invalid, not sent: 1 entry" in html
     assert "contains letters or symbols" in html
     assert "Remove 2 numbers from campaign 00001" in html
     assert f'action="/jobs/{job.pk}/start/"' in html
@@ -941,3 +941,14 @@ def test_a_search_costs_no_more_queries_than_a_page(
     with django_assert_num_queries(7):
         response = supervisor_client.get(f"/jobs/{job.pk}/", {"q": f"+48 {numbers[450]}"})
     assert len(re.findall(r'<tr id="item-', _html(response))) == 1
+
+
+@pytest.mark.django_db
+def test_the_job_search_says_what_this_kind_can_find(supervisor_client, supervisor):
+    job = _started(supervisor, "600100200")
+
+    html = _html(supervisor_client.get(f"/jobs/{job.pk}/"))
+
+    assert "A phone number, typed any way" in html
+    assert "customer id" not in html
+    assert 'placeholder="+48 600 100 200"' in html

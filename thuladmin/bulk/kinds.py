@@ -119,6 +119,9 @@ class BulkKind:
     item_label_plural: ClassVar[Promise]
     # What the job does, as the audit log's action labels and the jobs list name it.
     title: ClassVar[Promise]
+    # Under the job page's search box: what can be typed to find an item, and how.
+    search_hint: ClassVar[Promise] = _("An item as it was pasted or as it was sent.")
+    search_example: ClassVar[str] = ""
     # The outcomes this kind's items can end with, in the order the results page lists them:
     # members of a TextChoices (the engine's `Outcome` or the kind's own), for their labels.
     outcomes: ClassVar[tuple[Choices, ...]]
