@@ -24,8 +24,12 @@ lock at a stretch), and on SQLite another process keeps writing a row meanwhile,
 worker's heartbeat would (`bench/lock_probe.py`), timing its waits. It prints
 `preview_seconds_100k <x>` and `draft_longest_transaction_seconds <x>`.
 
-The last lines read `do_not_call_ratio_to_ideal <x>` and `ratio_to_ideal <x>` for the
-10,000-number jobs.
+Restoring removed records (`restore_records`, one POST a record) runs at 1,000 and 10,000
+records (`--restore-sizes`) into a campaign that lacks them, each record with an identifier, a
+status and an agent as a removal's capture holds them.
+
+The last lines read `do_not_call_ratio_to_ideal <x>`, `ratio_to_ideal <x>` and
+`restore_ratio_to_ideal <x>` for the 10,000-item jobs (or the largest run).
 """
 
 from __future__ import annotations
@@ -50,8 +54,14 @@ NAIVE_SAMPLE = 100
 DO_NOT_CALL_STATUS = 99
 PHONE_NUMBERS_KIND = "phone_numbers"
 DO_NOT_CALL_KIND = "do_not_call"
-# What every item of a job of each kind ends with here (every number is in the campaign).
-EXPECTED_OUTCOME = {PHONE_NUMBERS_KIND: "REMOVED", DO_NOT_CALL_KIND: "UPDATED"}
+RESTORE_KIND = "restore_records"
+# What every item of a job of each kind ends with here (every number is in the campaign, or
+# for a restore, none is).
+EXPECTED_OUTCOME = {
+    PHONE_NUMBERS_KIND: "REMOVED",
+    DO_NOT_CALL_KIND: "UPDATED",
+    RESTORE_KIND: "RESTORED",
+}
 
 
 def _environment(
@@ -70,9 +80,10 @@ def _numbers(count: int) -> list[str]:
     return [f"5{index:08d}" for index in range(count)]
 
 
-def _seed_campaign(count: int) -> None:
+def _seed_campaign(count: int, *, records: bool = True) -> None:
     """Campaign 99999 holding one record per benchmark number, so every deletion is real work,
-    with a "do not call" status for the other kind to set."""
+    with a "do not call" status for the other kind to set; without `records` (a restore adds
+    them back), with a status and an agent for the restored records."""
     from thuladmin.sandbox.models import Campaign, Record, Status
 
     Campaign.objects.filter(campaign_id=CAMPAIGN).delete()
@@ -84,6 +95,9 @@ def _seed_campaign(count: int) -> None:
         name="Do not call",
         dictionary_status_id=DO_NOT_CALL_STATUS,
     )
+    Status.objects.create(campaign=campaign, status_id="98", system_status="CALL", name="Call back")
+    if not records:
+        return
     Record.objects.bulk_create(
         (
             Record(campaign=campaign, identifier=f"B{number}", phone_number=number)
@@ -91,6 +105,21 @@ def _seed_campaign(count: int) -> None:
         ),
         batch_size=5000,
     )
+
+
+def _restored_records(count: int) -> list[dict]:
+    """What a removal's capture holds of each benchmark record, for a restore to add back."""
+    return [
+        {
+            "record_id": str(index),
+            "identifier": f"B{number}",
+            "phone_number": number,
+            "status_id": "98",
+            "status_name": "Call back",
+            "system_status": "CALL",
+        }
+        for index, number in enumerate(_numbers(count))
+    ]
 
 
 def _one_job(count: int, *, kind_name: str, measure_memory: bool) -> dict:
@@ -107,11 +136,16 @@ def _one_job(count: int, *, kind_name: str, measure_memory: bool) -> dict:
     from thuladmin.bulk.runner import JobRunner
     from thuladmin.bulk.services import bulk_job_draft_create
 
-    _seed_campaign(count)
+    _seed_campaign(count, records=kind_name != RESTORE_KIND)
     kind = kind_for(kind_name)
     user, _ = get_user_model().objects.get_or_create(username="bench")
     started = time.perf_counter()
-    parsed = kind.parse("\n".join(_numbers(count)), options={})
+    if kind_name == RESTORE_KIND:
+        from campaigns.bulk.restore_records import restore_parsed
+
+        parsed = restore_parsed(_restored_records(count))
+    else:
+        parsed = kind.parse("\n".join(_numbers(count)), options={})
     if kind_name == DO_NOT_CALL_KIND:
         where = {"options": {"dictionary_status_id": DO_NOT_CALL_STATUS}}
     else:
@@ -176,8 +210,20 @@ def _floor(count: int, kind_name: str) -> float:
     from thuladmin.thulium import get_client
     from thuladmin.thulium.client import query_item
 
-    _seed_campaign(count)
+    _seed_campaign(count, records=kind_name != RESTORE_KIND)
     client = get_client()
+    if kind_name == RESTORE_KIND:
+        from campaigns.bulk.restore_records import restore_body
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(settings.BULK_PARALLEL_REQUESTS) as pool:
+            list(
+                pool.map(
+                    lambda record: client.record_create(CAMPAIGN, **restore_body(record)),
+                    _restored_records(count),
+                )
+            )
+        return time.perf_counter() - started
     if kind_name == DO_NOT_CALL_KIND:
         started = time.perf_counter()
         with ThreadPoolExecutor(settings.BULK_PARALLEL_REQUESTS) as pool:
@@ -301,6 +347,13 @@ def main() -> None:
         default=[10_000],
         help="numbers of 'do not call' jobs (one request a number); none to skip",
     )
+    parser.add_argument(
+        "--restore-sizes",
+        type=int,
+        nargs="*",
+        default=[1_000, 10_000],
+        help="records of restore jobs (one request a record); none to skip",
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument(
         "--preview-size", type=int, default=100_000, help="numbers pasted for the preview"
@@ -351,6 +404,7 @@ def main() -> None:
         rows = []
         plan = [(PHONE_NUMBERS_KIND, size) for size in args.sizes]
         plan += [(DO_NOT_CALL_KIND, size) for size in args.do_not_call_sizes]
+        plan += [(RESTORE_KIND, size) for size in args.restore_sizes]
         for kind_name, size in plan:
             kind = ("--kind", kind_name)
             runs = [_child(args, env, "--job", str(size), *kind) for _ in range(args.repeat)]
@@ -420,11 +474,23 @@ def main() -> None:
     )
     print(f"preview_seconds_100k {preview['preview_seconds']:.2f}")
     print(f"draft_longest_transaction_seconds {preview['longest_transaction_seconds']:.3f}")
-    for kind_name, label in ((DO_NOT_CALL_KIND, "do_not_call_"), (PHONE_NUMBERS_KIND, "")):
+    for kind_name, label in (
+        (DO_NOT_CALL_KIND, "do_not_call_"),
+        (PHONE_NUMBERS_KIND, ""),
+    ):
         of_kind = [row for row in rows if row[1]["kind"] == kind_name]
         if of_kind:
-            row = next((row for row in of_kind if row[0] == 10_000), of_kind[0])
+            row = next((row for row in of_kind if row[0] == 10_000), of_kind[-1])
             print(f"{label}ratio_to_ideal {row[1]['wall_seconds'] / row[3]:.2f}")
+    restores = [row for row in rows if row[1]["kind"] == RESTORE_KIND]
+    for size, timed, _memory, ideal, floor in restores:
+        print(
+            f"restore of {size:,} records: {timed['wall_seconds'] / ideal:.2f} x ideal, "
+            f"{timed['wall_seconds'] / floor:.2f} x the floor"
+        )
+    if restores:
+        row = next((row for row in restores if row[0] == 10_000), restores[-1])
+        print(f"restore_ratio_to_ideal {row[1]['wall_seconds'] / row[3]:.2f}")
 
 
 if __name__ == "__main__":

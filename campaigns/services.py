@@ -331,9 +331,16 @@ def record_delete(*, user, campaign_id: str, identifier: str) -> None:
     The DELETE has no body, so the entry's `request` is empty and the record is named by
     `campaign_id` and `target`. Thulium refuses a record that is in a call; that refusal, like
     every other error, is audited and raised again for the view to explain. The entry keeps
-    the record's phone number, read from the snapshot before the record leaves it.
+    the record's phone number, read from the snapshot before the record leaves it, and its
+    values there (`before`), from which it can be restored.
     """
     lookup = snapshot_record_lookup(campaign_id=campaign_id, identifier=identifier)
+    before = record_values_before(campaign_id=campaign_id, identifier=identifier, lookup=lookup)
+    if lookup.record is not None:
+        # What a restore adds back once the copy has moved on (campaigns.bulk.restore_records).
+        before["values"].update(
+            record_id=lookup.record.record_id, phone_number=lookup.record.phone_number
+        )
     _record_call_audited(
         lambda: get_client().record_delete(campaign_id, identifier),
         user=user,
@@ -341,6 +348,7 @@ def record_delete(*, user, campaign_id: str, identifier: str) -> None:
         campaign_id=campaign_id,
         identifier=identifier,
         request={},
+        before=before,
         phone=_record_phone(lookup),
     )
     snapshot_record_deleted(campaign_id=campaign_id, identifier=identifier)

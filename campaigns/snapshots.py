@@ -687,3 +687,46 @@ def snapshot_numbers_removed(
         .filter(condition)
         .update(deleted=True, changed_at=timezone.now())
     )
+
+
+def snapshot_record_restored(
+    *, campaign_id: str, old_record_id: str, new_record_id: str | None, values: Mapping[str, Any]
+) -> int:
+    """Put a record the dashboard added back (a restore) into the copy: its removed row, if the
+    copy still holds it, comes back under its new id with the values sent; otherwise a row is
+    added. Thulium's answer may not say the new id: the row then keeps the old one until the
+    next read replaces it. One or two statements per generation (current and syncing)."""
+    record_id = new_record_id or old_record_id
+    columns = {
+        "identifier": values.get("identifier") or "",
+        "phone_number": values.get("phone_number") or "",
+        "phone_normalised": phone_normalised(values.get("phone_number") or ""),
+        "status_id": str(values.get("status_id") or ""),
+        "status_name": values.get("status_name") or "",
+        "system_status": values.get("system_status") or "",
+        "agent_login": values.get("agent_login") or "",
+        "agent_name": values.get("agent_name") or "",
+        "next_call_date": values.get("next_call_date") or "",
+        "deleted": False,
+        "changed_at": timezone.now(),
+    }
+    written = 0
+    generations = CampaignSnapshot.objects.filter(
+        campaign_id=campaign_id,
+        state__in=(CampaignSnapshot.State.READY, CampaignSnapshot.State.SYNCING),
+    ).values_list("pk", flat=True)
+    for snapshot_id in generations:
+        with transaction.atomic():
+            rows = SnapshotRecord.objects.filter(snapshot_id=snapshot_id)
+            updated = rows.filter(record_id=record_id).update(**columns)
+            if not updated:
+                updated = rows.filter(record_id=old_record_id, deleted=True).update(
+                    record_id=record_id, **columns
+                )
+            if not updated:
+                SnapshotRecord.objects.create(
+                    snapshot_id=snapshot_id, record_id=record_id, **columns
+                )
+                updated = 1
+        written += updated
+    return written

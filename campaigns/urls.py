@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from campaigns import views
-from campaigns.bulk import do_not_call, remove_numbers
+from campaigns.bulk import do_not_call, remove_numbers, restore_records
 from campaigns.converters import CampaignIdConverter, NotCampaignIdConverter
 from campaigns.records import delete, edit
 from campaigns.records import list as records
@@ -29,6 +29,16 @@ urlpatterns = [
         "<campaign_id:campaign_id>/records/<str:identifier>/delete/",
         delete.record_delete,
         name="record_delete",
+    ),
+    path(
+        "<campaign_id:campaign_id>/records/<str:identifier>/restore/",
+        restore_records.restore_record,
+        name="restore_record",
+    ),
+    path(
+        "restore-removal/<int:job_id>/",
+        restore_records.restore_removal,
+        name="restore_removal",
     ),
     path(
         "<campaign_id:campaign_id>/remove-numbers/",

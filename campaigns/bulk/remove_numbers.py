@@ -15,6 +15,7 @@ new code would orphan them. The names in code that stand for the kind itself (`P
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -27,20 +28,24 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from campaigns.bulk import restore_records
 from campaigns.bulk.phone_lists import (
     PhoneListForm,
     PhoneListKind,
     number_format_description,
 )
+from campaigns.bulk.restore_records import removal_may_be_restored, restores_of
+from campaigns.removals import copy_records_of_numbers
 from campaigns.snapshots import snapshot_numbers_removed
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.details import UNDOCUMENTED_STATUS, Detail
-from thuladmin.bulk.forms import items_form_context
+from thuladmin.bulk.forms import grouped, items_form_context
 from thuladmin.bulk.kinds import (
     Confirmation,
+    FollowUpAction,
     ItemResult,
     UrlBatchedKind,
     above_typed_confirmation_threshold,
@@ -48,6 +53,7 @@ from thuladmin.bulk.kinds import (
     register,
 )
 from thuladmin.bulk.models import BulkJob, Outcome
+from thuladmin.bulk.parsing import ParseResult
 from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.phones import MIN_DIGITS
 from thuladmin.thulium.client import ThuliumClient, query_item
@@ -180,6 +186,39 @@ class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
             % {"campaign_id": job.campaign_id},
         )
 
+    def page_context(self, job: BulkJob) -> dict:
+        """Besides the number format: what the campaign copy held of the numbers when the job
+        was drafted (`removal_in_records`), whether the rows came chosen on the records list
+        (shown as the records they are, not as pasted lines), and the restores made of it."""
+        copy = job.options.get("copy") or {}
+        return {
+            **super().page_context(job),
+            "copy": copy,
+            "copy_in_words": removal_in_words(copy),
+            "items_as_records": bool(job.options.get("from_records")),
+            "related_jobs": [
+                {
+                    "text": _("restored by job %(job)s") % {"job": restore.pk},
+                    "url": reverse("bulk:detail", args=[restore.pk]),
+                }
+                for restore in (restores_of(job_id=job.pk)[:5] if job.is_over else ())
+            ],
+        }
+
+    def follow_up_actions(self, job: BulkJob, user) -> list[FollowUpAction]:
+        if not removal_may_be_restored(job) or not RESTORE_MAY_RUN(user):
+            return []
+        return [
+            FollowUpAction(
+                label=_("Restore the removed records…"),
+                url=reverse("campaigns:restore_removal", args=[job.pk]),
+                help_text=_(
+                    "Adds back every record this job removed, as the campaign copy held it just "
+                    "before: a preview first, to confirm."
+                ),
+            )
+        ]
+
     def base_url_length(self, client: ThuliumClient, job: BulkJob) -> int:
         sample = "0" * MIN_DIGITS
         url = client.phone_deletion_url(
@@ -227,6 +266,7 @@ class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
 
 
 PHONE_NUMBERS = register(PhoneNumbersKind())
+RESTORE_MAY_RUN = restore_records.RESTORE_RECORDS.may_run
 
 
 class PhoneNumbersForm(PhoneListForm):
@@ -277,15 +317,94 @@ def remove_numbers(request: HttpRequest, campaign_id: str) -> HttpResponse:
 
 
 def remove_numbers_draft(
-    request: HttpRequest, *, campaign_id: str, form: PhoneNumbersForm
+    request: HttpRequest, *, campaign_id: str, form: PhoneNumbersForm, from_records: bool = False
 ) -> HttpResponse:
     """A valid list of numbers (pasted, or the records list's) as a draft job, and the browser
-    sent to its page, the preview."""
+    sent to its page, the preview, which says what the numbers hold in records."""
+    parsed, copy = removal_in_records(campaign_id=campaign_id, parsed=form.parsed)
     job = bulk_job_draft_create(
         user=request.user,
         kind_name=PHONE_NUMBERS.name,
-        parsed=form.parsed,
+        parsed=parsed,
         campaign_id=campaign_id,
-        options=form.options(),
+        options={**form.options(), "copy": copy, "from_records": from_records},
     )
     return redirect("bulk:detail", job_id=job.pk)
+
+
+def removal_in_words(copy: dict) -> dict[str, str]:
+    """What a removal's preview says it will do in records, from what the copy held when it was
+    drafted (`removal_in_records`): "24 numbers, 27 records (3 numbers have 2 records each)",
+    and the warning that numbers the copy does not hold could be removed but not restored."""
+    if not copy:
+        return {}  # drafted before removals were counted in records
+    numbers = copy.get("numbers", 0)
+    said = ngettext(
+        "%(numbers)s number, %(records)s records",
+        "%(numbers)s numbers, %(records)s records",
+        numbers,
+    ) % {"numbers": grouped(numbers), "records": grouped(copy.get("records", 0))}
+    several = [
+        ngettext(
+            "%(count)s number has %(each)s records",
+            "%(count)s numbers have %(each)s records each",
+            count,
+        )
+        % {"count": grouped(count), "each": each}
+        for each, count in sorted(copy.get("several", {}).items(), key=lambda pair: int(pair[0]))
+    ]
+    if several:
+        said += f" ({', '.join(several)})"
+    warning = ""
+    if not copy.get("read"):
+        warning = _(
+            "The campaign copy has not been read yet: what these numbers hold is not known, and "
+            "none of them could be restored once removed."
+        )
+    elif copy.get("not_in_copy"):
+        warning = ngettext(
+            "%(count)s of these numbers could be removed but not restored: the campaign copy "
+            "does not hold it.",
+            "%(count)s of these numbers could be removed but not restored: the campaign copy "
+            "does not hold them.",
+            copy["not_in_copy"],
+        ) % {"count": grouped(copy["not_in_copy"])}
+        if not copy.get("complete"):
+            warning += " " + _("The copy is still being read: some may yet be found in it.")
+    return {"records": said if copy.get("read") else "", "warning": warning}
+
+
+def removal_in_records(*, campaign_id: str, parsed: ParseResult) -> tuple[ParseResult, dict]:
+    """The numbers to remove with each one's records as the campaign copy holds them now, kept
+    in its item's `preview` (`{"found": bool, "records": [...]}`) for the preview to list and
+    for a restore to add back later, and the counts the preview states, for the job's options.
+
+    Captured when the draft is made, not again when it starts: a restore prefers the copy's
+    own rows of the records removed (kept, marked removed, until the next full read), which
+    are the records as they were just before the removal, and falls back on this capture only
+    once the copy has moved on. Suspicious numbers are not captured (rarely sent, and in no
+    copy in the form they were pasted in)."""
+    numbers = [item.value for item in parsed.items]
+    found = copy_records_of_numbers(campaign_id=campaign_id, phone_numbers=numbers)
+    items = []
+    records = 0
+    several: dict[str, int] = {}
+    for item in parsed.items:
+        held = found.by_number.get(item.value, [])
+        records += len(held)
+        if len(held) > 1:
+            several[str(len(held))] = several.get(str(len(held)), 0) + 1
+        preview = {"found": bool(held), "records": held} if found.read else {}
+        items.append(dataclasses.replace(item, preview=preview))
+    parsed = dataclasses.replace(parsed, items=items)
+    in_copy = sum(1 for item in items if item.preview.get("found"))
+    copy = {
+        "read": found.read,
+        "complete": found.complete,
+        "as_of": found.as_of.isoformat() if found.as_of else "",
+        "numbers": len(items),
+        "records": records,
+        "several": several,
+        "not_in_copy": len(items) - in_copy,
+    }
+    return parsed, copy

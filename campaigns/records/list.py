@@ -148,7 +148,7 @@ def remove_numbers_from_records(request: HttpRequest, campaign_id: str) -> HttpR
         for error in chosen.errors.get("text", ()):
             messages.error(request, error)
         return redirect(list_url)
-    return remove_numbers_draft(request, campaign_id=campaign_id, form=chosen)
+    return remove_numbers_draft(request, campaign_id=campaign_id, form=chosen, from_records=True)
 
 
 def _numbers_matching(

@@ -22,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from campaigns.fetching import fetched_or_error
 from campaigns.forms import RecordEditForm, record_edit_form_blank
 from campaigns.models import SnapshotRecord
+from campaigns.removals import RecordRemoval, record_removal_find
 from campaigns.services import campaign_agents_get, campaign_statuses_get, record_field_names_used
 from campaigns.snapshots import SnapshotLookup, snapshot_record_lookup
 from thuladmin.thulium.client import NEXT_CALL_DATE_FORMAT
@@ -46,6 +47,8 @@ class RecordPage:
     lookup: SnapshotLookup
     current: dict[str, str]
     field_names: list[str]
+    # What removed it, when the copy holds it as removed (the page then offers no edit).
+    removal: RecordRemoval | None = None
 
     def context(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class RecordPage:
             "agents_error": self.agents_error,
             "lookup": self.lookup,
             "field_names": self.field_names,
+            "removal": self.removal,
         }
 
     def blank_form(self) -> RecordEditForm:
@@ -86,6 +90,11 @@ def record_page_read(*, campaign_id: str, identifier: str) -> RecordPage:
         lookup=lookup,
         current=_current_values(lookup.record),
         field_names=record_field_names_used(campaign_id=campaign_id),
+        removal=(
+            record_removal_find(campaign_id=campaign_id, identifier=identifier)
+            if lookup.removed
+            else None
+        ),
     )
 
 

@@ -215,7 +215,9 @@ def test_pasting_creates_a_draft_and_leads_to_its_preview(supervisor_client, sup
     assert job.state == BulkJob.State.DRAFT
     assert job.created_by == supervisor
     assert (job.kind, job.campaign_id) == ("phone_numbers", "00001")
-    assert job.options == {"number_format": "national", "search_in_additional_numbers": True}
+    assert job.options["number_format"] == "national"
+    assert job.options["search_in_additional_numbers"] is True
+    assert job.options["from_records"] is False
     assert (job.item_count, job.duplicate_count, job.invalid_count) == (2, 1, 2)
     assert not AuditEntry.objects.exists()  # nothing is started, nothing sent
 
@@ -595,10 +597,14 @@ def test_finished_job_lists_each_outcome_with_filters_and_pages(supervisor_clien
         ("invalid", "invalid, not sent ", "1"),
     ]
     assert f'href="/jobs/{job.pk}/?outcome=REMOVED"' in html
-    # The first row: removed, with both of its records.
+    # The first row: removed, with both of its records, which the campaign copy (none here)
+    # could not name: Thulium's internal record ids are not shown.
     first = numbers[0]
     assert f"<code>{first}</code>" in html
-    assert f'2 <small class="muted">({int(first)}, {int(first) + 1})</small>' in html
+    assert (
+        '2 <small class="removed-identifiers">(<span class="muted">not in the copy</span>, ' in html
+    )
+    assert f"({int(first)}, {int(first) + 1})" not in html
     assert "1\u2013100 of 151" in html
     assert "Retry 5 in a call</button>" in html
     assert f'href="/jobs/{job.pk}/export.csv"' in html
@@ -792,10 +798,11 @@ def test_job_page_queries_do_not_grow_with_the_job(
     big = _run(_started(supervisor, "\n".join(big_numbers)), FakeThulium(big_numbers[:400]))
     supervisor_client.get("/jobs/")  # warm the session
 
-    # session, user, groups, job, chunk tallies, a page of items, the chunks of that page
-    with django_assert_num_queries(7):
+    # session, user, groups, job, chunk tallies, a page of items, the chunks of that page, the
+    # restores made of the removal
+    with django_assert_num_queries(8):
         assert supervisor_client.get(f"/jobs/{small.pk}/").status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = supervisor_client.get(f"/jobs/{big.pk}/?outcome=REMOVED&page=3")
     assert response.status_code == 200
     assert "201\u2013300 of 400" in _html(response)
@@ -937,8 +944,9 @@ def test_a_search_costs_no_more_queries_than_a_page(
     job = _run(_started(supervisor, "\n".join(numbers)), FakeThulium(numbers[:400]))
     supervisor_client.get("/jobs/")  # warm the session
 
-    # session, user, groups, job, chunk tallies, the matching items, their chunks
-    with django_assert_num_queries(7):
+    # session, user, groups, job, chunk tallies, the matching items, their chunks, the restores
+    # made of the removal
+    with django_assert_num_queries(8):
         response = supervisor_client.get(f"/jobs/{job.pk}/", {"q": f"+48 {numbers[450]}"})
     assert len(re.findall(r'<tr id="item-', _html(response))) == 1
 

@@ -233,3 +233,32 @@ def item_links(
         for entry_id, link in links(user, entries, text).items():
             found.setdefault(entry_id, link)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class EntryAction:
+    """Something a feature offers to do about what an entry records ("Restore this record" on
+    a record's deletion): a button on the entry's page that POSTs to `url`, the feature's own
+    view, with `help_text` under it saying what it will do. Offered only to those who may."""
+
+    label: str
+    url: str
+    help_text: str = ""
+
+
+# (user, entry) -> what the entry's page offers that user. The entry is typed loosely, as above.
+EntryActions = Callable[["AbstractBaseUser | AnonymousUser", Any], Sequence[EntryAction]]
+_ENTRY_ACTIONS: dict[str, list[EntryActions]] = {}
+
+
+def register_entry_actions(action: str, actions: EntryActions) -> None:
+    _ENTRY_ACTIONS.setdefault(action, []).append(actions)
+
+
+def entry_actions(user: AbstractBaseUser | AnonymousUser, entry: Any) -> list[EntryAction]:
+    """What the features offer to do about `entry`, for `user` (none for most actions)."""
+    return [
+        offered
+        for actions in _ENTRY_ACTIONS.get(entry.action, ())
+        for offered in actions(user, entry)
+    ]

@@ -31,6 +31,7 @@ from thuladmin.audit.registry import (
     ItemLink,
     action_label,
     change_table,
+    entry_actions,
     item_links,
     known_actions,
     subject_names,
@@ -228,6 +229,8 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
             "one_call": subject is None or not subject.many_calls,
             # The change field by field in words (before | sent), when its feature can say so.
             "changes": change_table(entry),
+            # What the feature that wrote it offers to do about it (restore a deleted record).
+            "entry_actions": entry_actions(request.user, entry),
             # The action filter offers the registered actions only (an old code is refused).
             "action_is_listed": entry.action in dict(known_actions()),
             "request_json": _pretty_json(entry.request),
