@@ -42,10 +42,9 @@ from campaigns.leases import (
 from campaigns.models import CampaignCopy, CampaignSnapshot, SnapshotRecord
 from campaigns.snapshots import (
     WRITE_BATCH,
-    WRITE_BUFFER,
     ReadLeaseLost,
     phone_normalised,
-    records_pages,
+    records_reads_pages,
     snapshot_rows_insert,
 )
 from thuladmin.thulium import get_client
@@ -173,24 +172,22 @@ class _Refresh:
         day = timezone.localdate(since)
         pages = listed = inserted = 0
         changed: list[str] = []
-        for filters in ({"call_date_from": day}, {"create_date_from": day}):
-            buffered: list[CampaignRecord] = []
-            for page in records_pages(
-                client=self.client,
-                campaign_id=self.campaign_id,
-                filters=filters,
-                parallel=self.parallel,
-                rate_limiter=self.limits.rate_limiter,
-                concurrency=self.limits.concurrency,
-                page_size=self.page_size,
-            ):
-                pages += 1
-                listed += len(page.records)
-                buffered += page.records
-                if len(buffered) >= WRITE_BUFFER:
-                    inserted += self._upsert(buffered, started_at, changed)
-                    buffered = []
-            inserted += self._upsert(buffered, started_at, changed)
+        # Both reads at once (their first pages in one round trip), and the pages written as
+        # they arrive, while the pages after them are still in flight: only the last answer's
+        # write is left once it came (bench/snapshot.py).
+        for arrived in records_reads_pages(
+            client=self.client,
+            campaign_id=self.campaign_id,
+            reads=({"call_date_from": day}, {"create_date_from": day}),
+            parallel=self.parallel,
+            rate_limiter=self.limits.rate_limiter,
+            concurrency=self.limits.concurrency,
+            page_size=self.page_size,
+        ):
+            records = [record for page in arrived for record in page.records]
+            pages += len(arrived)
+            listed += len(records)
+            inserted += self._upsert(records, started_at, changed)
         with transaction.atomic():
             self._hold_lease()
             CampaignCopy.objects.get_or_create(campaign_id=self.campaign_id)
@@ -233,26 +230,34 @@ class _Refresh:
         listed = {record.record_id: record for record in records}
         with transaction.atomic():
             self._hold_lease()
-            rows = {}
+            stored = {}
             ids = list(listed)
             for first in range(0, len(ids), WRITE_BATCH):
-                for row in SnapshotRecord.objects.filter(
+                # Tuples, not model instances: building 1,000 instances was half the write.
+                rows = SnapshotRecord.objects.filter(
                     snapshot_id=self.snapshot_id, record_id__in=ids[first : first + WRITE_BATCH]
-                ):
-                    rows[row.record_id] = row
-            updated = []
-            for record_id, row in rows.items():
-                if row.changed_at is not None and row.changed_at > started_at:
+                ).values_list("pk", "record_id", "identifier", "changed_at", *REFRESHED_FIELDS)
+                for pk, record_id, identifier, changed_at, *values in rows:
+                    stored[record_id] = (pk, identifier, changed_at, tuple(values))
+            updates: dict[tuple[str, ...], list[list]] = {}
+            for record_id, (pk, identifier, changed_at, values) in stored.items():
+                if changed_at is not None and changed_at > started_at:
                     continue
-                values = _refreshed_values(listed[record_id])
-                if all(getattr(row, name) == value for name, value in values.items()):
+                refreshed = _refreshed_values(listed[record_id])
+                if refreshed == values:
                     continue
-                for name, value in values.items():
-                    setattr(row, name, value)
-                updated.append(row)
-                changed.append(row.identifier or row.record_id)
-            _rows_update(updated)
-            new = [record for record_id, record in listed.items() if record_id not in rows]
+                names = tuple(
+                    name
+                    for name, new, old in zip(REFRESHED_FIELDS, refreshed, values, strict=True)
+                    if new != old
+                )
+                updates.setdefault(names, []).append(
+                    [new for new, old in zip(refreshed, values, strict=True) if new != old] + [pk]
+                )
+                changed.append(identifier or record_id)
+            for names, rows in updates.items():
+                _rows_update(names, rows)
+            new = [record for record_id, record in listed.items() if record_id not in stored]
             snapshot_rows_insert(self.snapshot_id, new)
             if new:
                 CampaignSnapshot.objects.filter(pk=self.snapshot_id).update(
@@ -262,34 +267,39 @@ class _Refresh:
         return len(new)
 
 
-def _rows_update(rows: Sequence[SnapshotRecord]) -> None:
-    """Write the refreshed fields of `rows`: one UPDATE by primary key, executed for each row
-    (`executemany`). Django's `bulk_update` builds a CASE of one WHEN per row and field, 10,000
-    expressions for 1,000 called records, and spent seconds compiling them
+def _rows_update(names: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Set the fields `names` of rows, each given as their new values then its primary key:
+    one UPDATE by primary key, executed for each row (`executemany`).
+
+    Only the fields that changed (a call changes the status and the dates, rarely the number
+    or the agent): on SQLite an UPDATE rewrites the index entries of every column it sets,
+    changed or not, and a refresh's rows are spread over the whole table, so setting the
+    indexed phone and agent columns too dirtied a page more for each row and index, written
+    to the log and checkpointed. Django's `bulk_update` builds a CASE of one WHEN per row and
+    field, 10,000 expressions for 1,000 called records, and spent seconds compiling them
     (bench/snapshot.py)."""
-    if not rows:
-        return
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(name)} = %s" for name in REFRESHED_FIELDS)
+    assignments = ", ".join(f"{quote(name)} = %s" for name in names)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {quote(SnapshotRecord._meta.db_table)} SET {assignments} "  # noqa: S608
             f"WHERE {quote('id')} = %s",
-            [[*(getattr(row, name) for name in REFRESHED_FIELDS), row.pk] for row in rows],
+            rows,
         )
 
 
-def _refreshed_values(record: CampaignRecord) -> dict[str, str]:
-    """A listed record's values as a row stores them (as `snapshots._row_values` writes them)."""
-    return {
-        "phone_number": record.phone_number,
-        "phone_normalised": phone_normalised(record.phone_number),
-        "status_id": record.status_id or "",
-        "status_name": record.status_name,
-        "system_status": record.system_status,
-        "agent_login": record.agent_login or "",
-        "agent_name": record.agent_name or "",
-        "next_call_date": record.next_call_date or "",
-        "call_date": record.call_date or "",
-        "last_note": record.last_note or "",
-    }
+def _refreshed_values(record: CampaignRecord) -> tuple[str, ...]:
+    """A listed record's values as a row stores them (as `snapshots._row_values` writes them),
+    in the order of `REFRESHED_FIELDS`: compared with the stored ones as they are read."""
+    return (
+        record.phone_number,
+        phone_normalised(record.phone_number),
+        record.status_id or "",
+        record.status_name,
+        record.system_status,
+        record.agent_login or "",
+        record.agent_name or "",
+        record.next_call_date or "",
+        record.call_date or "",
+        record.last_note or "",
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -347,6 +348,63 @@ def records_pages(
                     yield future.result()
                 concurrency.renew()
                 refill()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def records_reads_pages(
+    *,
+    client: ThuliumClient,
+    campaign_id: str,
+    reads: Sequence[Mapping[str, Any]],
+    parallel: int,
+    rate_limiter: RateLimiter,
+    concurrency: ConcurrencyLimiter,
+    page_size: int = MAX_RECORDS_PAGE_SIZE,
+) -> Iterator[list[RecordsPage]]:
+    """Every page of several reads of a campaign's records list at once (each read a set of
+    filters, as `records_pages` takes), at most 2 x `parallel` fetched ahead, each request
+    under the shared rate and concurrency limits; yielded in batches: the pages that arrived
+    since the caller last asked, so a caller writing each batch in one transaction writes
+    more at once the longer its writes take.
+
+    Made for a refresh (`campaigns.refresh`: the calls and the additions of the day), whose
+    few pages are mostly round trips. Each read learns its page count from its first page, so
+    the first pages of all the reads are asked for at once, one round trip for every count;
+    and a page is yielded only once the pages its count calls for are asked for, so the
+    caller's write of it overlaps them. (`records_pages` yields its first page before asking
+    for any other, for a caller that may stop on the count.) The first read's first page is
+    fetched in the calling thread."""
+    if not reads:
+        return
+    reads = [dict(filters) for filters in reads]
+
+    def fetch(filters: dict[str, Any], offset: int) -> tuple[dict[str, Any], int, RecordsPage]:
+        rate_limiter.acquire()
+        with concurrency.slot():
+            page = client.campaign_records(campaign_id, limit=page_size, offset=offset, **filters)
+        return filters, offset, page
+
+    queued: deque[tuple[dict[str, Any], int]] = deque()
+    with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="records-pages") as pool:
+        pending: set[Future[tuple[dict[str, Any], int, RecordsPage]]] = set()
+
+        def arrived(filters: dict[str, Any], offset: int, page: RecordsPage) -> RecordsPage:
+            if offset == 0:
+                queued.extend((filters, later) for later in range(page_size, page.count, page_size))
+            while queued and len(pending) < 2 * parallel:
+                pending.add(pool.submit(fetch, *queued.popleft()))
+            return page
+
+        try:
+            pending.update(pool.submit(fetch, filters, 0) for filters in reads[1:])
+            yield [arrived(*fetch(reads[0], 0))]
+            while pending:
+                done, _not_done = wait(pending, return_when=FIRST_COMPLETED)
+                pending -= done
+                yield [arrived(*future.result()) for future in done]
+                concurrency.renew()
         finally:
             for future in pending:
                 future.cancel()

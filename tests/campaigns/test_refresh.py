@@ -3,6 +3,8 @@ previous read are asked for, upserted into the current copy; one reader per camp
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -159,6 +161,47 @@ def test_a_refresh_pages_through_every_call_of_the_day(thulium):
 
     assert done.pages == 4  # three of calls, one of additions
     assert SnapshotRecord.objects.count() == 250
+
+
+def test_a_refresh_asks_for_the_additions_while_the_calls_first_page_is_in_flight(thulium):
+    add_pages(thulium, 2)
+    sync()
+    copy_read_at(PREVIOUS_READ)
+    additions_asked = threading.Event()
+    seen_while_in_flight: list[bool] = []
+
+    def calls_page(request):
+        # Answered only once the additions' first page was asked for (or after 5 s).
+        seen_while_in_flight.append(additions_asked.wait(timeout=5))
+        body = {"count": 1, "result": [api_record(1, status_id="4")]}
+        return 200, {}, json.dumps(body)
+
+    def additions_page(request):
+        additions_asked.set()
+        return 200, {}, json.dumps({"count": 1, "result": [api_record(9)]})
+
+    thulium.add_callback(
+        "GET",
+        RECORDS_URL,
+        callback=calls_page,
+        match=[
+            matchers.query_param_matcher({"limit": "100", "offset": "0", "call_date_from": DAY})
+        ],
+    )
+    thulium.add_callback(
+        "GET",
+        RECORDS_URL,
+        callback=additions_page,
+        match=[
+            matchers.query_param_matcher({"limit": "100", "offset": "0", "create_date_from": DAY})
+        ],
+    )
+
+    done = refresh()
+
+    assert seen_while_in_flight == [True]
+    assert (done.pages, done.inserted, done.changed) == (2, 1, ("id-1", "id-9"))
+    assert row("1").status_id == "4"
 
 
 def test_a_row_changed_here_after_the_refresh_started_is_left_alone(thulium):
