@@ -245,6 +245,15 @@ class RecordEditForm(forms.Form):
     # Remembers what the form last filled in for the dictionary status, so a status change
     # replaces that suggestion but never a value the supervisor typed. Never sent to Thulium.
     dictionary_prefill = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The record's values the form was opened with, as the campaign's copy had them then
+    # (`seen_as_of`, '' when the copy did not hold the record). Before sending, the edit
+    # refreshes the copy and compares: Thulium keeps no version numbers, so this comparison is
+    # the only way to see that an agent's call or another supervisor changed the record
+    # meanwhile (`campaigns.records.seen`). Never sent to Thulium.
+    seen_status_id = forms.CharField(required=False, widget=forms.HiddenInput)
+    seen_agent_login = forms.CharField(required=False, widget=forms.HiddenInput)
+    seen_next_call_date = forms.CharField(required=False, widget=forms.HiddenInput)
+    seen_as_of = forms.CharField(required=False, widget=forms.HiddenInput)
     agent_login = forms.CharField(
         label=_("Agent login"),
         required=False,
@@ -412,6 +421,8 @@ class RecordEditForm(forms.Form):
         return self._changes_from(self.cleaned_data)
 
 
+SEEN_FIELDS = ("seen_status_id", "seen_agent_login", "seen_next_call_date", "seen_as_of")
+
 RECORD_FORM_VALUES = (
     "token",
     "status_id",
@@ -419,6 +430,7 @@ RECORD_FORM_VALUES = (
     "dictionary_prefill",
     "agent_login",
     "next_call_date",
+    *SEEN_FIELDS,
 )
 
 
@@ -429,12 +441,16 @@ def record_edit_form_redisplay(
     add_row: bool = False,
     remove_row: int | None = None,
     status_changed: bool = False,
+    replace: Mapping[str, str] | None = None,
 ) -> RecordEditForm:
     """The form showing what was posted, without validating it (so no error messages yet),
     with a field row added or removed, or with the dictionary status suggested for the status
-    just chosen. Nothing typed is lost: every posted value comes back as the initial value.
+    just chosen. Nothing typed is lost: every posted value comes back as the initial value,
+    but for those `replace` gives (the record's new values after a change the form had not
+    seen, where the supervisor had kept the old ones).
     """
     values = {name: str(data.get(name, "")) for name in RECORD_FORM_VALUES}
+    values.update(replace or {})
     if not _is_uuid(values["token"]):
         values["token"] = str(uuid.uuid4())
     rows = posted_field_rows(data)
@@ -458,12 +474,16 @@ def record_edit_form_redisplay(
 
 
 def record_edit_form_blank(
-    *, statuses: Sequence[CampaignStatus] | None, current: Mapping[str, str] | None = None
+    *,
+    statuses: Sequence[CampaignStatus] | None,
+    current: Mapping[str, str] | None = None,
+    seen: Mapping[str, str] | None = None,
 ) -> RecordEditForm:
     """A fresh form with a new one-time token and one empty field row, prefilled with the
-    record's `current` values (status_id, agent_login, next_call_date) when they are known."""
+    record's `current` values (status_id, agent_login, next_call_date) when they are known,
+    and carrying the values it was opened with (`seen`: the seen_* fields)."""
     return RecordEditForm(
-        initial={"token": str(uuid.uuid4()), **(current or {})},
+        initial={"token": str(uuid.uuid4()), **(current or {}), **(seen or {})},
         statuses=statuses,
         rows=[{"key": "", "value": ""}],
     )

@@ -99,9 +99,9 @@ def _refuse_above_bound(user) -> None:
     if CampaignReadLease.objects.held().filter(user=user).count() >= limit:
         raise CampaignReadRefused(
             ngettext(
-                "You already have %(count)s snapshot being taken: wait for it to finish "
+                "You already have %(count)s campaign being read: wait for it to finish "
                 "before you start another.",
-                "You already have %(count)s snapshots being taken: wait for one of them to "
+                "You already have %(count)s campaigns being read: wait for one of them to "
                 "finish before you start another.",
                 limit,
             )
@@ -121,6 +121,6 @@ def _campaign_check(campaign_id: str) -> None:
                 campaign_id=campaign_id, state=CampaignSnapshot.State.FAILED
             ).delete()
         raise CampaignReadRefused(
-            _("The snapshot was not started: %(reason)s")
+            _("The campaign's records were not read: %(reason)s")
             % {"reason": thulium_error_message(error, campaign_id=campaign_id)}
         ) from error

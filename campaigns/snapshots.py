@@ -274,7 +274,7 @@ class SnapshotSync:
         except Exception:
             logger.exception("Snapshot %s of campaign %s failed", snapshot.pk, self.campaign_id)
             snapshot_fail(
-                snapshot=snapshot, message=_("The sync failed; the error is in the worker's log.")
+                snapshot=snapshot, message=_("The read failed; the error is in the worker's log.")
             )
             raise
 

@@ -1,5 +1,5 @@
-"""The campaign pages: pick a campaign, its statuses and record search, its snapshot control,
-and the page that explains an address whose campaign id is not one.
+"""The campaign pages: pick a campaign, its statuses and record search, the control that reads
+the campaign again now, and the page that explains an address whose campaign id is not one.
 
 One record's pages are in `campaigns.records`.
 """
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.converters import is_campaign_id
-from campaigns.copies import campaign_copy_touch
+from campaigns.copies import CampaignCopyState, campaign_copy_state, campaign_copy_touch
 from campaigns.fetching import fetched_or_error
 from campaigns.forms import CampaignPickForm, RecordOpenForm
 from campaigns.models import CampaignSnapshot, RecentCampaign
@@ -73,9 +73,14 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
     `?refresh=1` bypasses the statuses cache; an htmx request gets only the statuses partial,
     which is what the Refresh link swaps in. The record form is a GET form to this page: a valid
     identifier redirects to the record's edit page, an invalid one is explained here. `?q=`
-    searches the campaign snapshot; the search form's htmx request gets only the results.
+    searches the campaign's copy; the search form's htmx request gets only the results.
     Every request touches the campaign's copy (`campaign_copy_touch`: its first read starts,
     its refreshes go on while it is in use); `copy` in the context says how current it is.
+
+    A search during the first read answers from the records read so far and says how many
+    those are; while it has found nothing and the read goes on (`search_waits`) its region
+    asks again every two seconds (htmx), so the number appears the moment its page is read,
+    with no step of the supervisor's. Without JavaScript the page reloads itself instead.
     """
     record_form = RecordOpenForm(request.GET if "identifier" in request.GET else None)
     if record_form.is_valid():
@@ -87,12 +92,13 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
 
     copy = campaign_copy_touch(campaign_id=campaign_id, user=request.user)
     search = _search(request, campaign_id)
+    waits = search_waits(search, copy)
     if search is not None and wants_partial(request) and request.htmx.target == "search-results":
         return page_or_partial(
             request,
             DETAIL_TEMPLATE,
             "search_results",
-            {"campaign_id": campaign_id, "search": search, "copy": copy},
+            {"campaign_id": campaign_id, "search": search, "copy": copy, "search_waits": waits},
         )
 
     statuses = _statuses_with_counts(campaign_id, refresh=request.GET.get("refresh") == "1")
@@ -109,14 +115,25 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             **statuses,
             "record_form": record_form,
             "search": search,
-            "copy": copy,
-            **snapshot_context(campaign_id, refused=snapshot_refused_pop(request, campaign_id)),
+            "search_waits": waits,
+            **snapshot_context(
+                campaign_id, copy=copy, refused=snapshot_refused_pop(request, campaign_id)
+            ),
         },
     )
 
 
+def search_waits(search: SnapshotSearch | None, copy: CampaignCopyState) -> bool:
+    """Whether a search's answer is still coming: it found nothing yet, the campaign has no
+    complete copy, and a read is under way (or about to be: nothing refused it). Once the
+    number is found, or the read is complete, the answer stands and the page stops asking."""
+    if search is None or not search.query or search.complete or search.records:
+        return False
+    return not copy.refused
+
+
 def _search(request: HttpRequest, campaign_id: str) -> SnapshotSearch | None:
-    """The snapshot search `?q=` asks for (None when it asks for none)."""
+    """The search `?q=` asks for (None when it asks for none)."""
     if "q" not in request.GET:
         return None
     return snapshot_records_search(campaign_id=campaign_id, query=request.GET["q"][:100])
@@ -137,20 +154,22 @@ def _statuses_with_counts(campaign_id: str, *, refresh: bool) -> dict[str, Any]:
     return {"snapshot": snapshot, "status_counts": status_counts, "statuses_error": statuses_error}
 
 
-# --- the campaign snapshot's control -----------------------------------------------------------
+# --- reading the campaign again now ------------------------------------------------------------
 
 # Where a plain (non-htmx) refused POST leaves its reason for the campaign page it redirects
-# to, which shows it once, next to the snapshot control.
+# to, which shows it once, next to the control.
 SNAPSHOT_REFUSED_SESSION_KEY = "thuladmin:snapshot-refused"
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.can_work_on_campaigns)
 def snapshot(request: HttpRequest, campaign_id: str) -> HttpResponse:
-    """The campaign snapshot's state (GET: what the progress bar polls), or a new sync (POST:
-    the refresh button; a sync already running is joined, not doubled). A refused sync (an
-    unknown campaign, too many reads of this user's) is said next to the control: in the
-    fragment for htmx, on the page the plain form is redirected to otherwise."""
+    """How current the campaign's records are (GET: what the progress bar polls while the
+    campaign is read), or a full read now (POST: "Read the campaign again now", for the rare
+    need: the copy reads itself; a read already running is joined, not doubled). A refused
+    read (an unknown campaign, too many reads of this user's) is said next to the control: in
+    the fragment for htmx, on the page the plain form is redirected to otherwise. The view
+    and its URL keep their older name, `snapshot`; the pages no longer say it."""
     refused = ""
     if request.method == "POST":
         try:
@@ -163,7 +182,7 @@ def snapshot(request: HttpRequest, campaign_id: str) -> HttpResponse:
                 "message": refused,
             }
     if not wants_partial(request):
-        return redirect(reverse("campaigns:detail", args=[campaign_id]) + "#campaign-snapshot")
+        return redirect(reverse("campaigns:detail", args=[campaign_id]) + "#campaign-copy")
     return TemplateResponse(
         request,
         f"{DETAIL_TEMPLATE}#snapshot",
@@ -184,15 +203,15 @@ def snapshot_refused_pop(request: HttpRequest, campaign_id: str) -> str:
     return str(refused.get("message", ""))
 
 
-def snapshot_context(campaign_id: str, *, refused: str = "") -> dict[str, Any]:
-    latest = CampaignSnapshot.objects.latest_for(campaign_id)
-    current = latest if latest is not None and latest.is_current else None
-    if current is None:
-        current = CampaignSnapshot.objects.current_for(campaign_id)
+def snapshot_context(
+    campaign_id: str, *, copy: CampaignCopyState | None = None, refused: str = ""
+) -> dict[str, Any]:
+    """What the control says: how current the copy is (`copy`, read here when not given) and
+    whether the last read failed (`latest_snapshot`)."""
     return {
         "campaign_id": campaign_id,
-        "latest_snapshot": latest,
-        "current_snapshot": current,
+        "copy": copy if copy is not None else campaign_copy_state(campaign_id=campaign_id),
+        "latest_snapshot": CampaignSnapshot.objects.latest_for(campaign_id),
         "snapshot_refused": refused,
     }
 

@@ -41,7 +41,7 @@ def _agent(login: Any, name: Any = "") -> str:
 
 
 def _as_of(text: str) -> str:
-    """When the snapshot had those values, in the call centre's time and the reader's format."""
+    """When the copy had those values, in the call centre's time and the reader's format."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -53,10 +53,10 @@ def _as_of(text: str) -> str:
 
 def _unknown_reason(reason: str) -> str:
     if reason == "no_snapshot":
-        return _("the campaign had no snapshot when the record was changed")
+        return _("the campaign's records had not been read when the record was changed")
     if reason == "removed":
-        return _("the campaign snapshot had the record as removed")
-    return _("the record was not in the campaign snapshot")
+        return _("the dashboard had the record as removed")
+    return _("the record was not among the campaign's records read")
 
 
 def record_update_in_words(entry: Any) -> ChangeTable | None:
@@ -70,9 +70,9 @@ def record_update_in_words(entry: Any) -> ChangeTable | None:
     if known:
         as_of = _as_of(str(before.get("as_of") or ""))
         source = (
-            _("Before: from the campaign snapshot (%(when)s).") % {"when": as_of}
+            _("Before: as the dashboard had read them (%(when)s).") % {"when": as_of}
             if as_of
-            else _("Before: from the campaign snapshot.")
+            else _("Before: as the dashboard had read them.")
         )
     elif before.get("source") == "none":
         source = _("Before: not known, because %(reason)s.") % {
@@ -81,7 +81,7 @@ def record_update_in_words(entry: Any) -> ChangeTable | None:
     else:
         source = _("Before: not recorded (the entry is older than this feature).")
     none = _("none")
-    not_kept = _("not in the snapshot")
+    not_kept = _("not read")
     unknown = _("not known")
 
     def row(field: str, was: str | None, now: str) -> ChangeRow:

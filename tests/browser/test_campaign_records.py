@@ -1,6 +1,7 @@
-"""The campaign as a supervisor's workspace, in chromium: take a snapshot, find a record by a
-number typed the way people type it, change it, see the records list agree, and remove the
-numbers of chosen rows. Screenshots of the new pages on a laptop and a phone, in both languages."""
+"""The campaign as a supervisor's workspace, in chromium: its records read on their own, find
+a record by a number typed the way people type it, change it, see the records list agree, and
+remove the numbers of chosen rows. Screenshots of the new pages on a laptop and a phone, in both
+languages."""
 
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ IDENTIFIER = "1234567801"
 
 TEXT = {
     "en": {
-        "take_snapshot": "Take a snapshot",
-        "taken": "Taken at",
+        "taken": "Records as of",
         "two_found": "2 records match “+48 600 100 200”.",
         "to_call": "Do dzwonienia",
         "to_call_kind": "To call",
@@ -35,8 +35,7 @@ TEXT = {
         "remove": "Remove these numbers from the campaign…",
     },
     "pl": {
-        "take_snapshot": "Wykonaj kopię",
-        "taken": "Wykonana",
+        "taken": "Stan rekordów na",
         "two_found": "2 rekordy pasują do „+48 600 100 200”.",
         "to_call": "Do dzwonienia",
         "to_call_kind": "Do dzwonienia",
@@ -53,8 +52,8 @@ NEW_STATUS_NAME = "Umowa przedłużona"
 
 def _snapshot_taken(browse, worker, text) -> None:
     """From the campaign page, which started the copy's first read on its own (nobody presses
-    anything, issue 23): let the worker copy the records; the progress section updates itself
-    in place until the snapshot is taken."""
+    anything, issue 23): let the worker read the records; the section saying how current they
+    are updates itself in place until the read is complete."""
     page = browse.page
     worker.start()
     wait_for(
@@ -63,7 +62,9 @@ def _snapshot_taken(browse, worker, text) -> None:
         ).exists(),
         timeout=20,
     )
-    expect(page.locator(".snapshot-taken")).to_contain_text(text["taken"], timeout=10_000)
+    expect(page.locator("#campaign-copy .copy-as-of")).to_contain_text(
+        text["taken"], timeout=10_000
+    )
 
 
 def _first_screen(browse, suffix: str) -> None:
@@ -76,9 +77,6 @@ def test_find_a_record_by_phone_and_change_it(browse, supervisor, worker, lang):
     page, text = browse.page, TEXT[lang]
     browse.login(supervisor)
     browse.goto(f"/campaigns/{CAMPAIGN}/")
-    expect(page.locator("#campaign-snapshot button[type=submit]")).to_have_text(
-        text["take_snapshot"]
-    )
     _snapshot_taken(browse, worker, text)
 
     # The search, typed as a person types a number; htmx swaps the results in place.

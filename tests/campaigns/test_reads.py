@@ -1,4 +1,4 @@
-"""Starting a campaign read (a snapshot sync): the campaign is checked with Thulium before
+"""Starting a campaign read (a full read of its copy): the campaign is checked with Thulium before
 anything is queued, one read per campaign at a time (a lease in the database, taken over when
 its holder died), a user's reads are bounded, and a refusal is said next to the control."""
 
@@ -51,7 +51,9 @@ def expire_lease(campaign_id: str) -> None:
 
 
 def snapshot_section(html: str) -> str:
-    start = html.index('id="campaign-snapshot"')
+    """The campaign page's section that says how current its records are, with the control
+    that reads them again now."""
+    start = html.index('id="campaign-copy"')
     return html[start : html.index("</section>", start)]
 
 
@@ -145,9 +147,9 @@ def test_a_refused_read_is_said_next_to_the_control_after_the_plain_redirect(
     again = supervisor_client.get(detail_url).content.decode()
 
     assert response.status_code == 302
-    assert response["Location"] == f"{detail_url}#campaign-snapshot"
-    assert "The snapshot was not started" in snapshot_section(page)
-    assert "The snapshot was not started" not in again  # said once
+    assert response["Location"] == f"{detail_url}#campaign-copy"
+    assert "records were not read" in snapshot_section(page)
+    assert "records were not read" not in again  # said once
     assert queued_reads() == 0
     assert not CampaignSnapshot.objects.exists()
 
@@ -314,7 +316,7 @@ def test_the_bound_is_said_in_the_fragment(
         )
 
     section = snapshot_section(response.content.decode())
-    assert "You already have 1 snapshot being taken" in section
+    assert "You already have 1 campaign being read" in section
     assert queued_reads() == 1
 
 
@@ -356,7 +358,7 @@ def test_a_polish_supervisor_reads_the_refusal_in_polish(
         bounded = supervisor_client.post(reverse(url, args=["00003"]), headers=polish)
 
     assert (
-        f"Kopia nie została rozpoczęta: Kampania {UNKNOWN} nie istnieje w Thulium."
+        f"Rekordy kampanii nie zostały odczytane: Kampania {UNKNOWN} nie istnieje w Thulium."
         in snapshot_section(made_up.content.decode())
     )
-    assert "Masz już 2 kopie w trakcie wykonywania" in snapshot_section(bounded.content.decode())
+    assert "Masz już 2 kampanie w trakcie odczytu" in snapshot_section(bounded.content.decode())

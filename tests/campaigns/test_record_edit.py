@@ -1002,7 +1002,10 @@ def test_the_entry_page_says_why_the_values_before_are_not_known(supervisor_clie
         supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
     )
 
-    assert "not known, because the campaign had no snapshot when the record was changed" in html
+    assert (
+        "not known, because the campaign's records had not been read when the record was changed"
+        in html
+    )
 
 
 def test_plain_success_leaves_nothing_in_the_session_after_it_is_shown(supervisor_client, lookups):

@@ -361,7 +361,10 @@ def test_an_identifier_missing_from_a_fresh_snapshot_is_said_so(supervisor_clien
 
     response = supervisor_client.get(reverse("campaigns:record", args=["00001", "nope"]))
 
-    assert "No record with this identifier is in the campaign snapshot" in response.content.decode()
+    assert (
+        "No record with this identifier is in the campaign (records as of"
+        in response.content.decode()
+    )
 
 
 # Thulium allows any identifier; the dashboard addresses those its record page accepts, unchanged.
