@@ -90,18 +90,30 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             identifier=record_form.cleaned_data["identifier"],
         )
 
-    copy = campaign_copy_touch(campaign_id=campaign_id, user=request.user)
-    search = _search(request, campaign_id)
-    waits = search_waits(search, copy)
-    if search is not None and wants_partial(request) and request.htmx.target == "search-results":
+    if "q" in request.GET and wants_partial(request) and request.htmx.target == "search-results":
+        copy = campaign_copy_touch(campaign_id=campaign_id, user=request.user)
+        search = _search(request, campaign_id)
         return page_or_partial(
             request,
             DETAIL_TEMPLATE,
             "search_results",
-            {"campaign_id": campaign_id, "search": search, "copy": copy, "search_waits": waits},
+            {
+                "campaign_id": campaign_id,
+                "search": search,
+                "copy": copy,
+                "search_waits": search_waits(search, copy),
+            },
         )
 
     statuses = _statuses_with_counts(campaign_id, refresh=request.GET.get("refresh") == "1")
+    # A campaign Thulium could not show (unknown, or Thulium down) has nothing to read: its
+    # copy is only looked at, so Thulium is not asked again for what it just refused.
+    if statuses["snapshot"] is not None:
+        copy = campaign_copy_touch(campaign_id=campaign_id, user=request.user)
+    else:
+        copy = campaign_copy_state(campaign_id=campaign_id)
+    search = _search(request, campaign_id)
+    waits = search_waits(search, copy)
     if statuses["snapshot"] is not None and not request.htmx:
         # A refresh is not an opening; only whole-page visits count as recent.
         recent_campaign_record(user=request.user, campaign_id=campaign_id)

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE
 from thuladmin.thulium.types import SYSTEM_STATUS_NAMES, CampaignStatus, SystemStatus
 
-# Records a page the list offers: Thulium's most (100) by default; fewer keep a phone's page short.
-PAGE_SIZES = (25, 50, MAX_RECORDS_PAGE_SIZE)
+# Records a page the list offers: Thulium's most (100) by default, listed first so that a form
+# sent without choosing keeps it; fewer keep a phone's page short.
+PAGE_SIZES = (MAX_RECORDS_PAGE_SIZE, 50, 25)
 DEFAULT_PAGE_SIZE = MAX_RECORDS_PAGE_SIZE
 
 # The last page a link may ask for: ten million records, far beyond any campaign, and a bound

@@ -3,6 +3,8 @@ records' numbers, the campaign page's per-status counts and search, and who may 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -447,3 +449,15 @@ def test_the_campaign_page_search_shows_unaddressable_records_without_a_link(
     assert "records/a/b/" not in html
     link = reverse("campaigns:record", args=["00001", ODD_BUT_ADDRESSABLE])
     assert f'<a href="{link}">600100200</a>' in html
+
+
+def test_the_filter_form_offers_thuliums_page_size_first(supervisor_client, thulium):
+    """A browser sends a select's first option when none is chosen: the filters, sent without
+    touching the page size, keep the default and add nothing to the address."""
+    thulium.get(STATUSES_URL, json=STATUSES)
+    thulium.get(RECORDS_URL, json=page_body(1, [1]))
+
+    html = supervisor_client.get(LIST_URL).content.decode()
+
+    options = re.findall(r'<select name="size"[^>]*>(.*?)</select>', html, re.S)[0]
+    assert re.findall(r'<option value="(\d+)"', options) == ["100", "50", "25"]

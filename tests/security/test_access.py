@@ -86,6 +86,8 @@ ACTIONS = [
     ("campaigns:remove_numbers", "get", "/campaigns/00001/remove-numbers/", None),
     ("campaigns:remove_numbers", "post", "/campaigns/00001/remove-numbers/", {"text": "600100200"}),
     ("campaigns:do_not_call", "get", "/campaigns/do-not-call/", None),
+    ("campaigns:restore_record", "post", "/campaigns/00001/records/42/restore/", {}),
+    ("campaigns:restore_removal", "post", "/campaigns/restore-removal/{phone}/", {}),
     ("campaigns:not_a_campaign", "get", "/campaigns/0001/", None),
     ("campaigns:not_a_campaign", "post", "/campaigns/0001/records/42/edit/", {}),
     (

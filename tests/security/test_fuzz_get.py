@@ -389,6 +389,8 @@ def test_every_get_page_is_fuzzed():
         "jobs/<int:job_id>/retry/",
         "jobs/<int:job_id>/retry-later/",
         "campaigns/<campaign_id:campaign_id>/remove-numbers/from-records/",
+        "campaigns/<campaign_id:campaign_id>/records/<str:identifier>/restore/",
+        "campaigns/restore-removal/<int:job_id>/",
         # Any path below a malformed campaign id: the page that explains it reads no parameter.
         "campaigns/<not_campaign_id:campaign_id>/<path:rest>",
     }
