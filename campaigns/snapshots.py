@@ -10,6 +10,7 @@ snapshot rows they touch, so our own hand never makes it stale.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -586,11 +587,28 @@ def snapshot_copy_as_of(campaign_id: str, current: CampaignSnapshot | None) -> d
     return refreshed_at or current.finished_at
 
 
+# A number's last digits, as a supervisor reads them off a note ("…4567"): at least this many,
+# fewer than a whole number. Fewer would match a good share of any campaign.
+LAST_DIGITS_MIN = 4
+_LAST_DIGITS = re.compile(r"[\d\s\-]+")
+
+
+def _last_digits(query: str) -> str:
+    """The digits of `query` when it is only the end of a number (digits, spaces, dashes,
+    `LAST_DIGITS_MIN` to 8 digits); "" otherwise. Searched with LIKE '%1234': not an index
+    lookup, but within one campaign's copy and at most SEARCH_LIMIT rows."""
+    if not _LAST_DIGITS.fullmatch(query):
+        return ""
+    digits = re.sub(r"\D", "", query)
+    return digits if LAST_DIGITS_MIN <= len(digits) <= 8 else ""
+
+
 def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
     """Records of the campaign's copy whose phone number, identifier or agent login is
     `query`: the current copy's, or during the first read the rows written so far (see
     `SnapshotSearch`). The number may be typed any way (`+48 600 100 200`, `600-100-200`): it
-    is turned into the stored, indexed form first, so each of the three is an index lookup."""
+    is turned into the stored, indexed form first, so each of the three is an index lookup.
+    Four to eight digits that are no whole number find the numbers ending in them."""
     query = query.strip()
     current, reading = snapshot_generations(campaign_id)
     searched = current or reading
@@ -605,6 +623,8 @@ def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
         phone_number = ""
     else:
         lookups.insert(0, {"phone_normalised": phone_number})
+    if digits := _last_digits(query):
+        lookups.append({"phone_normalised__endswith": digits})
     # One query per column, each an index lookup: an OR of the three (with an ORDER BY) lets a
     # planner walk the whole table in key order instead.
     rows = SnapshotRecord.objects.filter(snapshot=searched).live()

@@ -114,6 +114,13 @@ def warsaw_local(delta: timedelta) -> str:
 # --- the page -----------------------------------------------------------------------------------
 
 
+def test_the_record_page_links_its_history_in_the_audit_log(supervisor_client, lookups):
+    html = supervisor_client.get(edit_url()).content.decode()
+
+    assert f'href="/audit/?q={IDENTIFIER}&amp;campaign={CAMPAIGN}"' in html
+    assert "History of this record" in html
+
+
 def test_form_offers_statuses_agents_and_a_way_to_delete(supervisor_client, lookups):
     response = supervisor_client.get(edit_url())
 

@@ -160,6 +160,22 @@ def test_search_finds_identifiers_and_agent_logins(thulium):
     assert snapshot_records_search(campaign_id="00001", query="nobody").records == ()
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("4567", ["2"]), ("1 234 567", ["2"]), ("4-567", ["2"]), ("567", []), ("12345678x", [])],
+)
+def test_search_finds_a_number_by_its_last_digits(thulium, typed, found):
+    add_pages(thulium, 3)
+    snapshot = sync()
+    rows = SnapshotRecord.objects.filter(snapshot=snapshot)
+    rows.filter(record_id="2").update(phone_number="601234567", phone_normalised="601234567")
+    rows.exclude(record_id="2").update(phone_number="600100200", phone_normalised="600100200")
+
+    result = snapshot_records_search(campaign_id="00001", query=typed)
+
+    assert [record.record_id for record in result.records] == found
+
+
 def test_an_edit_and_a_removal_update_the_rows_they_touch(thulium):
     add_pages(thulium, 3)
     snapshot = sync()
