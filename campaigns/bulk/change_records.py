@@ -18,7 +18,6 @@ A PUT of the same values twice does no harm, so an unanswered request is simply 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, models
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -74,8 +73,6 @@ from thuladmin.thulium import errors
 from thuladmin.thulium.client import ThuliumClient, validate_identifier
 from thuladmin.thulium.messages import thulium_error_message
 from thuladmin.thulium.types import CampaignStatus
-
-logger = logging.getLogger(__name__)
 
 NAME = "change_records"
 
@@ -224,13 +221,13 @@ class ChangeRecordsKind(OneByOneKind):
     outcomes = (
         ChangeOutcome.UPDATED,
         ChangeOutcome.NOT_FOUND,
-        Outcome.UNCERTAIN,
         Outcome.ERROR,
         Outcome.CANCELLED,
         Outcome.INVALID,
     )
-    retryable_outcomes = (Outcome.ERROR, Outcome.UNCERTAIN)
-    attention_outcomes = (Outcome.ERROR, Outcome.UNCERTAIN, ChangeOutcome.NOT_FOUND)
+    # Never "uncertain": an unanswered PUT is sent again (`resend_is_safe`).
+    retryable_outcomes = (Outcome.ERROR,)
+    attention_outcomes = (Outcome.ERROR, ChangeOutcome.NOT_FOUND)
     outcome_counts_words = {
         ChangeOutcome.UPDATED: counted("%(count)s updated", "%(count)s updated"),
         ChangeOutcome.NOT_FOUND: counted("%(count)s not found", "%(count)s not found"),
@@ -310,16 +307,10 @@ class ChangeRecordsKind(OneByOneKind):
         self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
     ) -> dict[str, ItemResult]:
         (identifier,) = values
-        changes = job.options.get("changes") or {}
-        if job.options.get("per_record"):
-            preview = (
-                BulkItem.objects.filter(job=job, value=identifier)
-                .values_list("preview", flat=True)
-                .first()
-            )
-            changes = item_changes(preview or {}, job)
         try:
-            client.record_update(job.campaign_id, identifier, changes=changes)
+            client.record_update(
+                job.campaign_id, identifier, changes=self._changes(job, [identifier])[identifier]
+            )
         except errors.NotFound as error:
             return {
                 identifier: ItemResult(
@@ -327,18 +318,41 @@ class ChangeRecordsKind(OneByOneKind):
                     detail=Detail(NOT_FOUND, {}, "; ".join(error.messages)),
                 )
             }
-        # The copy shows what was just sent. It is a convenience: its failure must not cost the
-        # record its outcome.
-        try:
+        return {identifier: ItemResult(outcome=ChangeOutcome.UPDATED)}
+
+    def recorded(self, job: BulkJob, results: Mapping[str, ItemResult]) -> None:
+        """The copy shows what was just sent to the records updated, written with their
+        outcomes (see `BulkKind.recorded`)."""
+        updated = [
+            value for value, result in results.items() if result.outcome == ChangeOutcome.UPDATED
+        ]
+        if not updated:
+            return
+        statuses = list(job_statuses(job).values())
+        for identifier, changes in self._changes(job, updated).items():
             snapshot_record_changed(
                 campaign_id=job.campaign_id,
                 identifier=identifier,
                 changes=changes,
-                statuses=list(job_statuses(job).values()),
+                statuses=statuses,
             )
-        except DatabaseError:
-            logger.exception("job %s: could not update campaign %s's copy", job.pk, job.campaign_id)
-        return {identifier: ItemResult(outcome=ChangeOutcome.UPDATED)}
+
+    @staticmethod
+    def _changes(job: BulkJob, identifiers: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What is sent to each record: the job's changes, or (putting values back) each
+        record's own, read from the items' previews in one query."""
+        if not job.options.get("per_record"):
+            changes = job.options.get("changes") or {}
+            return dict.fromkeys(identifiers, changes)
+        previews = dict(
+            BulkItem.objects.filter(job=job, value__in=list(identifiers)).values_list(
+                "value", "preview"
+            )
+        )
+        return {
+            identifier: item_changes(previews.get(identifier) or {}, job)
+            for identifier in identifiers
+        }
 
 
 CHANGE_RECORDS = register(ChangeRecordsKind())

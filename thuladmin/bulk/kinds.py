@@ -265,6 +265,11 @@ class BulkKind:
         """
         raise NotImplementedError
 
+    def recorded(self, job: BulkJob, results: Mapping[str, ItemResult]) -> None:
+        """What the kind does with one request's results once they are known (the campaign's
+        copy gets what was changed), called in the transaction that writes them down, inside a
+        savepoint: a database error here is logged and costs no outcome. Nothing by default."""
+
     def __str__(self) -> str:
         return self.name
 
