@@ -86,6 +86,19 @@ ACTIONS = [
     ("campaigns:remove_numbers", "get", "/campaigns/00001/remove-numbers/", None),
     ("campaigns:remove_numbers", "post", "/campaigns/00001/remove-numbers/", {"text": "600100200"}),
     ("campaigns:do_not_call", "get", "/campaigns/do-not-call/", None),
+    ("campaigns:change_records", "get", "/campaigns/00001/change-records/", None),
+    (
+        "campaigns:change_records",
+        "post",
+        "/campaigns/00001/change-records/",
+        {"scope": "pasted", "text": "42", "status_id": "3"},
+    ),
+    (
+        "campaigns:change_records_put_back",
+        "post",
+        "/campaigns/00001/change-records/{phone_running}/put-back/",
+        {},
+    ),
     ("campaigns:not_a_campaign", "get", "/campaigns/0001/", None),
     ("campaigns:not_a_campaign", "post", "/campaigns/0001/records/42/edit/", {}),
     (
