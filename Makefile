@@ -94,7 +94,7 @@ SMOKE_DB := sqlite:///$(CURDIR)/var/bench-smoke
 bench-smoke: install
 	@mkdir -p var && rm -f var/bench-smoke-*.sqlite3*
 	DATABASE_URL=$(SMOKE_DB)-faults.sqlite3 $(PY) bench/faults.py --size 300 --url-budget-bytes 1500
-	DATABASE_URL=$(SMOKE_DB)-bulk.sqlite3 $(PY) bench/bulk.py --sizes 300 --do-not-call-sizes 100 --restore-sizes 100 --preview-size 300 --repeat 1
+	DATABASE_URL=$(SMOKE_DB)-bulk.sqlite3 $(PY) bench/bulk.py --sizes 300 --do-not-call-sizes 100 --change-sizes 100 --restore-sizes 100 --preview-size 300 --repeat 1
 	DATABASE_URL=$(SMOKE_DB)-snapshot.sqlite3 $(PY) bench/snapshot.py --records 300 --campaigns 2 --rows-per-campaign 300 --searches 20 --called 30 --no-heap
 	DATABASE_URL=$(SMOKE_DB)-audit.sqlite3 $(PY) bench/audit.py --entries 2000 --jobs 10 --runs 1 --reseed
 	DATABASE_URL=$(SMOKE_DB)-records.sqlite3 $(PY) bench/sandbox_records.py --records 500 --runs 1 --reseed

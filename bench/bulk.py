@@ -1,7 +1,8 @@
 """Benchmark of bulk jobs against the sandbox, with injected latency.
 
-Runs jobs of 10,000 and 100,000 numbers removed from a campaign, and 10,000 numbers of "do not
-call, in any campaign" (one request a number), through the real engine (the runner a
+Runs jobs of 10,000 and 100,000 numbers removed from a campaign, 10,000 numbers of "do not
+call, in any campaign" and 1,000 and 10,000 records changed ("change these records": one PUT a
+record, each given a status), one request a number or record, through the real engine (the runner a
 `db_worker` uses) against the sandbox served by gunicorn in another process, and prints side by
 side: wall time, the ideal time (requests needed x latency / parallelism), their ratio, a naive
 sequential one-request-per-number loop (timed on a sample and extrapolated), the floor (the same
@@ -26,10 +27,13 @@ worker's heartbeat would (`bench/lock_probe.py`), timing its waits. It prints
 
 Restoring removed records (`restore_records`, one POST a record) runs at 1,000 and 10,000
 records (`--restore-sizes`) into a campaign that lacks them, each record with an identifier, a
-status and an agent as a removal's capture holds them.
+status and an agent as a removal's capture holds them. Changing records (`change_records`, one
+PUT a record) runs at 1,000 and 10,000 records (`--change-sizes`).
 
-The last lines read `do_not_call_ratio_to_ideal <x>`, `ratio_to_ideal <x>` and
-`restore_ratio_to_ideal <x>` for the 10,000-item jobs (or the largest run).
+The last lines read `do_not_call_ratio_to_ideal <x>`, `ratio_to_ideal <x>`,
+`change_ratio_to_floor <x>`, `change_ratio_to_ideal <x>` (the change kind's within 1.10x of its
+floor is the target) and `restore_ratio_to_ideal <x>` for the 10,000-item jobs (or the largest
+run).
 """
 
 from __future__ import annotations
@@ -55,12 +59,16 @@ DO_NOT_CALL_STATUS = 99
 PHONE_NUMBERS_KIND = "phone_numbers"
 DO_NOT_CALL_KIND = "do_not_call"
 RESTORE_KIND = "restore_records"
+CHANGE_RECORDS_KIND = "change_records"
+# What a change job sets on every record: the benchmark campaign's one status.
+CHANGES = {"status_id": "99"}
 # What every item of a job of each kind ends with here (every number is in the campaign, or
 # for a restore, none is).
 EXPECTED_OUTCOME = {
     PHONE_NUMBERS_KIND: "REMOVED",
     DO_NOT_CALL_KIND: "UPDATED",
     RESTORE_KIND: "RESTORED",
+    CHANGE_RECORDS_KIND: "UPDATED",
 }
 
 
@@ -133,6 +141,7 @@ def _one_job(count: int, *, kind_name: str, measure_memory: bool) -> dict:
     from thuladmin.bulk.completion import bulk_job_progress
     from thuladmin.bulk.kinds import kind_for
     from thuladmin.bulk.models import BulkJob
+    from thuladmin.bulk.parsing import ParsedItem, ParseResult
     from thuladmin.bulk.runner import JobRunner
     from thuladmin.bulk.services import bulk_job_draft_create
 
@@ -144,10 +153,25 @@ def _one_job(count: int, *, kind_name: str, measure_memory: bool) -> dict:
         from campaigns.bulk.restore_records import restore_parsed
 
         parsed = restore_parsed(_restored_records(count))
+    elif kind_name == CHANGE_RECORDS_KIND:
+        # The records as the records list chooses them: identifiers, their values before known.
+        parsed = ParseResult(
+            items=[
+                ParsedItem(
+                    value=f"B{number}",
+                    raw=f"B{number}",
+                    line=line,
+                    preview={"phone_number": number, "before": {"status_id": "1"}},
+                )
+                for line, number in enumerate(_numbers(count), start=1)
+            ]
+        )
     else:
         parsed = kind.parse("\n".join(_numbers(count)), options={})
     if kind_name == DO_NOT_CALL_KIND:
         where = {"options": {"dictionary_status_id": DO_NOT_CALL_STATUS}}
+    elif kind_name == CHANGE_RECORDS_KIND:
+        where = {"campaign_id": CAMPAIGN, "options": {"changes": CHANGES, "statuses": []}}
     else:
         where = {"campaign_id": CAMPAIGN}
     job = bulk_job_draft_create(user=user, kind_name=kind.name, parsed=parsed, **where)
@@ -230,6 +254,16 @@ def _floor(count: int, kind_name: str) -> float:
             list(
                 pool.map(
                     lambda number: client.phone_status_set(number, DO_NOT_CALL_STATUS),
+                    _numbers(count),
+                )
+            )
+        return time.perf_counter() - started
+    if kind_name == CHANGE_RECORDS_KIND:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(settings.BULK_PARALLEL_REQUESTS) as pool:
+            list(
+                pool.map(
+                    lambda number: client.record_update(CAMPAIGN, f"B{number}", changes=CHANGES),
                     _numbers(count),
                 )
             )
@@ -354,6 +388,13 @@ def main() -> None:
         default=[1_000, 10_000],
         help="records of restore jobs (one request a record); none to skip",
     )
+    parser.add_argument(
+        "--change-sizes",
+        type=int,
+        nargs="*",
+        default=[1_000, 10_000],
+        help="records of 'change these records' jobs (one request a record); none to skip",
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument(
         "--preview-size", type=int, default=100_000, help="numbers pasted for the preview"
@@ -405,6 +446,7 @@ def main() -> None:
         plan = [(PHONE_NUMBERS_KIND, size) for size in args.sizes]
         plan += [(DO_NOT_CALL_KIND, size) for size in args.do_not_call_sizes]
         plan += [(RESTORE_KIND, size) for size in args.restore_sizes]
+        plan += [(CHANGE_RECORDS_KIND, size) for size in args.change_sizes]
         for kind_name, size in plan:
             kind = ("--kind", kind_name)
             runs = [_child(args, env, "--job", str(size), *kind) for _ in range(args.repeat)]
@@ -477,10 +519,13 @@ def main() -> None:
     for kind_name, label in (
         (DO_NOT_CALL_KIND, "do_not_call_"),
         (PHONE_NUMBERS_KIND, ""),
+        (CHANGE_RECORDS_KIND, "change_"),
     ):
         of_kind = [row for row in rows if row[1]["kind"] == kind_name]
         if of_kind:
             row = next((row for row in of_kind if row[0] == 10_000), of_kind[-1])
+            if kind_name == CHANGE_RECORDS_KIND:
+                print(f"{label}ratio_to_floor {row[1]['wall_seconds'] / row[4]:.2f}")
             print(f"{label}ratio_to_ideal {row[1]['wall_seconds'] / row[3]:.2f}")
     restores = [row for row in rows if row[1]["kind"] == RESTORE_KIND]
     for size, timed, _memory, ideal, floor in restores:

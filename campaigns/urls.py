@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from campaigns import views
-from campaigns.bulk import do_not_call, remove_numbers, restore_records
+from campaigns.bulk import change_records, do_not_call, remove_numbers, restore_records
 from campaigns.converters import CampaignIdConverter, NotCampaignIdConverter
 from campaigns.records import delete, edit
 from campaigns.records import list as records
@@ -49,6 +49,16 @@ urlpatterns = [
         "<campaign_id:campaign_id>/remove-numbers/from-records/",
         records.remove_numbers_from_records,
         name="remove_numbers_from_records",
+    ),
+    path(
+        "<campaign_id:campaign_id>/change-records/",
+        change_records.change_records,
+        name="change_records",
+    ),
+    path(
+        "<campaign_id:campaign_id>/change-records/<int:job_id>/put-back/",
+        change_records.change_records_put_back,
+        name="change_records_put_back",
     ),
     # An address whose campaign id is not one gets a 404 that says so, rather than a bare one.
     path("<not_campaign_id:campaign_id>/", views.not_a_campaign, name="not_a_campaign"),

@@ -11,7 +11,7 @@ from campaigns.snapshots import records_pages
 from thuladmin.thulium import get_client
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE
 from thuladmin.thulium.throttle import thulium_limits
-from thuladmin.thulium.types import RecordsPage
+from thuladmin.thulium.types import CampaignRecord, RecordsPage
 
 
 def campaign_records_page_get(
@@ -52,3 +52,26 @@ def campaign_records_numbers_get(*, campaign_id: str, filters: dict[str, Any]) -
             raise TooManyRecords(page.count)
         numbers += [record.phone_number for record in page.records if record.phone_number]
     return list(dict.fromkeys(numbers))
+
+
+def campaign_records_matching_get(
+    *, campaign_id: str, filters: dict[str, Any]
+) -> list[CampaignRecord]:
+    """Every record matching `filters`, as Thulium lists them now, read as
+    `campaign_records_numbers_get` reads their numbers (`TooManyRecords` above
+    `settings.BULK_MAX_ITEMS`, before a second page is asked for). For "change all N matching
+    records", which needs each record's identifier and its values before the change."""
+    limits = thulium_limits()
+    records: list[CampaignRecord] = []
+    for page in records_pages(
+        client=get_client(),
+        campaign_id=campaign_id,
+        filters=filters,
+        parallel=settings.SNAPSHOT_PARALLEL_REQUESTS,
+        rate_limiter=limits.rate_limiter,
+        concurrency=limits.concurrency,
+    ):
+        if page.count > settings.BULK_MAX_ITEMS:
+            raise TooManyRecords(page.count)
+        records += page.records
+    return records

@@ -88,6 +88,19 @@ ACTIONS = [
     ("campaigns:do_not_call", "get", "/campaigns/do-not-call/", None),
     ("campaigns:restore_record", "post", "/campaigns/00001/records/42/restore/", {}),
     ("campaigns:restore_removal", "post", "/campaigns/restore-removal/{phone}/", {}),
+    ("campaigns:change_records", "get", "/campaigns/00001/change-records/", None),
+    (
+        "campaigns:change_records",
+        "post",
+        "/campaigns/00001/change-records/",
+        {"scope": "pasted", "text": "42", "status_id": "3"},
+    ),
+    (
+        "campaigns:change_records_put_back",
+        "post",
+        "/campaigns/00001/change-records/{phone_running}/put-back/",
+        {},
+    ),
     ("campaigns:not_a_campaign", "get", "/campaigns/0001/", None),
     ("campaigns:not_a_campaign", "post", "/campaigns/0001/records/42/edit/", {}),
     (

@@ -95,6 +95,7 @@ PAGES = [
     Page("record edit", "/campaigns/00001/records/{record}/edit/"),
     Page("record delete", "/campaigns/00001/records/{record}/delete/"),
     Page("remove numbers", "/campaigns/00001/remove-numbers/"),
+    Page("change records", "/campaigns/00001/change-records/"),
     Page("customers", "/customers/", role="admin"),
     Page("jobs", "/jobs/", ("page", "show")),
     Page("draft", "/jobs/{draft}/", ("page", "outcome")),
@@ -391,6 +392,7 @@ def test_every_get_page_is_fuzzed():
         "campaigns/<campaign_id:campaign_id>/remove-numbers/from-records/",
         "campaigns/<campaign_id:campaign_id>/records/<str:identifier>/restore/",
         "campaigns/restore-removal/<int:job_id>/",
+        "campaigns/<campaign_id:campaign_id>/change-records/<int:job_id>/put-back/",
         # Any path below a malformed campaign id: the page that explains it reads no parameter.
         "campaigns/<not_campaign_id:campaign_id>/<path:rest>",
     }

@@ -148,6 +148,9 @@ class BulkKind:
     # results.html for where each is used): breadcrumbs, heading, summary, confirm_button,
     # preview_header, preview_row, result_header, result_row, job_what.
     template_name: ClassVar[str]
+    # Whether that template has a `results_summary` partial, shown on a started job's page above
+    # its results (what the job sends, and the jobs it is linked to).
+    has_results_summary: ClassVar[bool] = False
     # Whether sending an item twice does no harm (setting a status), so an attempt that got no
     # answer is simply made again and no item is ever "uncertain". Deleting is not safe: a
     # second attempt answers "did not exist" for what the first one removed.
@@ -183,6 +186,13 @@ class BulkKind:
         """What the kind offers to do with `job` once it is over, to `user` (who may change
         it); shown beside the retry buttons. None by default."""
         return []
+
+    def audit_before(self, job: BulkJob) -> dict:
+        """What the items held before the job changes them, for the `before` of the job's
+        start entry in the audit log (written when the job is confirmed, before anything is
+        sent). Nothing by default: most kinds remove or set one thing whose earlier state is
+        not known."""
+        return {}
 
     # --- items ---------------------------------------------------------------------------------
 
@@ -257,6 +267,11 @@ class BulkKind:
         decides whether to try again.
         """
         raise NotImplementedError
+
+    def recorded(self, job: BulkJob, results: Mapping[str, ItemResult]) -> None:
+        """What the kind does with one request's results once they are known (the campaign's
+        copy gets what was changed), called in the transaction that writes them down, inside a
+        savepoint: a database error here is logged and costs no outcome. Nothing by default."""
 
     def __str__(self) -> str:
         return self.name

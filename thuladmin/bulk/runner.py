@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -123,6 +123,9 @@ class JobRunner:
         # kinds whose requests may be sent twice without harm (`BulkKind.resend_is_safe`).
         self._tracks_uncertainty = True
         self._fatal_errors: tuple[type[errors.ThuliumError], ...] = ()
+        # The job and its kind, once `run` has read them: `_record` tells the kind what landed.
+        self._job: BulkJob | None = None
+        self._kind: BulkKind | None = None
         # Asked before each request starts: after a cancel, nothing more leaves.
         self._cancel = CancelWatch(job_id)
 
@@ -141,6 +144,7 @@ class JobRunner:
         kind = kind_for(job.kind)
         self._tracks_uncertainty = not kind.resend_is_safe
         self._fatal_errors = kind.fatal_errors
+        self._job, self._kind = job, kind
         BulkRunner.objects.create(id=self.runner_id, job=job)
         heartbeat = threading.Thread(target=self._beat, name="bulk-heartbeat", daemon=True)
         heartbeat.start()
@@ -497,7 +501,21 @@ class JobRunner:
                     removed_count=removed_count,
                     finished_at=now,
                 )
+            self._kind_recorded(items, results)
         return True
+
+    def _kind_recorded(self, items: Mapping[str, int], results: Mapping[str, ItemResult]) -> None:
+        """Let the kind write down what its items' results mean to it (`BulkKind.recorded`), in
+        the transaction that records them: on SQLite one write where two would queue for the
+        database's one lock. In a savepoint of its own, so its failure costs no outcome."""
+        if self._kind is None or self._job is None:
+            return
+        landed = {value: results[value] for value in items if value in results}
+        try:
+            with transaction.atomic():
+                self._kind.recorded(self._job, landed)
+        except DatabaseError:
+            logger.exception("bulk job %s: the kind could not record its results", self._job.pk)
 
 
 def _chunk_items(chunk: ClaimedChunk) -> dict[str, int]:

@@ -304,6 +304,7 @@ def bulk_job_start(
         if not started:
             return False
         included = _suspicious_items_include(job=job, item_ids=include_suspicious)
+        kind = kind_for(job.kind)
         audit_entry_create(
             actor=user,
             action=action_name(job.kind, "start"),
@@ -320,6 +321,7 @@ def bulk_job_start(
                 "options": job.options,
                 **({"run_after": run_after.isoformat()} if run_after else {}),
             },
+            before=kind.audit_before(job),
             subject_kind=AUDIT_SUBJECT,
             subject_id=job.pk,
         )
@@ -462,11 +464,13 @@ def bulk_job_retry_create(
     the pages call, and they answer a repeated request with the follow-up already there."""
     if outcomes is None:
         outcomes = kind_for(job.kind).retryable_outcomes
+    # With what the draft knew of each item (`BulkItem.preview`): a kind that sends from it
+    # (a record's values to put back) sends the same again.
     items = [
-        ParsedItem(value=value, raw=raw, line=line or 0)
-        for value, raw, line in job.items.with_outcomes(outcomes)
+        ParsedItem(value=value, raw=raw, line=line or 0, preview=preview or {})
+        for value, raw, line, preview in job.items.with_outcomes(outcomes)
         .order_by("position")
-        .values_list("value", "raw", "line")
+        .values_list("value", "raw", "line", "preview")
     ]
     if not items:
         return None
