@@ -51,6 +51,7 @@ from thuladmin.bulk.kinds import (
     above_typed_confirmation_threshold,
     counted,
     register,
+    type_the_campaign_id,
 )
 from thuladmin.bulk.models import BulkJob, Outcome
 from thuladmin.bulk.parsing import ParseResult
@@ -178,13 +179,7 @@ class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
     def confirmation(self, job: BulkJob) -> Confirmation | None:
         if not above_typed_confirmation_threshold(job):
             return None
-        return Confirmation(
-            label=_("This is a large job: type the campaign id, %(campaign_id)s, to confirm")
-            % {"campaign_id": job.campaign_id},
-            expected=job.campaign_id,
-            mismatch_message=_("That is not the campaign id: type %(campaign_id)s to start.")
-            % {"campaign_id": job.campaign_id},
-        )
+        return type_the_campaign_id(job)
 
     def page_context(self, job: BulkJob) -> dict:
         """Besides the number format: what the campaign copy held of the numbers when the job

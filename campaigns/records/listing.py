@@ -38,29 +38,17 @@ def campaign_records_numbers_get(*, campaign_id: str, filters: dict[str, Any]) -
 
     Raises `TooManyRecords` when the first page's `count` is over `settings.BULK_MAX_ITEMS`,
     before any further page is asked for: such a list could not become one job anyway."""
-    limits = thulium_limits()
-    numbers: list[str] = []
-    for page in records_pages(
-        client=get_client(),
-        campaign_id=campaign_id,
-        filters=filters,
-        parallel=settings.SNAPSHOT_PARALLEL_REQUESTS,
-        rate_limiter=limits.rate_limiter,
-        concurrency=limits.concurrency,
-    ):
-        if page.count > settings.BULK_MAX_ITEMS:
-            raise TooManyRecords(page.count)
-        numbers += [record.phone_number for record in page.records if record.phone_number]
-    return list(dict.fromkeys(numbers))
+    records = campaign_records_matching_get(campaign_id=campaign_id, filters=filters)
+    return list(dict.fromkeys(record.phone_number for record in records if record.phone_number))
 
 
 def campaign_records_matching_get(
     *, campaign_id: str, filters: dict[str, Any]
 ) -> list[CampaignRecord]:
-    """Every record matching `filters`, as Thulium lists them now, read as
-    `campaign_records_numbers_get` reads their numbers (`TooManyRecords` above
-    `settings.BULK_MAX_ITEMS`, before a second page is asked for). For "change all N matching
-    records", which needs each record's identifier and its values before the change."""
+    """Every record matching `filters`, as Thulium lists them now, several pages at once under
+    the shared limits (`TooManyRecords` above `settings.BULK_MAX_ITEMS`, before a second page
+    is asked for). For "change all N matching records", which needs each record's identifier
+    and its values before the change, and "remove all N", which needs their numbers."""
     limits = thulium_limits()
     records: list[CampaignRecord] = []
     for page in records_pages(

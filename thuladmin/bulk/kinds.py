@@ -324,6 +324,18 @@ def type_the_count(job: BulkJob, *, label: str, mismatch_message: str) -> Confir
     )
 
 
+def type_the_campaign_id(job: BulkJob) -> Confirmation:
+    """What a large job in one campaign asks for: its campaign id, typed, so that a list pasted
+    into the wrong campaign is caught before anything is sent."""
+    return Confirmation(
+        label=gettext("This is a large job: type the campaign id, %(campaign_id)s, to confirm")
+        % {"campaign_id": job.campaign_id},
+        expected=job.campaign_id,
+        mismatch_message=gettext("That is not the campaign id: type %(campaign_id)s to start.")
+        % {"campaign_id": job.campaign_id},
+    )
+
+
 def above_typed_confirmation_threshold(job: BulkJob) -> bool:
     return job.item_count >= settings.BULK_TYPED_CONFIRMATION_THRESHOLD
 
