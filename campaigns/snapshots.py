@@ -608,8 +608,9 @@ def snapshot_records_search(*, campaign_id: str, query: str) -> SnapshotSearch:
     `query`: the current copy's, or during the first read the rows written so far (see
     `SnapshotSearch`). The number may be typed any way (`+48 600 100 200`, `600-100-200`): it
     is turned into the stored, indexed form first, so each of the three is an index lookup.
-    Four to eight digits that are no whole number find the numbers ending in them."""
-    query = query.strip()
+    Four to eight digits that are no whole number find the numbers ending in them. A NUL
+    character, which no stored value holds and PostgreSQL refuses in a query, is dropped."""
+    query = query.replace("\x00", "").strip()
     current, reading = snapshot_generations(campaign_id)
     searched = current or reading
     if searched is None or not query:
