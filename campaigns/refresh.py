@@ -41,6 +41,7 @@ from campaigns.leases import (
 )
 from campaigns.models import CampaignCopy, CampaignSnapshot, SnapshotRecord
 from campaigns.snapshots import (
+    ROW_COLUMNS,
     WRITE_BATCH,
     ReadLeaseLost,
     phone_normalised,
@@ -61,17 +62,10 @@ logger = logging.getLogger(__name__)
 
 # What a call (or an edit elsewhere) changes in a record, as the rows store it: a refresh writes
 # these to a row it finds changed, and leaves the rest (identifier, creation date) alone.
-REFRESHED_FIELDS = (
-    "phone_number",
-    "phone_normalised",
-    "status_id",
-    "status_name",
-    "system_status",
-    "agent_login",
-    "agent_name",
-    "next_call_date",
-    "call_date",
-    "last_note",
+REFRESHED_FIELDS = tuple(
+    column
+    for column in ROW_COLUMNS
+    if column not in {"snapshot_id", "record_id", "identifier", "create_date", "deleted"}
 )
 
 
