@@ -36,6 +36,13 @@ from campaigns.tasks import campaign_copy_chain_ensure
 
 logger = logging.getLogger(__name__)
 
+# How often a page waiting on a read asks again (a search not found yet, a record page waiting
+# for its record or a refresh, the copy's progress): each poll is one cheap request (a touch,
+# written at most every ten seconds, and a few index lookups). Once a second, not every two: a
+# number in the last page of a first read shows half a second after it is read on average,
+# instead of a second (bench/snapshot.py measures the first search polling at this interval).
+COPY_POLL_SECONDS = 1
+
 # A page marks its campaign as opened at most this often: a search polled every second, or
 # twenty supervisors on one campaign, write its row once in ten seconds, not on every request.
 # The in-use window (CAMPAIGN_COPY_ACTIVE_MINUTES) is minutes, so nothing is lost.

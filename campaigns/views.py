@@ -79,8 +79,9 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
 
     A search during the first read answers from the records read so far and says how many
     those are; while it has found nothing and the read goes on (`search_waits`) its region
-    asks again every two seconds (htmx), so the number appears the moment its page is read,
-    with no step of the supervisor's. Without JavaScript the page reloads itself instead.
+    asks again every second (htmx, `COPY_POLL_SECONDS`), so the number appears about as soon
+    as its page is read, with no step of the supervisor's. Without JavaScript the page reloads
+    itself instead.
     """
     record_form = RecordOpenForm(request.GET if "identifier" in request.GET else None)
     if record_form.is_valid():

@@ -12,7 +12,16 @@ from datetime import datetime
 from django import template
 from django.utils import formats, timezone
 
+from campaigns.copies import COPY_POLL_SECONDS
+
 register = template.Library()
+
+
+@register.simple_tag
+def copy_polls() -> str:
+    """The `hx-trigger` of a region that waits on a read of the copy: every
+    `COPY_POLL_SECONDS`, one interval for every such region."""
+    return f"every {COPY_POLL_SECONDS}s"
 
 
 @register.filter

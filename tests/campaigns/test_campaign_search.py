@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 DETAIL = reverse("campaigns:detail", args=["00001"])
 HTMX_SEARCH = {"HX-Request": "true", "HX-Target": "search-results"}
-POLLS = 'hx-trigger="every 2s"'
+POLLS = 'hx-trigger="every 1s"'
 
 
 def search_region(html: str) -> str:

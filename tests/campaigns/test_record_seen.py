@@ -31,7 +31,7 @@ from tests.campaigns.test_snapshot import RECORDS_URL, api_record
 
 pytestmark = pytest.mark.django_db
 
-POLLS = 'hx-trigger="every 2s"'
+POLLS = 'hx-trigger="every 1s"'
 HTMX_POLL = {"HX-Request": "true", "HX-Target": "record-current"}
 
 

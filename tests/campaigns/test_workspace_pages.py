@@ -147,6 +147,6 @@ def test_the_reload_without_javascript_stays_out_of_the_polled_section(superviso
     ).content.decode()
 
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
-    assert 'hx-trigger="every 2s"' in polled
+    assert 'hx-trigger="every 1s"' in polled
     # htmx parses a fragment with scripting off: a <noscript> in it would refresh the page.
     assert "http-equiv" not in polled
