@@ -57,7 +57,7 @@ def _mark(html: str) -> re.Match | None:
     )
 
 
-# --- which jobs need attention -------------------------------------------------------------------
+# --- which jobs need attention --------------------------------------------------------------------
 
 
 def test_a_draft_waits_for_its_author(supervisor):
@@ -125,7 +125,7 @@ def test_each_kind_needs_attention_for_its_own_outcomes(supervisor):
     assert "CALL_IN_PROGRESS" not in DO_NOT_CALL.needs_attention()
 
 
-# --- the header's mark ---------------------------------------------------------------------------
+# --- the header's mark ----------------------------------------------------------------------------
 
 
 def test_the_header_shows_how_many_of_my_jobs_wait_and_links_to_them(supervisor_client, supervisor):
@@ -198,7 +198,7 @@ def test_the_filtered_list_says_when_nothing_waits(supervisor_client, supervisor
     assert "None of your jobs needs your attention." in html
 
 
-# --- what it costs -------------------------------------------------------------------------------
+# --- what it costs --------------------------------------------------------------------------------
 
 
 def _attention_queries(queries) -> list[str]:
