@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from campaigns.bulk.remove_numbers import PHONE_NUMBERS
 from campaigns.models import CampaignSnapshot, SnapshotRecord
 from tests.browser.conftest import LAPTOP, SCREENSHOTS, wait_for
+from tests.browser.test_layout import HEADER_OVERLAPS
 from thuladmin.bulk.models import BulkJob
 from thuladmin.bulk.services import bulk_job_draft_create
 
@@ -104,6 +105,7 @@ def test_the_header_marks_the_jobs_that_wait_for_me(browse, supervisor, lang, vi
     )
     assert colours[0] != colours[1]
     assert "rgba(0, 0, 0, 0)" not in colours
+    assert page.evaluate(HEADER_OVERLAPS) == []
     browse.assert_no_horizontal_overflow()
     _first_screen(browse, f"header-{viewport}")
 
