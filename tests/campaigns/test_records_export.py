@@ -262,6 +262,30 @@ def test_filters_that_do_not_validate_go_back_to_the_list(supervisor_client):
     assert response["Location"].startswith(f"{LIST_URL}?created_from=2025-02-01")
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_from=0001-01-01&called_to=9999-12-31",
+        "created_from=9999-12-31",
+        "status=abc",
+        "status=99999999999999999999999",
+        "system_status=BOGUS",
+        "page=-1&size=7",
+        "called_from=2025-13-45",
+    ],
+)
+def test_any_query_gives_a_file_or_the_list(supervisor_client, query):
+    """Values at the calendar's ends, ids no status has, codes Thulium does not know: a file
+    (perhaps empty) or the list with its form's errors, never a server error."""
+    _copy()
+    response = supervisor_client.get(f"{EXPORT_URL}?{query}")
+    if response.status_code == 200:
+        _read(response)
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(LIST_URL)
+
+
 def test_users_without_the_role_get_nothing(user_without_role_client):
     _copy()
     response = user_without_role_client.get(EXPORT_URL)
