@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -189,6 +190,39 @@ class SnapshotRecordQuerySet(models.QuerySet):
     def live(self) -> SnapshotRecordQuerySet:
         """The records not removed since the snapshot was taken (by the dashboard's own hand)."""
         return self.filter(deleted=False)
+
+    def filtered(
+        self,
+        *,
+        status_ids: Sequence[str | int] = (),
+        system_statuses: Sequence[str] = (),
+        create_date_from: date | None = None,
+        create_date_to: date | None = None,
+        call_date_from: date | None = None,
+        call_date_to: date | None = None,
+    ) -> SnapshotRecordQuerySet:
+        """The rows Thulium's records list would give for the same filters (the keywords of
+        `ThuliumClient.campaign_records`, as `RecordsFilterForm.api_filters` gives them), so
+        that the records list's export holds what its pages list: several values of one filter
+        are alternatives, different filters all apply, and the dates are whole days with both
+        ends included. The copy keeps Thulium's dates as text ("2026-03-01 12:00:00"), which
+        sorts as the dates do; a record without the date matches no bound on it."""
+        rows = self
+        if status_ids:
+            rows = rows.filter(status_id__in=[str(status_id) for status_id in status_ids])
+        if system_statuses:
+            rows = rows.filter(system_status__in=list(system_statuses))
+        for name, lower, upper in (
+            ("create_date", create_date_from, create_date_to),
+            ("call_date", call_date_from, call_date_to),
+        ):
+            if lower is not None:
+                rows = rows.filter(**{f"{name}__gte": lower.isoformat()})
+            if upper is not None:
+                rows = rows.exclude(**{name: ""})
+                if upper < date.max:  # the calendar's last day has no day after it
+                    rows = rows.filter(**{f"{name}__lt": (upper + timedelta(days=1)).isoformat()})
+        return rows
 
 
 class SnapshotRecord(models.Model):

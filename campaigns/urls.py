@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from campaigns import views
 from campaigns.bulk import change_records, do_not_call, remove_numbers, restore_records
 from campaigns.converters import CampaignIdConverter, NotCampaignIdConverter
-from campaigns.records import delete, edit
+from campaigns.records import delete, edit, export
 from campaigns.records import list as records
 
 app_name = "campaigns"
@@ -18,6 +18,12 @@ urlpatterns = [
     path("<campaign_id:campaign_id>/", views.detail, name="detail"),
     path("<campaign_id:campaign_id>/snapshot/", views.snapshot, name="snapshot"),
     path("<campaign_id:campaign_id>/records/", records.records_list, name="records"),
+    # No slash after it, so no identifier's page is taken: those end in one.
+    path(
+        "<campaign_id:campaign_id>/records/export.csv",
+        export.records_export,
+        name="records_export",
+    ),
     # The record page; `edit/` below is the same page under its older address.
     path("<campaign_id:campaign_id>/records/<str:identifier>/", edit.record_edit, name="record"),
     path(

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "thuladmin.accounts.context_processors.navigation",
+                "thuladmin.bulk.attention.attention_mark",
             ],
         },
     },

@@ -47,7 +47,8 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
     statuses, statuses_error = fetched_or_error(
         lambda: campaign_statuses_get(campaign_id=campaign_id), campaign_id=campaign_id
     )
-    campaign_copy_touch(campaign_id=campaign_id, user=request.user)  # in use: keep it current
+    # In use: keep it current. The export reads it, so the page says how current it is.
+    copy = campaign_copy_touch(campaign_id=campaign_id, user=request.user)
     form = RecordsFilterForm(request.GET or None, statuses=statuses)
     if not form.is_bound:
         form = RecordsFilterForm({}, statuses=statuses)
@@ -71,6 +72,9 @@ def records_list(request: HttpRequest, campaign_id: str) -> HttpResponse:
         "records_error": records_error,
         "filter_query": urlencode(query_items),
         "filter_items": query_items,
+        "copy": copy,
+        "export_url": reverse("campaigns:records_export", args=[campaign_id])
+        + (f"?{urlencode(query_items)}" if query_items else ""),
     }
     if records_page is not None:
         context.update(

@@ -18,6 +18,17 @@ def system_status_name(value: str | None) -> str:
     return name_of(value)
 
 
+def status_text(name: str | None, system_status: str | None) -> str:
+    """The same words as plain text, for a file ("Contact later · Call no sooner than"): the
+    name and the kind of status, or whichever of them there is when they say the same."""
+    kind = name_of(system_status)
+    if not name:
+        return kind
+    if name.strip().casefold() == kind.casefold():
+        return name
+    return f"{name} · {kind}"
+
+
 @register.simple_tag
 def status_words(name: str | None, system_status: str | None) -> str:
     kind = name_of(system_status)

@@ -65,6 +65,7 @@ ACTIONS = [
     ("campaigns:index", "get", "/campaigns/", None),
     ("campaigns:detail", "get", "/campaigns/00001/", None),
     ("campaigns:records", "get", "/campaigns/00001/records/", None),
+    ("campaigns:records_export", "get", "/campaigns/00001/records/export.csv", None),
     ("campaigns:record", "get", "/campaigns/00001/records/42/", None),
     ("campaigns:snapshot", "get", "/campaigns/00001/snapshot/", None),
     ("campaigns:snapshot", "post", "/campaigns/00001/snapshot/", {}),

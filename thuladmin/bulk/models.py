@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -66,6 +66,38 @@ class BulkJobQuerySet(models.QuerySet):
                     needs |= Q(kind=kind, outcome_counts__has_any_keys=list(outcomes))
             jobs = jobs.filter(needs, state__in=[BulkJob.State.FINISHED, BulkJob.State.CANCELLED])
         return jobs.with_author().order_by("-created_at", "-id")
+
+    def needing_attention(self, *, user, attention: Mapping[str, Sequence[str]]) -> BulkJobQuerySet:
+        """The jobs `user` started that wait for them, for the header's mark and the jobs
+        list's "mine needing attention": `attention` maps each kind the user may run to the
+        outcomes that make a job of it need attention (`BulkKind.needs_attention`: failed,
+        uncertain, worth sending again). A job of theirs needs them when it is
+
+        - a draft: its preview waits for them to confirm or discard it. Drafts do not expire
+          (the engine never throws one away): one waits until it is confirmed or discarded,
+          and a retry's draft counts like any other;
+        - over (finished or cancelled) with an item of one of those outcomes, and not retried:
+          no job has been made from it with `retry_of` (a retry draft, one scheduled with
+          "Retry later", or one run). Once retried, what is left to look at is the retry's.
+
+        Jobs being written, queued or running wait for nobody. One query on the author's
+        jobs, with a NOT EXISTS on `retry_of` (indexed as a foreign key) for the jobs over;
+        the counts per outcome are read from the job (`outcome_counts`), never from its items.
+        """
+        kinds = list(attention)
+        over_with_trouble = Q(pk__in=[])
+        for kind, outcomes in attention.items():
+            if outcomes:
+                over_with_trouble |= Q(kind=kind, outcome_counts__has_any_keys=list(outcomes))
+        retried = BulkJob.objects.filter(retry_of=OuterRef("pk"))
+        return self.filter(created_by=user, kind__in=kinds).filter(
+            Q(state=BulkJob.State.DRAFT)
+            | (
+                over_with_trouble
+                & Q(state__in=[BulkJob.State.FINISHED, BulkJob.State.CANCELLED])
+                & ~Exists(retried)
+            )
+        )
 
     def written(self) -> BulkJobQuerySet:
         """Jobs whose items are all stored: a job still being written is shown nowhere."""

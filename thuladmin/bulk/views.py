@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from thuladmin.accounts.roles import permission_required
+from thuladmin.bulk import attention
 from thuladmin.bulk.completion import Progress, bulk_job_duration_in_words, bulk_job_progress
 from thuladmin.bulk.forms import INVALID_SHOWN, SUSPICIOUS_SHOWN, RetryLaterForm, StartForm, grouped
 from thuladmin.bulk.kinds import BulkKind, kind_for, kinds_user_may_run
@@ -595,8 +596,9 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 
 # --- the jobs index ----------------------------------------------------------------------------
 
-# The jobs list's filters (`?show=`): "" every job, or only those that need attention, or mine.
-JOBS_SHOWN = ("attention", "mine")
+# The jobs list's filters (`?show=`): "" every job, or only those that need attention, or mine,
+# or mine that wait for me (the header's mark, `thuladmin.bulk.attention`).
+JOBS_SHOWN = ("attention", "mine", attention.SHOWN)
 
 
 def _outcome_summaries(jobs: list[BulkJob]) -> None:
@@ -639,18 +641,26 @@ def index(request: HttpRequest) -> TemplateResponse:
     """Every job of the kinds the user may run, by them or their colleagues, newest first, with
     its counts per outcome. `?show=attention` keeps the jobs over with items that need
     attention (failed, uncertain, or another outcome the kind says so of), `?show=mine` the
-    user's own; htmx swaps the list only."""
+    user's own, `?show=mine-attention` the user's own that wait for them (drafts to confirm,
+    jobs over with items to look at and not retried: what the header's mark counts); htmx
+    swaps the list only."""
     kinds = kinds_user_may_run(request.user)
     shown = request.GET.get("show", "")
     if shown not in JOBS_SHOWN:
         shown = ""
-    jobs = BulkJob.objects.for_jobs_page(
-        kinds=[kind.name for kind in kinds],
-        created_by=request.user if shown == "mine" else None,
-        attention=(
-            {kind.name: kind.needs_attention() for kind in kinds} if shown == "attention" else None
-        ),
-    )
+    if shown == attention.SHOWN:
+        jobs = (
+            attention.jobs_needing_attention(request.user, kinds)
+            .written()
+            .with_author()
+            .order_by("-created_at", "-id")
+        )
+    else:
+        jobs = BulkJob.objects.for_jobs_page(
+            kinds=[kind.name for kind in kinds],
+            created_by=request.user if shown == "mine" else None,
+            attention=attention.attention_outcomes(kinds) if shown == "attention" else None,
+        )
     page = paginate(Paginator(jobs, JOBS_PER_PAGE), request)
     for job in page.object_list:
         job.kind_object = kind_for(job.kind)
@@ -667,6 +677,7 @@ def index(request: HttpRequest) -> TemplateResponse:
             ("", _("all"), "info"),
             ("attention", _("needs attention"), "warning"),
             ("mine", _("mine"), "info"),
+            (attention.SHOWN, _("mine needing attention"), "warning"),
         )
     ]
     return page_or_partial(
