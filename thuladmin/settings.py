@@ -95,6 +95,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "thuladmin.accounts.context_processors.navigation",
             ],
+            # A campaign's label, "00001 · name", for the core's templates and the apps' alike:
+            # the core has no template tags of its own (see the module's docstring).
+            "libraries": {"campaign_labels": "thuladmin.campaign_labels"},
         },
     },
 ]

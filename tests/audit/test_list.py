@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.models import CampaignName
 from thuladmin.audit import views
 from thuladmin.audit.forms import Cursor
 from thuladmin.audit.models import AuditEntry, item_search_values
@@ -609,3 +610,14 @@ def test_a_row_shows_the_record_s_phone_beside_its_identifier(auditor_client, ma
 
     assert '<code>R-17</code> <small class="audit-phone muted"' in html
     assert ">516659233</small>" in html
+
+
+def test_a_row_names_its_campaign_beside_its_id(auditor_client, make_entry):
+    CampaignName.objects.create(campaign_id="00001", name="Odnowienia umów — listopad")
+    make_entry(campaign_id="00001")
+    make_entry(campaign_id="00002")
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert '<span class="audit-campaign">00001 · Odnowienia umów — listopad</span>' in html
+    assert '<span class="audit-campaign">00002</span>' in html

@@ -131,9 +131,10 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_jobs(
         _job(supervisor)
     supervisor_client.get("/jobs/")
 
-    # session, user, groups, count, a page of jobs with their authors, the running jobs' tallies
+    # session, user, groups, count, a page of jobs with their authors, the running jobs' tallies,
+    # the campaigns' names (once for the page: its jobs are labelled "00001 · name")
     for query in ("", "?show=attention", "?show=mine"):
-        with django_assert_num_queries(6 if query != "?show=attention" else 5):
+        with django_assert_num_queries(7 if query != "?show=attention" else 6):
             supervisor_client.get("/jobs/" + query)
 
 

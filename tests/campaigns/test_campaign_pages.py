@@ -136,8 +136,9 @@ def test_index_query_count(supervisor_client, supervisor, thulium, django_assert
     for campaign_id in ("00001", "00002", "00003"):
         recent_campaign_record(user=supervisor, campaign_id=campaign_id)
 
-    # Session, user, the user's groups (once for the check and the menu), recent campaigns.
-    with django_assert_num_queries(4):
+    # Session, user, the user's groups (once for the check and the menu), recent campaigns, the
+    # campaigns' names (once for every label on the page).
+    with django_assert_num_queries(5):
         response = supervisor_client.get("/campaigns/")
 
     assert response.status_code == 200
