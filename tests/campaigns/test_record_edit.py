@@ -963,7 +963,8 @@ def test_the_entry_page_shows_before_and_sent_in_words(
     )
     entry = AuditEntry.objects.get()
 
-    with django_assert_num_queries(4):  # session, user, groups, the entry
+    # session, user, groups, the entry, the campaigns' names (its campaign's label)
+    with django_assert_num_queries(5):
         response = supervisor_client.get(reverse("audit:detail", args=[entry.pk]))
 
     html = response.content.decode()

@@ -19,9 +19,9 @@ DETAIL_URL = reverse("campaigns:detail", args=["00001"])
 LIST_URL = reverse("campaigns:records", args=["00001"])
 # Session, user, role; the copy's touch (its row, its generations); the search (its
 # generations, then the phone, identifier and agent lookups); the recent campaign (select and
-# update, trim, in two savepoints); the snapshot section (latest): never one per status or per
-# row.
-CAMPAIGN_PAGE_QUERIES = 17
+# update, trim, in two savepoints); the snapshot section (latest); the campaigns' names (once,
+# for the heading, the title and the breadcrumb): never one per status or per row.
+CAMPAIGN_PAGE_QUERIES = 18
 
 
 def _statuses(count: int) -> list[dict]:
