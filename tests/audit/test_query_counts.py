@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from thuladmin.audit import views
-from thuladmin.audit.forms import AuditFilterForm, Cursor
+from thuladmin.audit.forms import Cursor
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.models import AUDIT_SUBJECT, BulkItem, BulkJob
 
@@ -20,8 +20,9 @@ INDEX = reverse("audit:index")
 EXPORT = reverse("audit:export")
 # Every page: the session, the user, the user's groups (for the permission check).
 REQUEST = 3
-# The campaigns' names, read once for a page that has entries naming a campaign (every entry of
-# `log` does), for their labels ("00001 · name"): `thuladmin.campaign_labels`.
+# The campaigns' names, read once a page, for the campaign filter's suggestions and the rows'
+# labels ("00001 · name"): `thuladmin.campaign_labels`. The htmx partial reads them only when an
+# entry on it names a campaign (every entry of `log` does).
 NAMES = 1
 
 
@@ -71,19 +72,10 @@ def log(supervisor, admin_member):
 def test_a_list_page_is_the_request_the_entries_and_the_usernames(
     auditor_client, log, query, django_assert_num_queries
 ):
-    # A page with no entry (an action nobody took) reads no names.
-    found = AuditEntry.objects.filtered(**_filters(query)).exists()
-    with django_assert_num_queries(REQUEST + 2 + (NAMES if found else 0)):
+    with django_assert_num_queries(REQUEST + 2 + NAMES):
         response = auditor_client.get(INDEX, query)
 
     assert response.status_code == 200
-    assert bool(response.context["entries"]) == found
-
-
-def _filters(query: dict) -> dict:
-    form = AuditFilterForm(query)
-    assert form.is_valid()
-    return form.filters()
 
 
 def test_an_older_page_and_the_htmx_partial(auditor_client, log, django_assert_num_queries):
@@ -109,8 +101,7 @@ def test_an_older_page_and_the_htmx_partial(auditor_client, log, django_assert_n
     ],
 )
 def test_a_search_looks_up_bulk_jobs_first(auditor_client, log, query, django_assert_num_queries):
-    found = AuditEntry.objects.filtered(**_filters(query)).exists()
-    with django_assert_num_queries(REQUEST + 3 + (NAMES if found else 0)):
+    with django_assert_num_queries(REQUEST + 3 + NAMES):
         auditor_client.get(INDEX, query)
 
 
@@ -142,7 +133,7 @@ def test_a_search_that_finds_jobs_links_their_items_in_one_more_query(
 
 
 def test_invalid_filters_read_no_entries(auditor_client, log, django_assert_num_queries):
-    with django_assert_num_queries(REQUEST + 1):  # the usernames only
+    with django_assert_num_queries(REQUEST + 1 + NAMES):  # the suggestions only
         response = auditor_client.get(INDEX, {"campaign": "1"})
 
     assert response.context["entries"] == []

@@ -193,6 +193,9 @@ def index(request: HttpRequest) -> TemplateResponse:
             "suggested_usernames": get_user_model()
             .objects.order_by("username")
             .values_list("username", flat=True)[:SUGGESTED_USERNAMES],
+            # The named campaigns, for the campaign filter: (id, "00001 · name"), read with
+            # the rows' labels (the names once a request), and only for the whole page.
+            "suggested_campaigns": _suggested_campaigns,
         },
     )
     if request.htmx:
@@ -202,6 +205,12 @@ def index(request: HttpRequest) -> TemplateResponse:
             response, _index_url(form.query_string(**({"before": before} if before else {})))
         )
     return response
+
+
+def _suggested_campaigns() -> list[tuple[str, str]]:
+    """(id, label) of every named campaign, by id: what the campaign filter offers."""
+    names = campaign_names()
+    return [(campaign_id, campaign_label(campaign_id, names)) for campaign_id in sorted(names)]
 
 
 def _pretty_json(value: Any) -> str:
