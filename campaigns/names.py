@@ -220,5 +220,5 @@ def campaign_name(request: HttpRequest, campaign_id: str) -> HttpResponse:
     return TemplateResponse(
         request,
         "campaigns/detail.html#campaign_name",
-        campaign_name_context(request, campaign_id, form),
+        {**campaign_name_context(request, campaign_id, form), "name_saved": form is None},
     )

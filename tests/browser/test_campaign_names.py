@@ -76,9 +76,11 @@ def test_an_admin_names_a_campaign_and_finds_the_label_on_the_index_and_a_job(
     expect(heading).to_have_text(f"{text['heading']} {LABEL}")
     expect(page.get_by_text(text["rename"], exact=True)).to_be_visible()
     expect(page.locator("#id_name_error")).to_have_count(0)
-    page.reload()
     expect(page).to_have_title(f"{text['heading']} {LABEL} · thuladmin")
     expect(page.locator(".breadcrumb [aria-current=page]")).to_have_text(LABEL)
+    page.reload()
+    expect(heading).to_have_text(f"{text['heading']} {LABEL}")
+    expect(page).to_have_title(f"{text['heading']} {LABEL} · thuladmin")
     _both_sizes(browse, "campaign")
 
     browse.goto("/campaigns/")
@@ -98,3 +100,21 @@ def test_an_admin_names_a_campaign_and_finds_the_label_on_the_index_and_a_job(
     browse.goto("/jobs/")
     expect(page.locator("table.jobs")).to_contain_text(LABEL)
     _both_sizes(browse, "jobs")
+
+
+def test_without_javascript_the_name_form_posts_and_comes_back(browse_without_js, admin_member):
+    page, text = browse_without_js.page, TEXT["en"]
+    browse_without_js.login(admin_member)
+    browse_without_js.goto(f"/campaigns/{CAMPAIGN}/")
+
+    page.get_by_text(text["name_it"], exact=True).click()
+    page.get_by_label(text["field"], exact=True).fill("x" * 101)
+    page.get_by_role("button", name=text["save"]).click()
+    expect(page.locator("#id_name_error")).to_have_text(
+        "A name is at most 100 characters; this one has 101."
+    )
+    page.get_by_label(text["field"], exact=True).fill(NAME)
+    page.get_by_role("button", name=text["save"]).click()
+
+    expect(page.locator("#campaign-name h1")).to_have_text(f"Campaign {LABEL}")
+    expect(page.locator("#id_name_error")).to_have_count(0)

@@ -215,7 +215,9 @@ def test_the_htmx_post_renders_the_heading_and_the_form(admin_client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="campaign-name"')
+    assert html.lstrip().startswith(f"<title>Campaign 00001 · {NAME} · thuladmin</title>")
+    assert f'id="campaign-breadcrumb" hx-swap-oob="true">00001 · {NAME}</span>' in html
+    assert '<div id="campaign-name"' in html
     assert "<html" not in html
     assert f'<span class="campaign-name-text">{NAME}</span>' in html
     assert f'value="{NAME}"' in html
@@ -227,6 +229,7 @@ def test_a_refused_htmx_post_says_why_next_to_the_field(admin_client):
 
     html = response.content.decode()
     assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="campaign-name"')  # nothing else changes
     assert '<small class="field-error" id="id_name_error">Type a name' in html
     assert '<details class="campaign-name-edit" open>' in html
     assert not CampaignName.objects.exists()
