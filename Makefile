@@ -40,6 +40,7 @@ locale/%.mo: locale/%.po
 run: install .env messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py sandbox_seed
+	$(PY) manage.py campaign_names_seed
 	$(PY) manage.py demo_setup --port $(PORT)
 	@echo "starting the task worker and the web server on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
 	@export SANDBOX_URL=http://127.0.0.1:$(PORT)/sandbox/api/; \

@@ -51,6 +51,52 @@ class RecentCampaign(models.Model):
         return f"{self.campaign_id} ({self.opened_at:%Y-%m-%d %H:%M})"
 
 
+# --- a campaign's name ------------------------------------------------------------------------
+
+# A campaign's name, at most: a line in a heading and a picker, not a description.
+CAMPAIGN_NAME_MAX_LENGTH = 100
+
+
+class CampaignNameQuerySet(models.QuerySet):
+    def as_dict(self) -> dict[str, str]:
+        """Every campaign's name, {campaign id: name}, in one query: what the pages label
+        campaigns with (`thuladmin.campaign_labels`)."""
+        return dict(self.values_list("campaign_id", "name"))
+
+
+class CampaignName(models.Model):
+    """The name an admin gave a campaign in the dashboard: Thulium's API gives campaigns none,
+    and "00001" alone tells a supervisor little. One row per named campaign; a campaign with
+    no name has no row (clearing a name deletes it). Written by `campaigns.names`, which
+    audits every change; the demo's names come from the sandbox (`campaign_names_seed`)."""
+
+    campaign_id = models.CharField(_("campaign id"), max_length=5, unique=True)
+    name = models.CharField(_("name"), max_length=CAMPAIGN_NAME_MAX_LENGTH)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = CampaignNameQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign name")
+        verbose_name_plural = _("campaign names")
+        ordering = ["campaign_id"]
+        constraints = [
+            # Trimmed and not blank: the service strips it; the database refuses an empty one.
+            models.CheckConstraint(condition=~models.Q(name=""), name="campaign_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} · {self.name}"
+
+
 # --- the campaign snapshot ------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from campaigns import views
+from campaigns import names, views
 from campaigns.bulk import change_records, do_not_call, remove_numbers, restore_records
 from campaigns.converters import CampaignIdConverter, NotCampaignIdConverter
 from campaigns.records import delete, edit, export
@@ -17,6 +17,7 @@ urlpatterns = [
     path("do-not-call/", do_not_call.do_not_call, name="do_not_call"),
     path("<campaign_id:campaign_id>/", views.detail, name="detail"),
     path("<campaign_id:campaign_id>/snapshot/", views.snapshot, name="snapshot"),
+    path("<campaign_id:campaign_id>/name/", names.campaign_name, name="campaign_name"),
     path("<campaign_id:campaign_id>/records/", records.records_list, name="records"),
     # No slash after it, so no identifier's page is taken: those end in one.
     path(

@@ -21,6 +21,7 @@ from campaigns.copies import CampaignCopyState, campaign_copy_state, campaign_co
 from campaigns.fetching import fetched_or_error
 from campaigns.forms import CampaignPickForm, RecordOpenForm
 from campaigns.models import CampaignSnapshot, RecentCampaign
+from campaigns.names import campaign_name_context
 from campaigns.reads import CampaignReadRefused, campaign_read_start
 from campaigns.records.address import record_address_refused
 from campaigns.services import (
@@ -132,6 +133,8 @@ def detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
             **snapshot_context(
                 campaign_id, copy=copy, refused=snapshot_refused_pop(request, campaign_id)
             ),
+            # Its name, and for admins the form that sets it (`campaigns.names`).
+            **campaign_name_context(request, campaign_id),
         },
     )
 

@@ -96,6 +96,9 @@ TEMPLATES = [
                 "thuladmin.accounts.context_processors.navigation",
                 "thuladmin.bulk.attention.attention_mark",
             ],
+            # A campaign's label, "00001 · name", for the core's templates and the apps' alike:
+            # the core has no template tags of its own (see the module's docstring).
+            "libraries": {"campaign_labels": "thuladmin.campaign_labels"},
         },
     },
 ]

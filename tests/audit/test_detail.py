@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from campaigns.models import CampaignName
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.models import AUDIT_SUBJECT, BulkJob
 
@@ -319,3 +320,22 @@ def test_a_record_entry_keeps_its_http_status_and_duration(auditor_client, make_
 
     assert shown["HTTP status"] == "400"
     assert shown["Duration"] == "5 ms"
+
+
+def test_detail_names_the_campaign_and_a_name_change_in_words(auditor_client, make_entry):
+    CampaignName.objects.create(campaign_id="00001", name="Odnowienia umów — listopad")
+    entry = make_entry(
+        action="campaign.name",
+        campaign_id="00001",
+        before={"name": "Stara"},
+        request={"name": "Odnowienia umów — listopad"},
+    )
+
+    html = auditor_client.get(detail_url(entry)).content.decode()
+
+    assert (
+        '<code>00001</code> · <span class="campaign-name-text">Odnowienia umów — listopad</span>'
+        in html
+    )
+    assert "<h1>Campaign named" in html
+    assert re.search(r"<th scope=\"row\">Name</th>\s*<td>Stara</td>\s*<td>Odnowienia", html)

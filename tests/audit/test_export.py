@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from campaigns.models import CampaignName
 from thuladmin.audit import views
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.models import AUDIT_SUBJECT, BulkJob
@@ -56,6 +57,7 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
         "action",
         "action code",
         "campaign",
+        "campaign name",
         "target",
         "phone number",
         "outcome",
@@ -73,6 +75,7 @@ def test_export_has_every_column_of_the_filtered_entries(auditor_client, make_en
             "Record edited",
             "record.update",
             "00001",
+            "",  # no name given in the dashboard
             "R-17",
             "516659233",
             "Failure",
@@ -106,13 +109,14 @@ def test_export_speaks_the_reader_s_language_codes_beside_the_words(
     text = b"".join(response.streaming_content).decode("utf-8")
     header, row = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert header[:4] == ["ID", "czas (Europe/Warsaw)", "nazwa użytkownika", "akcja"]
-    assert header[8:10] == ["wynik", "kod wyniku"]
+    assert header[5:7] == ["kampania", "nazwa kampanii"]
+    assert header[9:11] == ["wynik", "kod wyniku"]
     assert row[3:5] == [
         "Usuwanie numerów telefonów z kampanii: zakończono",
         "bulk.phone_numbers.finish",
     ]
-    assert row[6] == f"zadanie {job.pk}"
-    assert row[8:10] == ["Częściowo wykonane", "partial"]
+    assert row[7] == f"zadanie {job.pk}"
+    assert row[9:11] == ["Częściowo wykonane", "partial"]
     assert row[-1] == ""  # nothing sent, nothing came back
 
 
@@ -130,8 +134,8 @@ def test_export_names_what_an_entry_is_about_as_its_feature_calls_it(
 
     _header, gone, about_job = rows(auditor_client.get(EXPORT))
 
-    assert about_job[6] == f"job {job.pk}"
-    assert gone[6] == "gone.thing 7"  # a kind no feature registers: its code
+    assert about_job[7] == f"job {job.pk}"
+    assert gone[7] == "gone.thing 7"  # a kind no feature registers: its code
 
 
 def test_export_uses_every_filter_of_the_list(auditor_client, make_entry, admin_member):
@@ -159,10 +163,10 @@ def test_export_defuses_spreadsheet_formulas(auditor_client, make_entry):
 
     _header, *data = rows(auditor_client.get(EXPORT))
 
-    assert data[0][6] == "'@SUM(A1)"
-    assert data[0][11] == "'-2+3"
-    assert data[1][6] == "+48600100200"  # a number, not a formula
-    assert data[1][11] == '\'=HYPERLINK("http://x")'
+    assert data[0][7] == "'@SUM(A1)"
+    assert data[0][12] == "'-2+3"
+    assert data[1][7] == "+48600100200"  # a number, not a formula
+    assert data[1][12] == '\'=HYPERLINK("http://x")'
 
 
 def test_export_of_invalid_filters_goes_back_to_the_list(auditor_client):
@@ -228,3 +232,17 @@ def test_a_stored_payload_becomes_sorted_json_every_time(stored, cell):
 
     assert views._json_cell(stored) == expected
     assert views._json_cell(stored) == expected  # the second time from the kept ones
+
+
+def test_export_names_each_campaign_beside_its_id(auditor_client, make_entry):
+    CampaignName.objects.create(campaign_id="00001", name="Odnowienia umów — listopad")
+    make_entry(campaign_id="00001", target="R-1")
+    make_entry(campaign_id="00002", target="R-2")
+    make_entry(target="R-3")
+
+    header, no_campaign, unnamed, named = rows(auditor_client.get(EXPORT))
+
+    assert header[5:7] == ["campaign", "campaign name"]
+    assert named[5:8] == ["00001", "Odnowienia umów — listopad", "R-1"]
+    assert unnamed[5:8] == ["00002", "", "R-2"]
+    assert no_campaign[5:8] == ["", "", "R-3"]

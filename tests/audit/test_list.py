@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.models import CampaignName
 from thuladmin.audit import views
 from thuladmin.audit.forms import Cursor
 from thuladmin.audit.models import AuditEntry, item_search_values
@@ -561,21 +562,24 @@ def test_list_page_queries_do_not_grow_with_the_entries(
     auditor_client, make_entry, supervisor, admin_member, django_assert_num_queries
 ):
     _fill(make_entry, [supervisor], 2)
-    # session, user, the user's groups, one page of entries with their actors, the usernames.
-    with django_assert_num_queries(5):
+    # session, user, the user's groups, one page of entries with their actors, the usernames,
+    # the campaigns' names (the campaign filter's suggestions).
+    with django_assert_num_queries(6):
         auditor_client.get(INDEX)
 
     _fill(make_entry, [supervisor, admin_member, None], 70)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = auditor_client.get(INDEX)
     assert len(response.context["entries"]) == views.PAGE_SIZE
     assert response.context["older_url"]
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         auditor_client.get(response.context["older_url"])
-    with django_assert_num_queries(4):  # the htmx partial has no username suggestions
+    # The htmx partial has no suggestions (usernames, campaigns), and these entries name no
+    # campaign: no names to read.
+    with django_assert_num_queries(4):
         auditor_client.get(INDEX, headers={"HX-Request": "true"})
-    with django_assert_num_queries(6):  # the search looks up bulk jobs first
+    with django_assert_num_queries(7):  # the search looks up bulk jobs first
         auditor_client.get(INDEX, {"q": "600100200", "campaign": "00001"})
 
 
@@ -609,3 +613,27 @@ def test_a_row_shows_the_record_s_phone_beside_its_identifier(auditor_client, ma
 
     assert '<code>R-17</code> <small class="audit-phone muted"' in html
     assert ">516659233</small>" in html
+
+
+def test_a_row_names_its_campaign_beside_its_id(auditor_client, make_entry):
+    CampaignName.objects.create(campaign_id="00001", name="Odnowienia umów — listopad")
+    make_entry(campaign_id="00001")
+    make_entry(campaign_id="00002")
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert '<span class="audit-campaign">00001 · Odnowienia umów — listopad</span>' in html
+    assert '<span class="audit-campaign">00002</span>' in html
+
+
+def test_the_campaign_filter_offers_the_named_campaigns(auditor_client):
+    CampaignName.objects.create(campaign_id="00002", name="Ankieta")
+    CampaignName.objects.create(campaign_id="00001", name="Odnowienia")
+
+    html = auditor_client.get(INDEX).content.decode()
+
+    assert 'list="audit-campaigns"' in html
+    assert re.findall(r'<option value="(\w+)" label="([^"]+)">', html) == [
+        ("00001", "00001 · Odnowienia"),
+        ("00002", "00002 · Ankieta"),
+    ]

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from campaigns.bulk.remove_numbers import PHONE_NUMBERS
+from campaigns.models import CampaignName
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.models import BulkItem, BulkJob, Outcome
 from thuladmin.bulk.runner import JobRunner
@@ -800,9 +801,10 @@ def test_job_page_queries_do_not_grow_with_the_job(
 
     # session, user, groups, job, chunk tallies, a page of items, the chunks of that page, the
     # restores made of the removal, the header's count of the user's jobs needing attention
-    with django_assert_num_queries(9):
+    # (and the campaigns' names (its label, "00001 · name"))
+    with django_assert_num_queries(10):
         assert supervisor_client.get(f"/jobs/{small.pk}/").status_code == 200
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = supervisor_client.get(f"/jobs/{big.pk}/?outcome=REMOVED&page=3")
     assert response.status_code == 200
     assert "201\u2013300 of 400" in _html(response)
@@ -817,9 +819,10 @@ def test_preview_queries_do_not_grow_with_the_job(
 
     # session, user, groups, job, chunk tallies, a page of items, the refused items, the
     # header's count of the user's jobs needing attention
-    with django_assert_num_queries(8):
+    # (and the campaigns' names (its label, "00001 · name"))
+    with django_assert_num_queries(9):
         supervisor_client.get(f"/jobs/{small.pk}/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = supervisor_client.get(f"/jobs/{big.pk}/?page=5")
     assert "401\u2013500 of 500" in _html(response)
 
@@ -853,7 +856,8 @@ def test_jobs_index_is_paginated_with_constant_queries(
 
     # session, user, groups, count, a page of jobs with their authors (no chunk read: none
     # runs), the header's count of the user's jobs needing attention
-    with django_assert_num_queries(6):
+    # (and the campaigns' names (once for the page))
+    with django_assert_num_queries(7):
         page2 = supervisor_client.get("/jobs/?page=2")
     assert "26\u201330 of 30" in _html(page2)
     assert len(re.findall(r'href="/jobs/\d+/"', _html(page2))) == 5
@@ -948,7 +952,8 @@ def test_a_search_costs_no_more_queries_than_a_page(
 
     # session, user, groups, job, chunk tallies, the matching items, their chunks, the restores
     # made of the removal, the header's count of the user's jobs needing attention
-    with django_assert_num_queries(9):
+    # (and the campaigns' names)
+    with django_assert_num_queries(10):
         response = supervisor_client.get(f"/jobs/{job.pk}/", {"q": f"+48 {numbers[450]}"})
     assert len(re.findall(r'<tr id="item-', _html(response))) == 1
 
@@ -962,3 +967,17 @@ def test_the_job_search_says_what_this_kind_can_find(supervisor_client, supervis
     assert "A phone number, typed any way" in html
     assert "customer id" not in html
     assert 'placeholder="+48 600 100 200"' in html
+
+
+@pytest.mark.django_db
+def test_job_pages_and_the_jobs_list_name_the_campaign(supervisor_client, supervisor):
+    CampaignName.objects.create(campaign_id="00001", name="Odnowienia umów — listopad")
+    job = _started(supervisor, "600100200")
+
+    page = _html(supervisor_client.get(f"/jobs/{job.pk}/"))
+    jobs = _html(supervisor_client.get("/jobs/"))
+
+    label = "00001 · Odnowienia umów — listopad"
+    assert f"Remove phone numbers from campaign {label}" in page
+    assert f'<a href="/campaigns/00001/">{label}</a>' in page  # the breadcrumb
+    assert f"Phone numbers from {label}" in jobs

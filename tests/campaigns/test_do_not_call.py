@@ -12,6 +12,7 @@ from django.urls import reverse
 from responses import matchers
 
 from campaigns.bulk.do_not_call import DO_NOT_CALL, DoNotCallOutcome
+from campaigns.models import CampaignName
 from tests.campaigns.conftest import THULIUM_URL
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk.models import AUDIT_SUBJECT, BulkChunk, BulkJob, Outcome
@@ -309,3 +310,17 @@ def test_the_audit_search_finds_the_job_by_a_number_typed_any_way(auditor_client
         (AUDIT_SUBJECT, job.pk)
     ]
     assert "Do not call, in any campaign: started" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_results_name_each_campaign_a_number_reached(supervisor_client, supervisor):
+    CampaignName.objects.create(campaign_id="00001", name="Odnowienia umów — listopad")
+    job = _draft(supervisor, "600100200")
+    bulk_job_start(job=job, user=supervisor)
+    with responses.RequestsMock() as thulium:
+        thulium.post(STATUS_URL, json={"outbound_id": ["00001", "00002"]})
+        job = _run(job)
+
+    html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+
+    assert "in 00001 · Odnowienia umów — listopad, 00002" in html

@@ -964,7 +964,8 @@ def test_the_entry_page_shows_before_and_sent_in_words(
     entry = AuditEntry.objects.get()
 
     # session, user, groups, the entry, the header's count of the user's jobs needing attention
-    with django_assert_num_queries(5):
+    # (and the campaigns' names (its campaign's label))
+    with django_assert_num_queries(6):
         response = supervisor_client.get(reverse("audit:detail", args=[entry.pk]))
 
     html = response.content.decode()

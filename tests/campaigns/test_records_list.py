@@ -91,7 +91,8 @@ def test_the_list_shows_the_records_and_page_links(
     supervisor_client.get(f"{LIST_URL}?status=4")  # the first visit starts the copy's first read
     # The session, the user and the user's groups (role); the copy's touch (its row, its
     # generations); the header's count of the user's jobs needing attention.
-    with django_assert_num_queries(6):
+    # (and the campaigns' names (the heading's label, "00001 · name"))
+    with django_assert_num_queries(7):
         response = supervisor_client.get(f"{LIST_URL}?status=4")
 
     html = response.content.decode()

@@ -21,7 +21,8 @@ LIST_URL = reverse("campaigns:records", args=["00001"])
 # generations, then the phone, identifier and agent lookups); the recent campaign (select and
 # update, trim, in two savepoints); the snapshot section (latest); the header's count of the
 # user's jobs needing attention: never one per status or per row.
-CAMPAIGN_PAGE_QUERIES = 18
+# (and the campaigns' names (once, for the heading, the title and the breadcrumb))
+CAMPAIGN_PAGE_QUERIES = 19
 
 
 def _statuses(count: int) -> list[dict]:

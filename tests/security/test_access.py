@@ -69,6 +69,7 @@ ACTIONS = [
     ("campaigns:record", "get", "/campaigns/00001/records/42/", None),
     ("campaigns:snapshot", "get", "/campaigns/00001/snapshot/", None),
     ("campaigns:snapshot", "post", "/campaigns/00001/snapshot/", {}),
+    ("campaigns:campaign_name", "post", "/campaigns/00001/name/", {"name": "Demo"}),
     (
         "campaigns:remove_numbers_from_records",
         "post",
@@ -139,6 +140,9 @@ CUSTOMER_ACTIONS = {
 CHANGES = {"post"}
 READ_JOB = {"bulk:detail", "bulk:export"}  # auditors may read any job's results, never change them
 
+# Naming a campaign is the admins' alone: every supervisor reads campaigns by their names.
+ADMIN_ACTIONS = CUSTOMER_ACTIONS | {"/campaigns/00001/name/"}
+
 # What each role may NOT do (403 expected); everything else in ACTIONS must not be a 403.
 FORBIDDEN = {
     "outsider": {(name, method, path) for name, method, path, _data in ACTIONS},
@@ -149,7 +153,7 @@ FORBIDDEN = {
     },
     # Customer deletion is the admins' alone: supervisors may not even read those jobs.
     "supervisor": {
-        (name, method, path) for name, method, path, _data in ACTIONS if path in CUSTOMER_ACTIONS
+        (name, method, path) for name, method, path, _data in ACTIONS if path in ADMIN_ACTIONS
     },
     "admin_member": set(),
 }

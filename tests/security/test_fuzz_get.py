@@ -406,6 +406,7 @@ def test_every_get_page_is_fuzzed():
         "campaigns/<campaign_id:campaign_id>/remove-numbers/from-records/",
         "campaigns/<campaign_id:campaign_id>/records/<str:identifier>/restore/",
         "campaigns/restore-removal/<int:job_id>/",
+        "campaigns/<campaign_id:campaign_id>/name/",
         "campaigns/<campaign_id:campaign_id>/change-records/<int:job_id>/put-back/",
         # Any path below a malformed campaign id: the page that explains it reads no parameter.
         "campaigns/<not_campaign_id:campaign_id>/<path:rest>",

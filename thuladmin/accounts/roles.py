@@ -3,7 +3,8 @@
 Roles are Django groups, created by `manage.py setup_roles`:
 
 - `supervisors`: campaign work (statuses, records) and bulk deletion of phone numbers;
-- `admins`: everything supervisors do, plus customer deletion and user management;
+- `admins`: everything supervisors do, plus customer deletion, campaigns' names (the
+  dashboard's own) and user management;
 - `auditors`: read the audit log, and the page and export of every bulk job it links to
   (`thuladmin.bulk.permissions`), as stored: they change nothing, and reading a job's page asks
   Thulium nothing on their behalf.
@@ -48,6 +49,12 @@ def has_role(user: AbstractBaseUser | AnonymousUser, *roles: Role) -> bool:
 
 def can_work_on_campaigns(user: AbstractBaseUser | AnonymousUser) -> bool:
     return has_role(user, Role.SUPERVISORS, Role.ADMINS)
+
+
+def can_name_campaigns(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Give a campaign its name in the dashboard: every supervisor reads campaigns by it, so
+    those who run the dashboard set it."""
+    return has_role(user, Role.ADMINS)
 
 
 def can_delete_customers(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -114,8 +114,14 @@ class AuditFilterForm(forms.Form):
         required=False,
         max_length=5,
         validators=[campaign_id_validator],
+        # The named campaigns are offered as "00001 · name" (the page's `audit-campaigns`).
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "00001"}
+            attrs={
+                "list": "audit-campaigns",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "00001",
+            }
         ),
     )
     outcome = forms.ChoiceField(

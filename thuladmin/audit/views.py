@@ -39,6 +39,7 @@ from thuladmin.audit.registry import (
     target_text,
 )
 from thuladmin.audit.services import without_secrets
+from thuladmin.campaign_labels import campaign_label, campaign_name, campaign_names
 from thuladmin.partials import page_or_partial
 from thuladmin.spreadsheets import csv_lines, csv_response, file_name, spreadsheet_delimiter
 
@@ -83,6 +84,8 @@ class ListRow:
     account_deleted: bool
     action_label: str
     campaign_id: str
+    # "00001 · Odnowienia umów — listopad": the campaign's id and its name in the dashboard.
+    campaign_label: str
     # What the entry is about, in words (`target_text`): "zadanie 3", a record's identifier.
     target: str
     # The phone number of the record the entry is about, when it was known ("" otherwise).
@@ -99,7 +102,8 @@ def list_rows(
     entries: Sequence[AuditEntry], item_links: Mapping[int, ItemLink] | None = None
 ) -> list[ListRow]:
     """The entries as rows: one `reverse` for all their detail URLs, each label translated once
-    for the page, times in the call centre's zone."""
+    for the page, times in the call centre's zone, campaigns' names read once for the page (and
+    only when an entry names a campaign)."""
     item_links = item_links or {}
     before_id, after_id = reverse("audit:detail", args=[_ID_PLACEHOLDER]).split(
         str(_ID_PLACEHOLDER)
@@ -108,8 +112,11 @@ def list_rows(
     outcomes = outcome_labels()
     names = subject_names()
     actions: dict[str, str] = {}
+    campaigns: Mapping[str, str] | None = None
     rows = []
     for entry in entries:
+        if entry.campaign_id and campaigns is None:
+            campaigns = campaign_names()
         local_time = entry.created_at.astimezone(local_zone)
         action = entry.action
         if action not in actions:
@@ -128,6 +135,7 @@ def list_rows(
                 account_deleted=entry.actor_id is None,
                 action_label=actions[action],
                 campaign_id=entry.campaign_id,
+                campaign_label=campaign_label(entry.campaign_id, campaigns),
                 target=target_text(entry.target, entry.subject_kind, entry.subject_id, names),
                 phone=entry.phone,
                 outcome=entry.outcome,
@@ -185,6 +193,9 @@ def index(request: HttpRequest) -> TemplateResponse:
             "suggested_usernames": get_user_model()
             .objects.order_by("username")
             .values_list("username", flat=True)[:SUGGESTED_USERNAMES],
+            # The named campaigns, for the campaign filter: (id, "00001 · name"), read with
+            # the rows' labels (the names once a request), and only for the whole page.
+            "suggested_campaigns": _suggested_campaigns,
         },
     )
     if request.htmx:
@@ -194,6 +205,12 @@ def index(request: HttpRequest) -> TemplateResponse:
             response, _index_url(form.query_string(**({"before": before} if before else {})))
         )
     return response
+
+
+def _suggested_campaigns() -> list[tuple[str, str]]:
+    """(id, label) of every named campaign, by id: what the campaign filter offers."""
+    names = campaign_names()
+    return [(campaign_id, campaign_label(campaign_id, names)) for campaign_id in sorted(names)]
 
 
 def _pretty_json(value: Any) -> str:
@@ -238,6 +255,8 @@ def detail(request: HttpRequest, entry_id: int) -> TemplateResponse:
             "response_json": _pretty_json(entry.response),
             # What the entry is about (a bulk job), linked for those who may open it.
             "subject": subject,
+            # The campaign's name in the dashboard, "" when it has none.
+            "campaign_name": campaign_name(entry.campaign_id),
             "campaign_entries_url": _index_url(f"campaign={entry.campaign_id}")
             if entry.campaign_id
             else "",
@@ -348,10 +367,12 @@ def _data_cell(sent: str | None, answer: str | None, before: str | None) -> str:
 def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
     """One line per entry (rows of EXPORT_FIELDS), for a person first: times where the call
     centre is, to the second; the action, the outcome and what the entry is about in words in
-    the reader's language, the codes of the first two in the column after them; the data as
-    JSON in the last column. Little work a row: this runs for every entry of an export of the
-    whole log, so each label is translated once."""
+    the reader's language, the codes of the first two in the column after them; the campaign's
+    name in the dashboard after its id; the data as JSON in the last column. Little work a row:
+    this runs for every entry of an export of the whole log, so each label is translated once
+    and the campaigns' names are read once, at the first row that names a campaign."""
     local_zone = timezone.get_current_timezone()
+    campaigns: Mapping[str, str] | None = None
     outcomes = outcome_labels()
     names = subject_names()
     actions: dict[str, str] = {}
@@ -375,6 +396,8 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
     ) in rows:
         if action not in actions:
             actions[action] = action_label(action)
+        if campaign_id and campaigns is None:
+            campaigns = campaign_names()
         yield (
             entry_id,
             _stored_time(created_at).astimezone(local_zone).isoformat(" ", "seconds")[:19],
@@ -382,6 +405,7 @@ def _export_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
             actions[action],
             action,
             campaign_id,
+            campaigns.get(campaign_id, "") if campaign_id and campaigns else "",
             target_text(target, subject_kind, subject_id, names),
             phone,
             outcomes.get(outcome, outcome),
@@ -402,6 +426,7 @@ def _export_header() -> list[str]:
         gettext("action"),
         gettext("action code"),
         gettext("campaign"),
+        gettext("campaign name"),
         gettext("target"),
         gettext("phone number"),
         gettext("outcome"),
