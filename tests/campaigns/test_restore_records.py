@@ -191,12 +191,34 @@ def test_the_removal_preview_counts_and_lists_the_records_of_the_copy(
 
 @pytest.mark.django_db
 def test_a_removal_without_a_copy_says_nothing_could_be_restored(supervisor_client, supervisor):
-    job = _removal(supervisor, "600100200")
+    job = _removal(supervisor, "600100200\n600100201\n600100202")
 
     html = supervisor_client.get(f"/jobs/{job.pk}/").content.decode()
 
-    assert job.items.get().preview == {}
-    assert "The campaign copy has not been read yet" in html
+    assert all(item.preview == {} for item in job.items.all())
+    # Said once, above the list, in words: not a column of dashes, one a number.
+    assert html.count("The campaign copy has not been read yet") == 1
+    assert "none of them could be restored once removed" in html
+    assert html.index("The campaign copy has not been read yet") < html.index('id="preview-items"')
+    assert "Records in the campaign copy" not in html
+    assert 'class="item-records"' not in html
+    assert "<code>600100201</code>" in html
+
+
+@pytest.mark.django_db
+def test_a_removal_drafted_without_the_copy_s_account_says_so_once(supervisor_client, supervisor):
+    job = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=PHONE_NUMBERS.name,
+        parsed=PHONE_NUMBERS.parse("600100200\n600100201", options={}),
+        campaign_id=CAMPAIGN,
+        options={"number_format": "national"},
+    )
+
+    html = supervisor_client.get(f"/jobs/{job.pk}/").content.decode()
+
+    assert html.count("the records it removes could not be restored") == 1
+    assert "Records in the campaign copy" not in html
 
 
 @pytest.mark.django_db
@@ -233,7 +255,11 @@ def test_results_show_identifiers_and_offer_a_restore(supervisor_client, supervi
 
     html = supervisor_client.get(f"/jobs/{job.pk}/").content.decode()
 
-    assert f'<a href="/campaigns/{CAMPAIGN}/records/ID-A/"><bdi>ID-A</bdi></a>' in html
+    # Identifiers, not Thulium's record ids; as text, not links: their pages would only say
+    # "removed".
+    assert '<bdi class="removed-identifier">ID-A</bdi>' in html
+    assert '<bdi class="removed-identifier">ID-D</bdi>' in html
+    assert f'href="/campaigns/{CAMPAIGN}/records/ID-A/"' not in html
     assert "(11, 12)" not in html
     assert "Restore the removed records…" in html
     assert f'action="/campaigns/restore-removal/{job.pk}/"' in html
@@ -268,18 +294,19 @@ def test_a_restore_drafts_each_removed_record_as_the_copy_held_it(supervisor_cli
 
     restore = BulkJob.objects.get(kind="restore_records")
     assert response["Location"] == f"/jobs/{restore.pk}/"
-    assert restore.options == {"restores_job": removal.pk}
+    assert restore.options == {"restores_job": removal.pk, "not_in_copy": 1}
     assert restore.campaign_id == CAMPAIGN
     assert list(restore.items.to_send().values_list("value", flat=True)) == [
         "600100200",
         "600100201",
         "600100202",
     ]
-    # The second record of 600100200, and record 99 the copy never held, are not sent.
+    # The second record of 600100200, and record 99 the copy never held, are not sent; the
+    # latter is named by its number (a record id is Thulium's own, never seen by supervisors).
     refused = list(restore.items.invalid().values_list("raw", "detail_code"))
     assert refused == [
         ("ID-B", "restore_records.another_of_number"),
-        ("99", "restore_records.not_in_copy"),
+        ("600100202", "restore_records.not_in_copy"),
     ]
     reserved = restore.items.get(value="600100202").preview
     assert reserved["identifier"] == "ID-D"
@@ -293,6 +320,14 @@ def test_a_restore_drafts_each_removed_record_as_the_copy_held_it(supervisor_cli
     assert "Any other custom field" in html
     assert "none: Thulium gives it a new one" in html
     assert 'class="number item-line"' not in html  # records, not pasted lines
+    assert "As pasted" not in html
+    # Why a record cannot be restored is said once, above the list; each row says only which.
+    assert html.count("the campaign copy did not hold it when it was removed") == 1
+    assert html.index("restore-not-in-copy") < html.index('id="preview-items"')
+    assert html.count("Not restorable: not in the campaign copy.") == 1
+    assert "another record of 600100200 is restored" in html
+    assert "restore_records." not in html  # reasons in words, never their codes
+    assert '<th scope="col">Record</th>' in html
     # The removal links to its restore; asking again leads to the same draft.
     assert (
         f'href="/jobs/{restore.pk}/"'
@@ -304,7 +339,7 @@ def test_a_restore_drafts_each_removed_record_as_the_copy_held_it(supervisor_cli
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor):
+def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor, supervisor_client):
     _seeded_copy()
     removal = _run_removal(
         supervisor,
@@ -387,6 +422,19 @@ def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor):
     finish = AuditEntry.objects.get(action="bulk.restore_records.finish")
     # The second record of 600100200 was not sent: Thulium takes a number once.
     assert finish.response["outcomes"] == {"RESTORED": 2, "ALREADY_BACK": 1, "INVALID": 1}
+
+    # The restored record's page shows it again: both jobs link it. The others stay text: ID-B
+    # was not restored, and the copy does not hold ID-D again (Thulium had the number already).
+    record_a = f'<a href="/campaigns/{CAMPAIGN}/records/ID-A/"'
+    removal_page = supervisor_client.get(f"/jobs/{removal.pk}/").content.decode()
+    assert record_a in removal_page
+    assert '<bdi class="removed-identifier">ID-B</bdi>' in removal_page
+    assert '<bdi class="removed-identifier">ID-D</bdi>' in removal_page
+    assert f'href="/campaigns/{CAMPAIGN}/records/ID-B/"' not in removal_page
+    restore_page = supervisor_client.get(f"/jobs/{restore.pk}/").content.decode()
+    assert f"{record_a}><bdi>ID-A</bdi></a>" in restore_page
+    assert f'href="/campaigns/{CAMPAIGN}/records/ID-D/"' not in restore_page
+    assert "<bdi>ID-D</bdi>" in restore_page
 
 
 # --- the kind's parts --------------------------------------------------------------------------
