@@ -14,10 +14,12 @@ the restores made of it: `retry_of` would call it a retry, which it is not.
 Thulium refuses a phone number already in the campaign. The restore's items are therefore
 phone numbers, one record each: a number that had several records gets its first one back and
 the others are listed as not restorable. A refusal as a duplicate is not an error but "already
-back" (someone added the number again, or an earlier attempt of this job did). Sending twice is
-not harmless (a second attempt is refused as a duplicate of the first), so this kind is not
-`resend_is_safe`: after an attempt that got no answer, a duplicate says "already back, most
-likely by that attempt", and any other failure is uncertain.
+back" (someone added the number again, or an earlier attempt of this job did). How Thulium says
+"duplicate" is not documented: a refusal whose message says so in English or Polish, or a 409,
+is taken for one (`is_duplicate_refusal`; the contract's silences beside `DUPLICATE_WORDS`).
+Sending twice is not harmless (a second attempt is refused as a duplicate of the first), so
+this kind is not `resend_is_safe`: after an attempt that got no answer, a duplicate says
+"already back, most likely by that attempt", and any other failure is uncertain.
 """
 
 from __future__ import annotations
@@ -114,20 +116,40 @@ NOT_IN_COPY_REASON = gettext_lazy("Not restorable: not in the campaign copy.")
 # language (unregistered, the page showed the bare code).
 DETAIL_CODES.update({ANOTHER_OF_NUMBER: ANOTHER_OF_NUMBER_REASON, NOT_IN_COPY: NOT_IN_COPY_REASON})
 
-# Words in Thulium's refusal of a number already in the campaign. The contract says such a
-# number is refused but not how; the sandbox says "already exists" (or "już istnieje").
-DUPLICATE_WORDS = ("already exist", "duplicat", "już istnieje")
+# How Thulium refuses a number already in the campaign. The contract says only that
+# "duplicated phone numbers cannot be added through the API" (its POST records row; the Polish
+# originals in seeds/ have no page for the POST, and speak of duplicates only for the batch
+# DELETE, "zduplikowanych numerów"): no status, error code or message is documented, and
+# "which HTTP status goes with which error is not documented". What is documented is the shape
+# of every error body, `{"request_id", "errors": [{"message", "code"}]}`, its messages in English,
+# or in Polish for `Accept-Language: pl` (the client asks in the reader's language). So:
+# - a refusal (a 4xx the client raises as `Rejected`) one of whose messages (`errors[].message`,
+#   or the text of a body not in that shape) says the number or identifier is already there, in
+#   either language, is a duplicate;
+# - a 409 Conflict is one too, whatever it says: a guess, kept as the fallback;
+# - error codes are never matched: none is documented.
+# The sandbox refuses a duplicate in that shape (400, "Phone number … already exists in this
+# campaign." / "Numer telefonu … już istnieje w tej kampanii."), see
+# `thuladmin.sandbox.views.records._record_create`.
+DUPLICATE_WORDS = (
+    "already exist",
+    "duplicat",
+    "już istnieje",
+    "istnieje już",
+    "duplikat",
+    "zduplikow",
+)
 
 
 def is_duplicate_refusal(error: errors.ThuliumError) -> bool:
     """Whether Thulium refused the record because its number (or identifier) is already in
-    the campaign: a 409, or a refusal whose words say so."""
+    the campaign: a refusal one of whose messages says so, or a 409 (see `DUPLICATE_WORDS`)."""
     if not isinstance(error, errors.Rejected):
         return False
-    if error.status == 409:
+    messages = [message.casefold() for message in (error.messages or (error.message,))]
+    if any(word in message for message in messages for word in DUPLICATE_WORDS):
         return True
-    text = " ".join(error.messages or (error.message,)).casefold()
-    return any(word in text for word in DUPLICATE_WORDS)
+    return error.status == 409
 
 
 def restore_body(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -381,7 +381,8 @@ def test_chosen_rows_preview_as_the_records_they_are(supervisor_client, lookups)
     assert '<td class="record-phone" data-label="Phone number">600100201</td>' in first
     assert 'title="Status id 3">Call</span>' in first
     assert 'title="Status id 5">Mine' in first
-    assert "a.nowak" in first and "j.doe" in first
+    assert "a.nowak" in first
+    assert "j.doe" in first
     assert '<small class="muted record-as-of">before: as of ' in first
 
 
@@ -403,7 +404,8 @@ def test_a_pasted_list_previews_with_its_lines_beside_the_records(supervisor_cli
         (True, True),
         (True, False),
     ]
-    assert "<bdi>id-1</bdi>" in rows[0] and "<bdi>id-2</bdi>" in rows[1]
+    assert "<bdi>id-1</bdi>" in rows[0]
+    assert "<bdi>id-2</bdi>" in rows[1]
     assert "Not in the campaign's copy" in rows[2]
 
 

@@ -461,13 +461,86 @@ def test_the_body_holds_only_what_the_copy_held():
             True,
         ),
         (errors.Rejected("Duplicated phone number", status=422), True),
+        (
+            errors.Rejected("Rekord o zduplikowanym numerze nie może zostać dodany.", status=400),
+            True,
+        ),
+        # Several errors in one body: any of them may say it.
+        (
+            errors.Rejected(
+                status=400, messages=("Agent not found.", "Phone number already exists.")
+            ),
+            True,
+        ),
+        # The guess kept as a fallback: a conflict, whatever its words.
         (errors.Rejected("", status=409), True),
+        (errors.Rejected("Conflict", status=409), True),
         (errors.Rejected("Agent not found.", status=400), False),
         (errors.NotFound("already exists"), False),
     ],
 )
 def test_which_refusals_mean_already_back(error, duplicate):
     assert is_duplicate_refusal(error) is duplicate
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "status", "body"),
+    [
+        # The documented error shape, in each language the client asks for.
+        (
+            "en",
+            400,
+            {
+                "request_id": "53678450401cf",
+                "errors": [
+                    {
+                        "message": "Phone number 600100200 already exists in this campaign.",
+                        "code": 4022,
+                    }
+                ],
+            },
+        ),
+        (
+            "pl",
+            400,
+            {
+                "request_id": "53678450401cf",
+                "errors": [
+                    {"message": "Numer telefonu 600100200 już istnieje w tej kampanii.", "code": 1}
+                ],
+            },
+        ),
+        # The fallback: a 409 with a body in no documented shape.
+        ("en", 409, None),
+    ],
+)
+def test_a_duplicate_refusal_is_already_back(supervisor, language, status, body):
+    restore = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=RESTORE_RECORDS.name,
+        parsed=restore_parsed([{"record_id": "1", "phone_number": "600100200", "identifier": "X"}]),
+        campaign_id=CAMPAIGN,
+    )
+    from thuladmin.thulium import get_client
+
+    with responses.RequestsMock() as thulium:
+        thulium.post(
+            RECORDS_URL,
+            status=status,
+            match=[
+                matchers.json_params_matcher({"phone_number": "600100200", "identifier": "X"}),
+                matchers.header_matcher({"Accept-Language": language}),
+            ],
+            **({"json": body} if body is not None else {"body": "Conflict"}),
+        )
+        results = RESTORE_RECORDS.send(
+            get_client(language=language), restore, ["600100200"], uncertain=False
+        )
+
+    result = results["600100200"]
+    assert result.outcome == RestoreOutcome.ALREADY_BACK
+    assert result.detail.code == "restore_records.already_back"
 
 
 @pytest.mark.django_db
