@@ -132,7 +132,7 @@ def _status_words(
     return status_in_words(name, system_status, status_id)
 
 
-def _date_words(text: Any) -> str:
+def date_words(text: Any) -> str:
     """A Thulium date in the reader's format (as it came if it is not one)."""
     text = str(text or "").strip()
     moment = parse_datetime(text.replace("T", " ")) if text else None
@@ -154,7 +154,7 @@ def changes_in_words(
     if changes.get("agent_login"):
         words.append((_("Agent"), str(changes["agent_login"])))
     if changes.get("next_call_date"):
-        words.append((_("Next call"), _date_words(changes["next_call_date"])))
+        words.append((_("Next call"), date_words(changes["next_call_date"])))
     for name, value in (changes.get("record_fields") or {}).items():
         words.append((_("Field “%(name)s”") % {"name": name}, str(value) if value else cleared))
     return words
@@ -201,8 +201,8 @@ def change_rows(
     if changes.get("next_call_date"):
         row(
             _("Next call"),
-            _date_words(values.get("next_call_date")),
-            _date_words(changes["next_call_date"]),
+            date_words(values.get("next_call_date")),
+            date_words(changes["next_call_date"]),
         )
     for name, value in (changes.get("record_fields") or {}).items():
         row(_("Field “%(name)s”") % {"name": name}, None, str(value) if value else _("(emptied)"))

@@ -376,6 +376,7 @@ def test_chosen_rows_preview_as_the_records_they_are(supervisor_client, lookups)
     assert '<th scope="col">Identifier</th>' in html
     rows = _preview_rows(html)
     assert len(rows) == 3
+    assert "row-not-found" not in html  # values before are not a lookup that failed
     first = rows[0]
     assert f'<a href="/campaigns/{CAMPAIGN}/records/id-1/"><bdi>id-1</bdi></a>' in first
     assert '<td class="record-phone" data-label="Phone number">600100201</td>' in first

@@ -319,6 +319,7 @@ def test_a_restore_drafts_each_removed_record_as_the_copy_held_it(supervisor_cli
     assert "Custom fields" in html
     assert "Any other custom field" in html
     assert "none: Thulium gives it a new one" in html
+    assert "May 1, 2099, 9:30 a.m." in html  # ID-D's next call, in the reader's format
     assert 'class="number item-line"' not in html  # records, not pasted lines
     assert "As pasted" not in html
     # Why a record cannot be restored is said once, above the list; each row says only which.
