@@ -487,6 +487,10 @@ def test_one_put_a_record_with_outcomes_the_copy_and_the_audit_entry(
     assert set(start.before["records"]) == {"id-1", "id-2", "id-3"}
     finish = AuditEntry.objects.get(action="bulk.change_records.finish")
     assert finish.response["outcomes"] == {"UPDATED": 1, "NOT_FOUND": 1, "ERROR": 1}
+    # The results show the chosen rows as records too: no lines, nothing "as pasted".
+    results = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+    assert "As pasted" not in results
+    assert "item-line" not in results
 
 
 @pytest.mark.django_db(transaction=True)

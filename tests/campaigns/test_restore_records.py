@@ -8,7 +8,10 @@ import re
 
 import pytest
 import responses
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from responses import matchers
 
@@ -433,6 +436,7 @@ def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor, 
     assert '<bdi class="removed-identifier">ID-D</bdi>' in removal_page
     assert f'href="/campaigns/{CAMPAIGN}/records/ID-B/"' not in removal_page
     restore_page = supervisor_client.get(f"/jobs/{restore.pk}/").content.decode()
+    assert "As pasted" not in restore_page  # records, not lines, in the results too
     assert f"{record_a}><bdi>ID-A</bdi></a>" in restore_page
     assert f'href="/campaigns/{CAMPAIGN}/records/ID-D/"' not in restore_page
     assert "<bdi>ID-D</bdi>" in restore_page
@@ -617,3 +621,26 @@ def test_a_deleted_record_s_page_and_audit_entry_offer_its_restore(supervisor_cl
     assert response["Location"] == f"/jobs/{restore.pk}/"
     assert restore.options == {"identifier": "ID-D", "restores_entry": entry.pk}
     assert restore.items.get().preview["agent_login"] == "olek"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_whether_removed_records_are_back_costs_the_same_queries_for_any_page(
+    supervisor_client, supervisor
+):
+    """The results ask the copy once for the page on screen, not once a record."""
+    _seeded_copy()
+    one = _run_removal(supervisor, "600100202", {"600100202": ["14"]})
+    cache.clear()  # the campaign's statuses, cached by the first removal, are asked for again
+    three = _run_removal(
+        supervisor,
+        "600100200\n600100201\n600100202",
+        {"600100200": ["11", "12"], "600100201": ["13"], "600100202": ["14"]},
+    )
+
+    with CaptureQueriesContext(connection) as small:
+        supervisor_client.get(f"/jobs/{one.pk}/")
+    with CaptureQueriesContext(connection) as large:
+        html = supervisor_client.get(f"/jobs/{three.pk}/").content.decode()
+
+    assert '<bdi class="removed-identifier">ID-B</bdi>' in html
+    assert len(large.captured_queries) == len(small.captured_queries)
