@@ -159,6 +159,64 @@ def removed_rows(*, campaign_id: str, record_ids: Sequence[str]) -> dict[str, di
     return found
 
 
+def identifiers_live(*, campaign_id: str, identifiers: Iterable[str]) -> set[str]:
+    """Which of `identifiers` the campaign copy holds as records now: one restored (or added
+    back and read since) is among them, one removed and not restored is not. A query per
+    `LOOKUP_BATCH` identifiers, none when there are none."""
+    wanted = list(dict.fromkeys(identifier for identifier in identifiers if identifier))
+    if not wanted:
+        return set()
+    current, reading = snapshot_generations(campaign_id)
+    searched = current or reading
+    if searched is None:
+        return set()
+    live: set[str] = set()
+    for first in range(0, len(wanted), LOOKUP_BATCH):
+        live.update(
+            SnapshotRecord.objects.filter(
+                snapshot=searched, identifier__in=wanted[first : first + LOOKUP_BATCH]
+            )
+            .live()
+            .values_list("identifier", flat=True)
+        )
+    return live
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedRecord:
+    """One record a removal took away, by the identifier supervisors know it by ("" when the
+    copy did not hold it), and whether it exists again (`back`: restored, or added back): only
+    then does its page show the record, rather than say that it was removed."""
+
+    identifier: str
+    back: bool = False
+
+
+def removed_records_on_page(*, campaign_id: str, items: Sequence[Any]) -> None:
+    """Give each removal item on a page its records removed (`item.removed_records`), by
+    identifier, not by Thulium's internal record ids: the answer names them by record id only,
+    the item's `preview` holds what the copy knew of its number's records when the job was
+    drafted. Whether each is back is asked of the copy once for the whole page."""
+    removed: list[list[str]] = []
+    for item in items:
+        preview = item.preview if isinstance(item.preview, dict) else {}
+        captured = {str(record.get("record_id")): record for record in preview.get("records", ())}
+        removed.append(
+            [
+                (captured.get(str(record_id)) or {}).get("identifier") or ""
+                for record_id in item.record_ids
+            ]
+        )
+    back = identifiers_live(
+        campaign_id=campaign_id, identifiers=[i for found in removed for i in found]
+    )
+    for item, identifiers in zip(items, removed, strict=True):
+        item.removed_records = [
+            RemovedRecord(identifier=identifier, back=identifier in back)
+            for identifier in identifiers
+        ]
+
+
 def removed_row_of_identifier(*, campaign_id: str, identifier: str) -> dict[str, Any] | None:
     """The copy's row of a record the dashboard removed, by its identifier, or None."""
     current, reading = snapshot_generations(campaign_id)

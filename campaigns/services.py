@@ -285,6 +285,11 @@ def _status_name(statuses: Sequence[CampaignStatus], status_id: Any) -> str:
     return next((status.name for status in statuses if status.status_id == wanted), "")
 
 
+def _system_status(statuses: Sequence[CampaignStatus], status_id: Any) -> str:
+    wanted = str(status_id or "")
+    return next((status.system_status for status in statuses if status.status_id == wanted), "")
+
+
 def record_update(
     *, user, campaign_id: str, identifier: str, changes: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -308,6 +313,7 @@ def record_update(
     )
     if body.get("status_id"):
         before["sent_status_name"] = _status_name(statuses, body["status_id"])
+        before["sent_system_status"] = _system_status(statuses, body["status_id"])
     _record_call_audited(
         lambda: get_client().record_update(campaign_id, identifier, changes=body),
         user=user,

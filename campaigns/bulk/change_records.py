@@ -51,6 +51,7 @@ from campaigns.records.filters import RecordsFilterForm
 from campaigns.records.listing import TooManyRecords, campaign_records_matching_get
 from campaigns.services import campaign_agents_get, campaign_statuses_get, record_field_names_used
 from campaigns.snapshots import snapshot_record_changed
+from campaigns.templatetags.statuses import status_in_words
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.details import Detail
@@ -117,17 +118,21 @@ def job_statuses(job: BulkJob) -> dict[str, CampaignStatus]:
     }
 
 
-def _status_words(status_id: Any, statuses: Mapping[str, CampaignStatus], name: str = "") -> str:
-    if not status_id:
-        return ""
-    status = statuses.get(str(status_id))
-    name = (status.name if status is not None else "") or name
-    if name:
-        return _("%(name)s (status %(status_id)s)") % {"name": name, "status_id": status_id}
-    return _("Status %(status_id)s") % {"status_id": status_id}
+def _status_words(
+    status_id: Any,
+    statuses: Mapping[str, CampaignStatus],
+    name: str = "",
+    system_status: str = "",
+) -> str:
+    """A status in words (its name and kind), its id only in the title (`status_in_words`):
+    from the campaign's statuses as the job was drafted with them, else as the record held it."""
+    status = statuses.get(str(status_id)) if status_id else None
+    if status is not None:
+        name, system_status = status.name or name, status.system_status or system_status
+    return status_in_words(name, system_status, status_id)
 
 
-def _date_words(text: Any) -> str:
+def date_words(text: Any) -> str:
     """A Thulium date in the reader's format (as it came if it is not one)."""
     text = str(text or "").strip()
     moment = parse_datetime(text.replace("T", " ")) if text else None
@@ -149,7 +154,7 @@ def changes_in_words(
     if changes.get("agent_login"):
         words.append((_("Agent"), str(changes["agent_login"])))
     if changes.get("next_call_date"):
-        words.append((_("Next call"), _date_words(changes["next_call_date"])))
+        words.append((_("Next call"), date_words(changes["next_call_date"])))
     for name, value in (changes.get("record_fields") or {}).items():
         words.append((_("Field “%(name)s”") % {"name": name}, str(value) if value else cleared))
     return words
@@ -181,7 +186,12 @@ def change_rows(
     if changes.get("status_id"):
         row(
             _("Status"),
-            _status_words(values.get("status_id"), statuses, values.get("status_name", "")),
+            _status_words(
+                values.get("status_id"),
+                statuses,
+                values.get("status_name", ""),
+                values.get("system_status", ""),
+            ),
             _status_words(changes["status_id"], statuses),
         )
     if changes.get("dictionary_status_id") is not None:
@@ -191,15 +201,17 @@ def change_rows(
     if changes.get("next_call_date"):
         row(
             _("Next call"),
-            _date_words(values.get("next_call_date")),
-            _date_words(changes["next_call_date"]),
+            date_words(values.get("next_call_date")),
+            date_words(changes["next_call_date"]),
         )
     for name, value in (changes.get("record_fields") or {}).items():
         row(_("Field “%(name)s”") % {"name": name}, None, str(value) if value else _("(emptied)"))
     return rows
 
 
-def _as_of(text: str) -> datetime | None:
+def as_of_moment(text: str) -> datetime | None:
+    """An "as of" time kept as ISO text (a job's, or one record's), in the call centre's time;
+    None when there is none."""
     try:
         moment = datetime.fromisoformat(text) if text else None
     except ValueError:
@@ -260,7 +272,7 @@ class ChangeRecordsKind(OneByOneKind):
         return {
             "changes_words": changes_in_words(job.options.get("changes") or {}, statuses),
             "change_statuses": statuses,
-            "copy_as_of": _as_of(job.options.get("as_of", "")),
+            "copy_as_of": as_of_moment(job.options.get("as_of", "")),
             "reverts_job": reverts,
             "put_back_jobs": list(
                 BulkJob.objects.written()
@@ -269,6 +281,12 @@ class ChangeRecordsKind(OneByOneKind):
                 .values_list("pk", flat=True)
             ),
         }
+
+    def shows_source_lines(self, job: BulkJob) -> bool:
+        """Only a pasted list has lines a supervisor recognises; rows chosen on the records
+        list, every record matching its filters and the records of a job whose values are put
+        back are shown as the records they are (identifier, number, before → after)."""
+        return job.options.get("source", "pasted") == "pasted"
 
     def follow_up_actions(self, job: BulkJob, user) -> list[FollowUpAction]:
         if not job.outcome_counts.get(ChangeOutcome.UPDATED):

@@ -38,7 +38,7 @@ from campaigns.bulk.phone_lists import (
     number_format_description,
 )
 from campaigns.bulk.restore_records import removal_may_be_restored, restores_of
-from campaigns.removals import copy_records_of_numbers
+from campaigns.removals import copy_records_of_numbers, removed_records_on_page
 from campaigns.snapshots import snapshot_numbers_removed
 from thuladmin.accounts.roles import permission_required
 from thuladmin.bulk.details import UNDOCUMENTED_STATUS, Detail
@@ -183,14 +183,12 @@ class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
 
     def page_context(self, job: BulkJob) -> dict:
         """Besides the number format: what the campaign copy held of the numbers when the job
-        was drafted (`removal_in_records`), whether the rows came chosen on the records list
-        (shown as the records they are, not as pasted lines), and the restores made of it."""
+        was drafted (`removal_in_records`), and the restores made of it."""
         copy = job.options.get("copy") or {}
         return {
             **super().page_context(job),
             "copy": copy,
             "copy_in_words": removal_in_words(copy),
-            "items_as_records": bool(job.options.get("from_records")),
             "related_jobs": [
                 {
                     "text": _("restored by job %(job)s") % {"job": restore.pk},
@@ -199,6 +197,16 @@ class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
                 for restore in (restores_of(job_id=job.pk)[:5] if job.is_over else ())
             ],
         }
+
+    def shows_source_lines(self, job: BulkJob) -> bool:
+        """Rows chosen on the records list are shown as the records they are, not as lines."""
+        return not job.options.get("from_records")
+
+    def items_on_page(self, job: BulkJob, items: Sequence) -> None:
+        """Each item's records removed, by identifier, and whether each is back (restored):
+        the results link a record's page only then (`removed_records_on_page`)."""
+        if job.state != BulkJob.State.DRAFT:
+            removed_records_on_page(campaign_id=job.campaign_id, items=items)
 
     def follow_up_actions(self, job: BulkJob, user) -> list[FollowUpAction]:
         if not removal_may_be_restored(job) or not RESTORE_MAY_RUN(user):
@@ -331,8 +339,14 @@ def removal_in_words(copy: dict) -> dict[str, str]:
     """What a removal's preview says it will do in records, from what the copy held when it was
     drafted (`removal_in_records`): "24 numbers, 27 records (3 numbers have 2 records each)",
     and the warning that numbers the copy does not hold could be removed but not restored."""
-    if not copy:
-        return {}  # drafted before removals were counted in records
+    if not copy:  # drafted before removals were counted in records
+        return {
+            "records": "",
+            "warning": _(
+                "What these numbers held was not written down when this job was drafted: the "
+                "records it removes could not be restored."
+            ),
+        }
     numbers = copy.get("numbers", 0)
     said = ngettext(
         "%(numbers)s number, %(records)s records",

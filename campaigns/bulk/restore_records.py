@@ -14,10 +14,12 @@ the restores made of it: `retry_of` would call it a retry, which it is not.
 Thulium refuses a phone number already in the campaign. The restore's items are therefore
 phone numbers, one record each: a number that had several records gets its first one back and
 the others are listed as not restorable. A refusal as a duplicate is not an error but "already
-back" (someone added the number again, or an earlier attempt of this job did). Sending twice is
-not harmless (a second attempt is refused as a duplicate of the first), so this kind is not
-`resend_is_safe`: after an attempt that got no answer, a duplicate says "already back, most
-likely by that attempt", and any other failure is uncertain.
+back" (someone added the number again, or an earlier attempt of this job did). How Thulium says
+"duplicate" is not documented: a refusal whose message says so in English or Polish, or a 409,
+is taken for one (`is_duplicate_refusal`; the contract's silences beside `DUPLICATE_WORDS`).
+Sending twice is not harmless (a second attempt is refused as a duplicate of the first), so
+this kind is not `resend_is_safe`: after an attempt that got no answer, a duplicate says
+"already back, most likely by that attempt", and any other failure is uncertain.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.bulk.phone_lists import phone_search_values
 from campaigns.removals import (
+    identifiers_live,
     record_delete_entry,
     records_complete,
     removed_row_of_identifier,
@@ -107,24 +110,46 @@ ANOTHER_OF_NUMBER_REASON = gettext_lazy(
     "Not restorable: another record of %(phone_number)s is restored, and Thulium takes a "
     "number only once."
 )
-NOT_IN_COPY_REASON = gettext_lazy(
-    "Not restorable: the campaign copy did not hold this record, so its values are unknown."
-)
+# Said of each such record; why, and what it means, is said once above the list.
+NOT_IN_COPY_REASON = gettext_lazy("Not restorable: not in the campaign copy.")
+# Registered with the kind's other detail codes, so the refused list words them in the reader's
+# language (unregistered, the page showed the bare code).
+DETAIL_CODES.update({ANOTHER_OF_NUMBER: ANOTHER_OF_NUMBER_REASON, NOT_IN_COPY: NOT_IN_COPY_REASON})
 
-# Words in Thulium's refusal of a number already in the campaign. The contract says such a
-# number is refused but not how; the sandbox says "already exists" (or "już istnieje").
-DUPLICATE_WORDS = ("already exist", "duplicat", "już istnieje")
+# How Thulium refuses a number already in the campaign. The contract says only that
+# "duplicated phone numbers cannot be added through the API" (its POST records row; the Polish
+# originals in seeds/ have no page for the POST, and speak of duplicates only for the batch
+# DELETE, "zduplikowanych numerów"): no status, error code or message is documented, and
+# "which HTTP status goes with which error is not documented". What is documented is the shape
+# of every error body, `{"request_id", "errors": [{"message", "code"}]}`, its messages in English,
+# or in Polish for `Accept-Language: pl` (the client asks in the reader's language). So:
+# - a refusal (a 4xx the client raises as `Rejected`) one of whose messages (`errors[].message`,
+#   or the text of a body not in that shape) says the number or identifier is already there, in
+#   either language, is a duplicate;
+# - a 409 Conflict is one too, whatever it says: a guess, kept as the fallback;
+# - error codes are never matched: none is documented.
+# The sandbox refuses a duplicate in that shape (400, "Phone number … already exists in this
+# campaign." / "Numer telefonu … już istnieje w tej kampanii."), see
+# `thuladmin.sandbox.views.records._record_create`.
+DUPLICATE_WORDS = (
+    "already exist",
+    "duplicat",
+    "już istnieje",
+    "istnieje już",
+    "duplikat",
+    "zduplikow",
+)
 
 
 def is_duplicate_refusal(error: errors.ThuliumError) -> bool:
     """Whether Thulium refused the record because its number (or identifier) is already in
-    the campaign: a 409, or a refusal whose words say so."""
+    the campaign: a refusal one of whose messages says so, or a 409 (see `DUPLICATE_WORDS`)."""
     if not isinstance(error, errors.Rejected):
         return False
-    if error.status == 409:
+    messages = [message.casefold() for message in (error.messages or (error.message,))]
+    if any(word in message for message in messages for word in DUPLICATE_WORDS):
         return True
-    text = " ".join(error.messages or (error.message,)).casefold()
-    return any(word in text for word in DUPLICATE_WORDS)
+    return error.status == 409
 
 
 def restore_body(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,11 +210,10 @@ class RestoreRecordsKind(OneByOneKind):
         return type_the_campaign_id(job)
 
     def page_context(self, job: BulkJob) -> dict:
-        """Its items are records, not pasted lines; the custom fields the dashboard set in the
-        campaign are named, so the preview can say plainly that the others are not restored."""
+        """The custom fields the dashboard set in the campaign are named, so the preview can say
+        plainly that the others are not restored; and the removal it restores."""
         origin = job.options.get("restores_job")
         return {
-            "items_as_records": True,
             "field_names_used": record_field_names_used(campaign_id=job.campaign_id),
             "related_jobs": [
                 {
@@ -200,6 +224,22 @@ class RestoreRecordsKind(OneByOneKind):
             if origin
             else [],
         }
+
+    def shows_source_lines(self, job: BulkJob) -> bool:
+        return False  # its items are records a removal took away, never pasted lines
+
+    def items_on_page(self, job: BulkJob, items: Sequence) -> None:
+        """Whether each record is in the campaign now (`item.record_back`), as the copy says:
+        the results link its page only then, since a record not restored (an error, a
+        cancelled item) still has a page that says "removed"."""
+        if job.state == BulkJob.State.DRAFT:
+            return
+        back = identifiers_live(
+            campaign_id=job.campaign_id,
+            identifiers=[(item.preview or {}).get("identifier") or "" for item in items],
+        )
+        for item in items:
+            item.record_back = ((item.preview or {}).get("identifier") or "") in back
 
     def parse(self, text: str, *, options: Mapping) -> ParseResult:
         # Nothing is pasted: a restore is drafted from a removal (see the views below).
@@ -268,7 +308,7 @@ RESTORE_RECORDS = register(RestoreRecordsKind())
 def restore_parsed(records: Iterable[Mapping[str, Any] | str | None]) -> ParseResult:
     """The records to add back as a draft's items, in order: one a phone number (the first of
     each: Thulium takes a number once), the others listed as refused with the reason, and so is
-    a removed record the copy did not hold (given as its record id, a `str`)."""
+    a removed record the copy did not hold (given as the number it was removed by, a `str`)."""
     parsed = ParseResult()
     numbers: set[str] = set()
     for line, record in enumerate(records, start=1):
@@ -299,11 +339,22 @@ def restore_parsed(records: Iterable[Mapping[str, Any] | str | None]) -> ParseRe
     return parsed
 
 
+def not_in_copy_count(parsed: ParseResult) -> dict[str, int]:
+    """How many removed records cannot be restored because the copy did not hold them, for the
+    draft's options (`{"not_in_copy": n}`, nothing when none): the preview says so once, above
+    the list, rather than on each of them."""
+    count = sum(
+        1 for refused in parsed.invalid if getattr(refused.reason, "code", "") == NOT_IN_COPY
+    )
+    return {"not_in_copy": count} if count else {}
+
+
 def records_of_removal(job: BulkJob) -> list[dict[str, Any] | str]:
     """Every record a removal job took away, as the copy held it just before: the copy's own
     row where it still holds it (marked removed), else what the removal captured when it was
-    drafted; a record id known to neither as it is (not restorable)."""
-    taken: list[tuple[str, dict[str, Any] | None]] = []
+    drafted; a record known to neither as the number it was removed by (not restorable: its
+    record id is Thulium's own, which a supervisor never sees)."""
+    taken: list[tuple[str, dict[str, Any] | None, str]] = []
     items = (
         job.items.filter(outcome__in=REMOVAL_OUTCOMES_WITH_RECORDS, removed_count__gt=0)
         .with_record_ids()
@@ -316,14 +367,16 @@ def records_of_removal(job: BulkJob) -> list[dict[str, Any] | str]:
         record_ids = item.record_ids or (
             list(captured) if item.outcome == REMOVAL_OUTCOMES_WITH_RECORDS[0] else []
         )
-        taken += [(str(record_id), captured.get(str(record_id))) for record_id in record_ids]
-    fresher = removed_rows(campaign_id=job.campaign_id, record_ids=[rid for rid, _ in taken])
+        taken += [
+            (str(record_id), captured.get(str(record_id)), item.value) for record_id in record_ids
+        ]
+    fresher = removed_rows(campaign_id=job.campaign_id, record_ids=[rid for rid, _c, _n in taken])
     records: list[dict[str, Any] | str] = []
     uncaptured: list[dict[str, Any]] = []
-    for record_id, captured in taken:
+    for record_id, captured, number in taken:
         row = fresher.get(record_id)
         if row is None and captured is None:
-            records.append(record_id)
+            records.append(number)
             continue
         merged = {**(captured or {}), **(row or {})}
         if captured is None:
@@ -393,12 +446,13 @@ def restore_removal(request: HttpRequest, job_id: int) -> HttpResponse:
     if not removal_may_be_restored(removal):
         messages.warning(request, _("This removal took no record away: nothing to restore."))
         return redirect("bulk:detail", job_id=removal.pk)
+    parsed = restore_parsed(records_of_removal(removal))
     job = bulk_job_draft_create(
         user=request.user,
         kind_name=KIND_NAME,
-        parsed=restore_parsed(records_of_removal(removal)),
+        parsed=parsed,
         campaign_id=removal.campaign_id,
-        options={"restores_job": removal.pk},
+        options={"restores_job": removal.pk, **not_in_copy_count(parsed)},
     )
     return redirect("bulk:detail", job_id=job.pk)
 

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from campaigns.templatetags.statuses import status_in_words
 from thuladmin.audit.registry import ChangeRow, ChangeTable
 
 
@@ -26,12 +27,9 @@ def _when(text: Any) -> str:
     return formats.date_format(moment, "DATETIME_FORMAT")
 
 
-def _status(name: Any, status_id: Any) -> str:
-    if not status_id:
-        return ""
-    if name:
-        return _("%(name)s (status %(status_id)s)") % {"name": name, "status_id": status_id}
-    return _("Status %(status_id)s") % {"status_id": status_id}
+def _status(name: Any, system_status: Any, status_id: Any) -> str:
+    """A status in words, its id in the title only (`status_in_words`)."""
+    return status_in_words(name, system_status, status_id)
 
 
 def _agent(login: Any, name: Any = "") -> str:
@@ -96,8 +94,14 @@ def record_update_in_words(entry: Any) -> ChangeTable | None:
         rows.append(
             row(
                 _("Status"),
-                _status(values.get("status_name"), values.get("status_id")),
-                _status(before.get("sent_status_name"), sent["status_id"]),
+                _status(
+                    values.get("status_name"), values.get("system_status"), values.get("status_id")
+                ),
+                _status(
+                    before.get("sent_status_name"),
+                    before.get("sent_system_status"),
+                    sent["status_id"],
+                ),
             )
         )
     if sent.get("dictionary_status_id") is not None:

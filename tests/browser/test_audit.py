@@ -157,6 +157,7 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
                 "next_call_date": "2099-01-02 08:30:00",
             },
             "sent_status_name": "Later",
+            "sent_system_status": "CALL_NO_SOONER_THAN",
         },
     )
     browse.login(supervisor)
@@ -175,8 +176,14 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
     rows = page.locator("table.audit-change-table tbody tr")
 
     expect(rows).to_have_count(3)
-    expect(rows.nth(0)).to_contain_text("Contact needed (status 3)")
-    expect(rows.nth(0)).to_contain_text("Later (status 7)")
+    # Statuses in words: the name, then the kind; the id only in the title.
+    expect(rows.nth(0)).to_contain_text("Contact needed")
+    expect(rows.nth(0)).to_contain_text("Later")
+    expect(rows.nth(0).locator(".status .system-status")).to_have_count(2)
+    expect(rows.nth(0)).not_to_contain_text("(status")
+    expect(rows.nth(0).locator(".status").first).to_have_attribute(
+        "title", re.compile(r"(Status id|ID statusu) 3$")
+    )
     expect(rows.nth(1)).to_contain_text("Anna Nowak (a.nowak)")
     expect(rows.nth(2)).to_contain_text(BEFORE_TEXT[lang]["date"])
     # No JSON until it is asked for.

@@ -18,6 +18,8 @@ from thuladmin.sandbox.models import Record
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CAMPAIGN = "00001"
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 STATUS_ID = "5"  # MY_RECORD "Mój rekord": needs an agent and a next call date
 STATUS_NAME = "Mój rekord"
 AGENT = "j.kowalski"
@@ -82,8 +84,18 @@ def test_change_three_chosen_records(browse, supervisor, worker, lang):
     for index in range(3):
         expect(rows.nth(index).locator(".record-changes")).to_contain_text(AGENT)
         expect(rows.nth(index).locator(".record-changes")).to_contain_text(STATUS_NAME)
+        # Each row is the record as it is: its identifier and number, not a pasted line.
+        expect(rows.nth(index).locator(".record-identifier a")).to_be_visible()
+        expect(rows.nth(index).locator(".record-phone")).to_contain_text(chosen[index])
+        expect(rows.nth(index)).not_to_have_class(re.compile("row-not-found"))
+    expect(page.locator("#preview-items .item-line, #preview-items .item-raw")).to_have_count(0)
+    expect(page.locator("#preview-items")).not_to_contain_text("(status ")
     browse.assert_no_horizontal_overflow()
     browse.shot("preview")
+    page.set_viewport_size(PHONE)
+    browse.assert_no_horizontal_overflow()
+    browse.shot("preview-phone")
+    page.set_viewport_size(LAPTOP)
     job = BulkJob.objects.get()
     assert job.state == BulkJob.State.DRAFT
 

@@ -18,6 +18,8 @@ from thuladmin.sandbox.models import Record
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CAMPAIGN = "00001"
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 TEXT = {
     "en": {
         "in_records": "4 numbers, 4 records",
@@ -91,7 +93,15 @@ def test_remove_four_numbers_and_restore_them(browse, supervisor, worker, lang):
     expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
     confirm = page.locator(".confirm-box button.danger")
     expect(confirm).to_contain_text(text["confirm"])
+    # Records, not pasted lines.
+    expect(page.locator("#preview-items .item-line, #preview-items .item-raw")).to_have_count(0)
+    expect(page.locator("#preview-items .record-identifier")).to_have_count(4)
+    browse.assert_no_horizontal_overflow()
     browse.shot("restore-preview")
+    page.set_viewport_size(PHONE)
+    browse.assert_no_horizontal_overflow()
+    browse.shot("restore-preview-phone")
+    page.set_viewport_size(LAPTOP)
     confirm.click()
     restore = BulkJob.objects.get(kind="restore_records")
     _finished(restore)

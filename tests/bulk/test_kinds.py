@@ -6,8 +6,8 @@ import pytest
 from django.template.loader import get_template
 
 from thuladmin.audit.registry import known_actions
-from thuladmin.bulk.kinds import Confirmation, registered_kinds
-from thuladmin.bulk.models import Outcome
+from thuladmin.bulk.kinds import Confirmation, kind_for, registered_kinds
+from thuladmin.bulk.models import BulkJob, Outcome
 
 KIND_PARTIALS = (
     "breadcrumbs",
@@ -95,3 +95,24 @@ def test_a_draft_keeps_what_is_known_of_each_item_and_a_kind_may_offer_follow_up
 
     assert job.items.get().preview == {"id": "ID1"}
     assert PHONE_NUMBERS.follow_up_actions(job, supervisor) == []
+
+
+@pytest.mark.parametrize(
+    ("kind_name", "options", "shows"),
+    [
+        ("customers", {}, True),
+        ("do_not_call", {}, True),
+        ("phone_numbers", {"from_records": False}, True),
+        ("phone_numbers", {"from_records": True}, False),
+        ("change_records", {"source": "pasted"}, True),
+        ("change_records", {"source": "selected"}, False),
+        ("change_records", {"source": "all"}, False),
+        ("change_records", {"source": "put_back"}, False),
+        ("restore_records", {"restores_job": 1}, False),
+    ],
+)
+def test_only_pasted_items_show_their_line_and_text_as_pasted(kind_name, options, shows):
+    """The job pages' "Line" and "As pasted" columns are what a supervisor recognises of a list
+    they typed; items drafted from records are shown as the records they are."""
+    kind = kind_for(kind_name)
+    assert kind.shows_source_lines(BulkJob(kind=kind_name, options=options)) is shows

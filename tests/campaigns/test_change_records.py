@@ -255,6 +255,10 @@ def test_all_matching_records_are_read_through_thulium_with_their_identifiers(
     assert [item.value for item in job.items.to_send()] == ["id-1", "id-2"]
     assert job.items.to_send()[0].preview["before"]["status_name"] == "Call"
     assert job.invalid_count == 1
+    # Shown as the records they are: no lines, nothing "as pasted".
+    html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+    assert "As pasted" not in html
+    assert "<bdi>id-1</bdi>" in html
 
 
 @pytest.mark.django_db
@@ -330,12 +334,80 @@ def test_the_preview_shows_each_record_before_and_after(supervisor_client, looku
 
     html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
 
-    assert "Call (status 3)" in html
-    assert "Mine (status 5)" in html
+    # Statuses in words (name, then kind when the name does not say it), the id in a title.
+    assert '<span class="status" title="Status id 3">Call</span>' in html
+    assert (
+        '<span class="status" title="Status id 5">Mine <small class="system-status">My record'
+        "</small></span>" in html
+    )
+    assert "(status " not in html
     assert "a.nowak" in html
     assert "j.doe" in html
     assert "from the campaign's copy, as of" in html
     assert "Change 1 record in campaign 00001" in html
+
+
+def _preview_rows(html: str) -> list[str]:
+    body = html.split('id="preview-items"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [row for row in body.split("</tr>") if "<td" in row]
+
+
+@pytest.mark.django_db
+def test_chosen_rows_preview_as_the_records_they_are(supervisor_client, lookups):
+    copy_with({}, {}, {})
+    supervisor_client.post(
+        FORM_URL,
+        chosen(
+            ("id-1", "600100201"),
+            ("id-2", "600100202"),
+            ("id-3", "600100203"),
+            status_id="5",
+            agent_login="j.doe",
+            next_call_date=FUTURE_FORM,
+        ),
+    )
+    job = BulkJob.objects.get()
+
+    html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+
+    # No lines nor text as pasted: nothing was pasted.
+    assert "As pasted" not in html
+    assert "item-line" not in html
+    assert '<th scope="col">Identifier</th>' in html
+    rows = _preview_rows(html)
+    assert len(rows) == 3
+    assert "row-not-found" not in html  # values before are not a lookup that failed
+    first = rows[0]
+    assert f'<a href="/campaigns/{CAMPAIGN}/records/id-1/"><bdi>id-1</bdi></a>' in first
+    assert '<td class="record-phone" data-label="Phone number">600100201</td>' in first
+    assert 'title="Status id 3">Call</span>' in first
+    assert 'title="Status id 5">Mine' in first
+    assert "a.nowak" in first
+    assert "j.doe" in first
+    assert '<small class="muted record-as-of">before: as of ' in first
+
+
+@pytest.mark.django_db
+def test_a_pasted_list_previews_with_its_lines_beside_the_records(supervisor_client, lookups):
+    copy_with({}, {"phone_number": "600100201", "phone_normalised": "600100201"})
+    supervisor_client.post(
+        FORM_URL, fields(scope="pasted", text="600 100 201\nid-9", status_id="3")
+    )
+    job = BulkJob.objects.get()
+
+    html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+
+    # What was typed, and on which line, is what the supervisor recognises of a paste.
+    assert "As pasted" in html
+    rows = _preview_rows(html)
+    assert [("item-line" in row, "600 100 201" in row) for row in rows] == [
+        (True, True),
+        (True, True),
+        (True, False),
+    ]
+    assert "<bdi>id-1</bdi>" in rows[0]
+    assert "<bdi>id-2</bdi>" in rows[1]
+    assert "Not in the campaign's copy" in rows[2]
 
 
 @pytest.mark.django_db
@@ -415,6 +487,10 @@ def test_one_put_a_record_with_outcomes_the_copy_and_the_audit_entry(
     assert set(start.before["records"]) == {"id-1", "id-2", "id-3"}
     finish = AuditEntry.objects.get(action="bulk.change_records.finish")
     assert finish.response["outcomes"] == {"UPDATED": 1, "NOT_FOUND": 1, "ERROR": 1}
+    # The results show the chosen rows as records too: no lines, nothing "as pasted".
+    results = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+    assert "As pasted" not in results
+    assert "item-line" not in results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -444,8 +520,9 @@ def test_putting_the_previous_values_back(supervisor_client, supervisor, lookups
     assert response["Location"] == again["Location"] == reverse("bulk:detail", args=[follow_up.pk])
     assert follow_up.options["reverts"] == job.pk
     preview = supervisor_client.get(response["Location"]).content.decode()
-    assert "Call (status 3)" in preview
-    assert "New (status 1)" in preview
+    assert 'title="Status id 3">Call</span>' in preview
+    assert 'title="Status id 1">New <small class="system-status">To call</small>' in preview
+    assert "As pasted" not in preview  # the records the job updated, not a paste
     assert reverse("bulk:detail", args=[job.pk]) in preview
     bulk_job_start(job=follow_up, user=supervisor)
     with responses.RequestsMock() as thulium:

@@ -909,6 +909,7 @@ def test_an_edit_keeps_the_values_before_it_from_the_snapshot(supervisor_client,
         "next_call_date": "2099-01-02 08:30:00",
     }
     assert entry.before["sent_status_name"] == "Mine"
+    assert entry.before["sent_system_status"] == "MY_RECORD"
     # The snapshot now holds what was sent; the entry still says what was there before.
     assert SnapshotRecord.objects.get().status_id == "5"
 
@@ -948,6 +949,7 @@ def test_without_the_record_in_a_snapshot_the_entry_says_why(
         "source": "none",
         "reason": reason,
         "sent_status_name": "Contact needed",
+        "sent_system_status": "CALL",
     }
 
 
@@ -972,16 +974,20 @@ def test_the_entry_page_shows_before_and_sent_in_words(
     table = html.split('<table class="striped compact audit-change-table">', 1)[1]
     table = html_lib.unescape(table.split("</table>", 1)[0])
     cells = [
-        re.sub(r"\s+", " ", cell).strip()
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
         for cell in re.findall(r"<t[hd](?:\s[^>]*)?>(.*?)</t[hd]>", table, re.S)
     ]
+    # A status in words: its name, then its kind; its id only in the title.
+    assert '<span class="status" title="Status id 3">Contact needed <small' in table
+    assert '<span class="status" title="Status id 7">Later <small' in table
+    assert "(status" not in table
     assert cells == [
         "Field",
         "Before",
         "Sent",
         "Status",
-        "Contact needed (status 3)",
-        "Later (status 7)",
+        "Contact needed Call",
+        "Later Contact no sooner than",
         "Agent",
         "Anna Nowak (a.nowak)",
         "j.doe",

@@ -8,7 +8,10 @@ import re
 
 import pytest
 import responses
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from responses import matchers
 
@@ -191,12 +194,34 @@ def test_the_removal_preview_counts_and_lists_the_records_of_the_copy(
 
 @pytest.mark.django_db
 def test_a_removal_without_a_copy_says_nothing_could_be_restored(supervisor_client, supervisor):
-    job = _removal(supervisor, "600100200")
+    job = _removal(supervisor, "600100200\n600100201\n600100202")
 
     html = supervisor_client.get(f"/jobs/{job.pk}/").content.decode()
 
-    assert job.items.get().preview == {}
-    assert "The campaign copy has not been read yet" in html
+    assert all(item.preview == {} for item in job.items.all())
+    # Said once, above the list, in words: not a column of dashes, one a number.
+    assert html.count("The campaign copy has not been read yet") == 1
+    assert "none of them could be restored once removed" in html
+    assert html.index("The campaign copy has not been read yet") < html.index('id="preview-items"')
+    assert "Records in the campaign copy" not in html
+    assert 'class="item-records"' not in html
+    assert "<code>600100201</code>" in html
+
+
+@pytest.mark.django_db
+def test_a_removal_drafted_without_the_copy_s_account_says_so_once(supervisor_client, supervisor):
+    job = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=PHONE_NUMBERS.name,
+        parsed=PHONE_NUMBERS.parse("600100200\n600100201", options={}),
+        campaign_id=CAMPAIGN,
+        options={"number_format": "national"},
+    )
+
+    html = supervisor_client.get(f"/jobs/{job.pk}/").content.decode()
+
+    assert html.count("the records it removes could not be restored") == 1
+    assert "Records in the campaign copy" not in html
 
 
 @pytest.mark.django_db
@@ -233,7 +258,11 @@ def test_results_show_identifiers_and_offer_a_restore(supervisor_client, supervi
 
     html = supervisor_client.get(f"/jobs/{job.pk}/").content.decode()
 
-    assert f'<a href="/campaigns/{CAMPAIGN}/records/ID-A/"><bdi>ID-A</bdi></a>' in html
+    # Identifiers, not Thulium's record ids; as text, not links: their pages would only say
+    # "removed".
+    assert '<bdi class="removed-identifier">ID-A</bdi>' in html
+    assert '<bdi class="removed-identifier">ID-D</bdi>' in html
+    assert f'href="/campaigns/{CAMPAIGN}/records/ID-A/"' not in html
     assert "(11, 12)" not in html
     assert "Restore the removed records…" in html
     assert f'action="/campaigns/restore-removal/{job.pk}/"' in html
@@ -268,18 +297,19 @@ def test_a_restore_drafts_each_removed_record_as_the_copy_held_it(supervisor_cli
 
     restore = BulkJob.objects.get(kind="restore_records")
     assert response["Location"] == f"/jobs/{restore.pk}/"
-    assert restore.options == {"restores_job": removal.pk}
+    assert restore.options == {"restores_job": removal.pk, "not_in_copy": 1}
     assert restore.campaign_id == CAMPAIGN
     assert list(restore.items.to_send().values_list("value", flat=True)) == [
         "600100200",
         "600100201",
         "600100202",
     ]
-    # The second record of 600100200, and record 99 the copy never held, are not sent.
+    # The second record of 600100200, and record 99 the copy never held, are not sent; the
+    # latter is named by its number (a record id is Thulium's own, never seen by supervisors).
     refused = list(restore.items.invalid().values_list("raw", "detail_code"))
     assert refused == [
         ("ID-B", "restore_records.another_of_number"),
-        ("99", "restore_records.not_in_copy"),
+        ("600100202", "restore_records.not_in_copy"),
     ]
     reserved = restore.items.get(value="600100202").preview
     assert reserved["identifier"] == "ID-D"
@@ -292,7 +322,16 @@ def test_a_restore_drafts_each_removed_record_as_the_copy_held_it(supervisor_cli
     assert "Custom fields" in html
     assert "Any other custom field" in html
     assert "none: Thulium gives it a new one" in html
+    assert "May 1, 2099, 9:30 a.m." in html  # ID-D's next call, in the reader's format
     assert 'class="number item-line"' not in html  # records, not pasted lines
+    assert "As pasted" not in html
+    # Why a record cannot be restored is said once, above the list; each row says only which.
+    assert html.count("the campaign copy did not hold it when it was removed") == 1
+    assert html.index("restore-not-in-copy") < html.index('id="preview-items"')
+    assert html.count("Not restorable: not in the campaign copy.") == 1
+    assert "another record of 600100200 is restored" in html
+    assert "restore_records." not in html  # reasons in words, never their codes
+    assert '<th scope="col">Record</th>' in html
     # The removal links to its restore; asking again leads to the same draft.
     assert (
         f'href="/jobs/{restore.pk}/"'
@@ -304,7 +343,7 @@ def test_a_restore_drafts_each_removed_record_as_the_copy_held_it(supervisor_cli
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor):
+def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor, supervisor_client):
     _seeded_copy()
     removal = _run_removal(
         supervisor,
@@ -388,6 +427,20 @@ def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor):
     # The second record of 600100200 was not sent: Thulium takes a number once.
     assert finish.response["outcomes"] == {"RESTORED": 2, "ALREADY_BACK": 1, "INVALID": 1}
 
+    # The restored record's page shows it again: both jobs link it. The others stay text: ID-B
+    # was not restored, and the copy does not hold ID-D again (Thulium had the number already).
+    record_a = f'<a href="/campaigns/{CAMPAIGN}/records/ID-A/"'
+    removal_page = supervisor_client.get(f"/jobs/{removal.pk}/").content.decode()
+    assert record_a in removal_page
+    assert '<bdi class="removed-identifier">ID-B</bdi>' in removal_page
+    assert '<bdi class="removed-identifier">ID-D</bdi>' in removal_page
+    assert f'href="/campaigns/{CAMPAIGN}/records/ID-B/"' not in removal_page
+    restore_page = supervisor_client.get(f"/jobs/{restore.pk}/").content.decode()
+    assert "As pasted" not in restore_page  # records, not lines, in the results too
+    assert f"{record_a}><bdi>ID-A</bdi></a>" in restore_page
+    assert f'href="/campaigns/{CAMPAIGN}/records/ID-D/"' not in restore_page
+    assert "<bdi>ID-D</bdi>" in restore_page
+
 
 # --- the kind's parts --------------------------------------------------------------------------
 
@@ -413,13 +466,86 @@ def test_the_body_holds_only_what_the_copy_held():
             True,
         ),
         (errors.Rejected("Duplicated phone number", status=422), True),
+        (
+            errors.Rejected("Rekord o zduplikowanym numerze nie może zostać dodany.", status=400),
+            True,
+        ),
+        # Several errors in one body: any of them may say it.
+        (
+            errors.Rejected(
+                status=400, messages=("Agent not found.", "Phone number already exists.")
+            ),
+            True,
+        ),
+        # The guess kept as a fallback: a conflict, whatever its words.
         (errors.Rejected("", status=409), True),
+        (errors.Rejected("Conflict", status=409), True),
         (errors.Rejected("Agent not found.", status=400), False),
         (errors.NotFound("already exists"), False),
     ],
 )
 def test_which_refusals_mean_already_back(error, duplicate):
     assert is_duplicate_refusal(error) is duplicate
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "status", "body"),
+    [
+        # The documented error shape, in each language the client asks for.
+        (
+            "en",
+            400,
+            {
+                "request_id": "53678450401cf",
+                "errors": [
+                    {
+                        "message": "Phone number 600100200 already exists in this campaign.",
+                        "code": 4022,
+                    }
+                ],
+            },
+        ),
+        (
+            "pl",
+            400,
+            {
+                "request_id": "53678450401cf",
+                "errors": [
+                    {"message": "Numer telefonu 600100200 już istnieje w tej kampanii.", "code": 1}
+                ],
+            },
+        ),
+        # The fallback: a 409 with a body in no documented shape.
+        ("en", 409, None),
+    ],
+)
+def test_a_duplicate_refusal_is_already_back(supervisor, language, status, body):
+    restore = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=RESTORE_RECORDS.name,
+        parsed=restore_parsed([{"record_id": "1", "phone_number": "600100200", "identifier": "X"}]),
+        campaign_id=CAMPAIGN,
+    )
+    from thuladmin.thulium import get_client
+
+    with responses.RequestsMock() as thulium:
+        thulium.post(
+            RECORDS_URL,
+            status=status,
+            match=[
+                matchers.json_params_matcher({"phone_number": "600100200", "identifier": "X"}),
+                matchers.header_matcher({"Accept-Language": language}),
+            ],
+            **({"json": body} if body is not None else {"body": "Conflict"}),
+        )
+        results = RESTORE_RECORDS.send(
+            get_client(language=language), restore, ["600100200"], uncertain=False
+        )
+
+    result = results["600100200"]
+    assert result.outcome == RestoreOutcome.ALREADY_BACK
+    assert result.detail.code == "restore_records.already_back"
 
 
 @pytest.mark.django_db
@@ -495,3 +621,26 @@ def test_a_deleted_record_s_page_and_audit_entry_offer_its_restore(supervisor_cl
     assert response["Location"] == f"/jobs/{restore.pk}/"
     assert restore.options == {"identifier": "ID-D", "restores_entry": entry.pk}
     assert restore.items.get().preview["agent_login"] == "olek"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_whether_removed_records_are_back_costs_the_same_queries_for_any_page(
+    supervisor_client, supervisor
+):
+    """The results ask the copy once for the page on screen, not once a record."""
+    _seeded_copy()
+    one = _run_removal(supervisor, "600100202", {"600100202": ["14"]})
+    cache.clear()  # the campaign's statuses, cached by the first removal, are asked for again
+    three = _run_removal(
+        supervisor,
+        "600100200\n600100201\n600100202",
+        {"600100200": ["11", "12"], "600100201": ["13"], "600100202": ["14"]},
+    )
+
+    with CaptureQueriesContext(connection) as small:
+        supervisor_client.get(f"/jobs/{one.pk}/")
+    with CaptureQueriesContext(connection) as large:
+        html = supervisor_client.get(f"/jobs/{three.pk}/").content.decode()
+
+    assert '<bdi class="removed-identifier">ID-B</bdi>' in html
+    assert len(large.captured_queries) == len(small.captured_queries)

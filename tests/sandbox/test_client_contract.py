@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from campaigns.bulk.restore_records import is_duplicate_refusal
 from thuladmin.sandbox.management.commands.sandbox_seed import DO_NOT_CALL_DICTIONARY_STATUS_ID
 from thuladmin.sandbox.models import Record
 from thuladmin.thulium import errors, get_client, reset_client
@@ -86,3 +87,14 @@ def test_record_create_and_the_duplicate_refusal(thulium):
     with pytest.raises(errors.Rejected) as info:
         thulium.record_create("00002", phone_number="600199100")
     assert info.value.message == "Phone number 600199100 already exists in this campaign."
+    # The restore takes the sandbox's refusal for a duplicate, in either language, as it would
+    # Thulium's: the documented error shape, a message that says so.
+    assert is_duplicate_refusal(info.value)
+    with pytest.raises(errors.Rejected) as info:
+        get_client(language="pl").record_create("00002", phone_number="600199100")
+    assert info.value.status == 400
+    assert info.value.message == "Numer telefonu 600199100 już istnieje w tej kampanii."
+    assert is_duplicate_refusal(info.value)
+    with pytest.raises(errors.Rejected) as info:
+        thulium.record_create("00002", phone_number="600199101", identifier=record.identifier)
+    assert is_duplicate_refusal(info.value)  # an identifier already there: the record is back

@@ -182,6 +182,19 @@ class BulkKind:
         """What the kind's partials need beyond the job (e.g. an option in words)."""
         return {}
 
+    def shows_source_lines(self, job: BulkJob) -> bool:
+        """Whether `job`'s pages show each item's line and text as pasted ("Line", "As
+        pasted"): what a supervisor recognises of a list they typed. A job whose items came from
+        records (rows chosen on the records list, every record matching its filters, the
+        records a removal took away) has no lines: the kind says False, and its `preview_row`
+        and `result_row` partials show each item as the record it is."""
+        return True
+
+    def items_on_page(self, job: BulkJob, items: Sequence) -> None:
+        """Add to the items on screen (a page of the preview or of the results) what the kind's
+        partials show beside them and cannot read from the item alone (whether a record still
+        exists, say), in a few queries whatever the page's size. Nothing by default."""
+
     def follow_up_actions(self, job: BulkJob, user: User) -> list[FollowUpAction]:
         """What the kind offers to do with `job` once it is over, to `user` (who may change
         it); shown beside the retry buttons. None by default."""

@@ -183,6 +183,7 @@ def _job_context(request: HttpRequest, job: BulkJob, kind: BulkKind) -> dict[str
         "jobs_url": reverse("bulk:index") if may_open_jobs_list(request.user) else "",
         "progress": bulk_job_progress(job),
         "detail_url": reverse("bulk:detail", args=[job.pk]),
+        "shows_source_lines": kind.shows_source_lines(job),
         **kind.page_context(job),
     }
 
@@ -207,6 +208,7 @@ def _preview_context(
         if context["may_change"]
         else PreviewLookups()
     )
+    kind.items_on_page(job, page.object_list)
     context.update(
         page=page,
         page_url=context["detail_url"] + "?",
@@ -291,6 +293,7 @@ def _results_listing(
             job_filter["current"] = False
     page = _results_page(request, job, search=search, chosen=chosen, listed=listed)
     _with_outcome_labels(kind, page.object_list)
+    kind.items_on_page(job, page.object_list)
     query = search.text if search else ""
     listing_query = _query(outcome=chosen, q=query)
     page_query = _query(outcome=chosen, q=query, page=page.number if page.number > 1 else "")
