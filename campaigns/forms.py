@@ -308,7 +308,11 @@ class RecordEditForm(forms.Form):
 
         status = self.selected_status
         if status is not None:
-            quoted = {"status": status.name or status.status_id, "system": status.system_status}
+            # The kind of status in words (its code means nothing to a supervisor).
+            quoted = {
+                "status": status.name or status.status_id,
+                "system": status.system_status_name,
+            }
             if status.requires_agent:
                 field = self.fields["agent_login"]
                 field.required = True

@@ -82,12 +82,26 @@ class RestoreOutcome(models.TextChoices):
     ALREADY_BACK = "ALREADY_BACK", gettext_lazy("already back")
 
 
+# Why a removed record is not sent (a refused "token" of the draft), worded in each reader's
+# language on the job page: detail codes too, registered with the others below.
+ANOTHER_OF_NUMBER = "restore_records.another_of_number"
+NOT_IN_COPY = "restore_records.not_in_copy"
+ANOTHER_OF_NUMBER_REASON = gettext_lazy(
+    "Not restorable: another record of %(phone_number)s is restored, and Thulium takes a "
+    "number only once."
+)
+NOT_IN_COPY_REASON = gettext_lazy(
+    "Not restorable: the campaign copy did not hold this record, so its values are unknown."
+)
+
 # The kind's detail codes (see thuladmin.bulk.details), registered with the kind.
 RESTORED_AS = "restore_records.restored_as"
 RESTORED_NO_ID = "restore_records.restored_no_id"
 ALREADY_BACK = "restore_records.already_back"
 ALREADY_BACK_EARLIER = "restore_records.already_back_earlier"
 DETAIL_CODES = {
+    ANOTHER_OF_NUMBER: ANOTHER_OF_NUMBER_REASON,
+    NOT_IN_COPY: NOT_IN_COPY_REASON,
     RESTORED_AS: gettext_lazy("Added back as record %(record_id)s."),
     RESTORED_NO_ID: gettext_lazy("Added back; Thulium's answer did not say its new record id."),
     ALREADY_BACK: gettext_lazy(
@@ -99,17 +113,6 @@ DETAIL_CODES = {
         "earlier attempt, which got no answer. Its new record id is not known."
     ),
 }
-# Why a removed record is not sent (a refused "token" of the draft), worded in each reader's
-# language on the job page.
-ANOTHER_OF_NUMBER = "restore_records.another_of_number"
-NOT_IN_COPY = "restore_records.not_in_copy"
-ANOTHER_OF_NUMBER_REASON = gettext_lazy(
-    "Not restorable: another record of %(phone_number)s is restored, and Thulium takes a "
-    "number only once."
-)
-NOT_IN_COPY_REASON = gettext_lazy(
-    "Not restorable: the campaign copy did not hold this record, so its values are unknown."
-)
 
 # Words in Thulium's refusal of a number already in the campaign. The contract says such a
 # number is refused but not how; the sandbox says "already exists" (or "już istnieje").

@@ -280,17 +280,17 @@ def test_a_time_just_gone_in_warsaw_is_in_the_past(supervisor_client, lookups):
         (
             {"status_id": "5", "next_call_date": FUTURE},
             "agent_login",
-            "Status “Mine” (MY_RECORD) reserves the record for one agent",
+            "Status “Mine” (My record) reserves the record for one agent",
         ),
         (
             {"status_id": "5", "agent_login": "j.doe"},
             "next_call_date",
-            "Status “Mine” (MY_RECORD) needs the next call date.",
+            "Status “Mine” (My record) needs the next call date.",
         ),
         (
             {"status_id": "7"},
             "next_call_date",
-            "Status “Later” (CALL_NO_SOONER_THAN) needs the next call date.",
+            "Status “Later” (Contact no sooner than) needs the next call date.",
         ),
         ({"next_call_date": "2001-01-01T10:00"}, "next_call_date", "This date is in the past."),
         ({"next_call_date": "2099-13-45T10:00"}, "next_call_date", "Enter a date and a time"),
