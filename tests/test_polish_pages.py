@@ -182,6 +182,8 @@ PAGES = [
     Page("change records", "/campaigns/00001/change-records/"),
     Page("do not call", "/campaigns/do-not-call/"),
     Page("not a campaign", "/campaigns/0x1/", status=404),
+    Page("unknown campaign", "/campaigns/99999/"),
+    Page("unknown campaign's records", "/campaigns/99999/records/"),
     Page("customers", "/customers/", role="admin"),
     Page("jobs", "/jobs/"),
     Page("jobs, needing attention", "/jobs/?show=attention"),
@@ -223,6 +225,9 @@ PAGES = [
     Page("audit log", "/audit/", role="auditor"),
     Page("audit log, phone search", "/audit/?q={phone}", role="auditor"),
     Page("audit log, filtered", "/audit/?outcome=failure", role="auditor"),
+    Page("audit log, one action", "/audit/?action=record.update", role="auditor"),
+    Page("audit log, one campaign", "/audit/?campaign=00001", role="auditor"),
+    Page("audit log, bad filters", "/audit/?date_from=x&outcome=nope", role="auditor"),
     Page("audit log fragment", "/audit/", role="auditor", headers=_fragment("audit-results")),
     *(
         Page(f"audit entry: {action}", f"{{entry_{n}}}", role="auditor")
@@ -230,7 +235,8 @@ PAGES = [
     ),
     Page("404", "/jobs/999999/", status=404),
     Page("403", "/campaigns/", role="outsider", status=403),
-    Page("403, auditor on a job", "/customers/", role="auditor", status=403),
+    Page("403, auditor on customers", "/customers/", role="auditor", status=403),
+    Page("403, no CSRF token", "", status=403),
 ]
 
 
@@ -463,7 +469,8 @@ def _build(world: dict) -> dict[str, object]:
 
     # Do not call: the status named so, preselected by the form.
     dnc_page = sup.get("/campaigns/do-not-call/")
-    status = dnc_page.context["form"].fields["dictionary_status"].initial or 13
+    status = dnc_page.context["form"].fields["dictionary_status"].initial
+    assert status, "the demo's Polish status named so is preselected"
     objects["dnc_draft"] = _job_id(
         sup.post(
             "/campaigns/do-not-call/",
@@ -563,6 +570,14 @@ def _build(world: dict) -> dict[str, object]:
     job.refresh_from_db()
     bulk_job_cancel(job=job, user=supervisor)
 
+    # A form sent without its CSRF token (an expired page, say).
+    strict = Client(enforce_csrf_checks=True, **POLISH)
+    strict.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "pl"
+    strict.force_login(supervisor)
+    refused_post = strict.post("/campaigns/do-not-call/", {"text": "600100200"})
+    assert refused_post.status_code == 403
+    world["403, no CSRF token"] = refused_post.content.decode()
+
     for n, action in enumerate(AUDITED_ACTIONS):
         entry = AuditEntry.objects.filter(action=action).order_by("-pk").first()
         assert entry is not None, f"no {action} entry"
@@ -619,7 +634,7 @@ def world(django_db_setup, django_db_blocker):
                 clients, objects = built["clients"], built["objects"]
                 for page in PAGES:
                     if page.name in pages:
-                        pages[page.name] = (200, pages[page.name])
+                        pages[page.name] = (page.status, pages[page.name])
                         continue
                     path = page.path.format_map(objects) if "{" in page.path else page.path
                     assert path, f"{page.name}: made by the set-up, which did not make it"

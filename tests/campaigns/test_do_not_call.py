@@ -309,3 +309,26 @@ def test_the_audit_search_finds_the_job_by_a_number_typed_any_way(auditor_client
         (AUDIT_SUBJECT, job.pk)
     ]
     assert "Do not call, in any campaign: started" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("names", "chosen"),
+    [
+        (("Nie dzwonić — sprzeciw klienta",), 13),
+        (("Nie dzwoń",), 13),
+        (("Do not call",), 13),
+        (("Umowa przedłużona",), None),
+    ],
+)
+def test_a_status_named_do_not_call_is_preselected_in_polish_too(names, chosen):
+    from campaigns.bulk.do_not_call import status_named_do_not_call
+    from campaigns.services import DictionaryStatus
+
+    statuses = [
+        DictionaryStatus(9, ("Błędny numer",), ("NO_CALL",), ("00001",)),
+        DictionaryStatus(13, names, ("NO_CALL",), ("00001",)),
+    ]
+
+    found = status_named_do_not_call(statuses)
+
+    assert (found.dictionary_status_id if found else None) == chosen
