@@ -20,6 +20,7 @@ import responses
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -74,6 +75,20 @@ DETAIL_PARAMS = {
     "statuses": "Nie dzwonić",
 }
 
+
+# Thulium's faults, as the sandbox makes them, and the pages read while it has them.
+FAULTS = {
+    "Thulium failing": {"SANDBOX_ERROR_RATE": 1.0},
+    "Thulium limiting": {"SANDBOX_RATE_LIMIT_RATE": 1.0},
+}
+FAULTY_PAGES = {
+    "campaign": "/campaigns/00001/?refresh=1",
+    "campaigns": "/campaigns/",
+    "records": "/campaigns/00001/records/?page=3",
+    "record": "/campaigns/00001/records/{my_record}/",
+    "do not call": "/campaigns/do-not-call/",
+    "change records": "/campaigns/00001/change-records/",
+}
 
 # The jobs whose CSV export is read (each ends with every outcome of its kind).
 JOBS_EXPORTED = (
@@ -233,6 +248,7 @@ PAGES = [
         Page(f"audit entry: {action}", f"{{entry_{n}}}", role="auditor")
         for n, action in enumerate(AUDITED_ACTIONS)
     ),
+    *(Page(f"{name}, {fault}", "") for fault in FAULTS for name in FAULTY_PAGES),
     Page("404", "/jobs/999999/", status=404),
     Page("403", "/campaigns/", role="outsider", status=403),
     Page("403, auditor on customers", "/customers/", role="auditor", status=403),
@@ -569,6 +585,14 @@ def _build(world: dict) -> dict[str, object]:
     )
     job.refresh_from_db()
     bulk_job_cancel(job=job, user=supervisor)
+
+    # Thulium failing, then limiting the rate: what the pages say of it.
+    for fault, rates in FAULTS.items():
+        with override_settings(**rates):
+            cache.clear()
+            for name, path in FAULTY_PAGES.items():
+                world[f"{name}, {fault}"] = sup.get(path.format_map(objects)).content.decode()
+    cache.clear()
 
     # A form sent without its CSRF token (an expired page, say).
     strict = Client(enforce_csrf_checks=True, **POLISH)
