@@ -12,7 +12,9 @@ What is not the reader's text is left out before looking:
 
 - the content of a `<details>` fold, apart from its `<summary>`: the fold is where ids, codes and
   raw bodies go for those who need them;
-- `<script>`, `<style>` and `<template>`; attribute values; form field values (`<textarea>`);
+- `<script>`, `<style>` and `<template>`; attribute values, but for those a reader reads or
+  hears (`title`, `aria-label`, `placeholder`, `alt`); form field values (`<textarea>`, an
+  input's value);
 - elements marked as data (`translate="no"`, the HTML standard's "do not translate", or
   `data-verbatim`): what a supervisor typed or Thulium returned (phone numbers, identifiers,
   agent logins, status names, Thulium's own messages) is shown as it is, whatever its language.
@@ -52,6 +54,8 @@ VOID = frozenset(
 )
 # Elements whose text is never the reader's words.
 NOT_TEXT = frozenset({"script", "style", "template", "textarea"})
+# Attributes whose values a reader reads (or hears).
+READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 # Elements that end a run of text: a phrase is not looked for across them.
 BLOCKS = frozenset(
     [
@@ -131,6 +135,7 @@ class _VisibleText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        self._read_attributes(tag, attributes)
         if tag in BLOCKS:
             self.runs.append("")
         if tag in VOID:
@@ -144,6 +149,17 @@ class _VisibleText(HTMLParser):
         if parent == "details" and tag != "summary":
             hidden = True
         self.stack.append((tag, hidden))
+
+    def _read_attributes(self, tag: str, attributes: dict) -> None:
+        """The attributes a reader reads (a tooltip, a screen reader's label, a placeholder),
+        each a run of its own, unless the element is data, code or hidden in a fold."""
+        if self.hidden or tag in NOT_TEXT or attributes.get("translate") == "no":
+            return
+        if "data-verbatim" in attributes or (self.stack and self.stack[-1][0] == "details"):
+            return
+        for name in READ_ATTRIBUTES:
+            if attributes.get(name):
+                self.runs.extend((attributes[name], ""))
 
     def _data_above(self) -> bool:
         """Whether an element above the fold is data or code (then its summary is too)."""

@@ -753,7 +753,10 @@ def test_the_check_sees_english_on_an_english_page(world, path):
             [],
         ),
         ('<p>Status <span translate="no">The record is locked</span></p>', []),
-        ('<p data-verbatim>REMOVED</p><input value="REMOVED" title="the">', []),
+        ('<p data-verbatim>REMOVED</p><input value="REMOVED" name="the">', []),
+        # A tooltip, a screen reader's label and a placeholder are read.
+        ('<abbr title="the record">?</abbr>', ["the"]),
+        ('<button aria-label="Remove">-</button>', ["Remove"]),
         ("<script>let removed = 'the'</script><style>.the{}</style>", []),
         ("<textarea>the numbers from campaign</textarea>", []),
         ("<details><summary>Status TO_CALL</summary>x</details>", ["TO_CALL"]),
