@@ -155,6 +155,7 @@ def _fragment(target: str) -> tuple[tuple[str, str], ...]:
 
 PAGES = [
     Page("login", "/accounts/login/", role="anonymous"),
+    Page("login, wrong password", "", role="anonymous"),
     Page("home", "/", status=302),
     Page("campaigns", "/campaigns/"),
     Page("campaigns, picked", "/campaigns/?campaign_id=1"),
@@ -225,6 +226,14 @@ PAGES = [
         headers=_fragment("job-results"),
     ),
     Page("removal, filtered by outcome", "/jobs/{phone_outcomes}/?outcome=NOT_EXIST"),
+    Page("removal, retry later refused", ""),
+    Page("removal, scheduled retry", "/jobs/{scheduled}/"),
+    Page("removal, queued", "/jobs/{queued}/"),
+    Page("removal, running", "/jobs/{running}/"),
+    Page("removal, running fragment", "/jobs/{running}/", headers=_fragment("job-results")),
+    Page("removal, cancelled", "/jobs/{cancelled}/"),
+    Page("record, in a call, delete refused", ""),
+    Page("record restore", ""),
     Page("do not call preview", "/jobs/{dnc_draft}/"),
     Page("do not call results", "/jobs/{dnc_job}/"),
     Page("do not call, every outcome", "/jobs/{dnc_outcomes}/"),
@@ -468,6 +477,26 @@ def _build(world: dict) -> dict[str, object]:
 
     retried = sup.post(f"/jobs/{objects['phone_outcomes']}/retry/")
     objects["retry_draft"] = _job_id(retried)
+    retry_later = f"/jobs/{objects['phone_outcomes']}/retry-later/"
+    world["removal, retry later refused"] = sup.post(retry_later, {"minutes": "0"}).content.decode()
+    objects["scheduled"] = _job_id(sup.post(retry_later, {"minutes": "15"}))
+    objects["queued"] = _job_id(
+        sup.post(f"/campaigns/{CAMPAIGN}/remove-numbers/", {"text": records[64].phone_number})
+    )
+    BulkJob.objects.filter(pk=objects["queued"]).update(
+        state=BulkJob.State.QUEUED, confirmed_at=timezone.now()
+    )
+    objects["running"] = _job_id(
+        sup.post(
+            f"/campaigns/{CAMPAIGN}/remove-numbers/",
+            {"text": "\n".join(r.phone_number for r in records[65:69])},
+        )
+    )
+    BulkJob.objects.filter(pk=objects["running"]).update(
+        state=BulkJob.State.RUNNING, confirmed_at=timezone.now(), started_at=timezone.now()
+    )
+    first = BulkItem.objects.filter(job_id=objects["running"]).order_by("pk").first()
+    BulkItem.objects.filter(pk=first.pk).update(outcome="REMOVED", finished_at=timezone.now())
 
     # A restore of the removal, previewed, then another run.
     objects["restore_draft"] = _job_id(sup.post(f"/campaigns/restore-removal/{removal}/"))
@@ -585,6 +614,7 @@ def _build(world: dict) -> dict[str, object]:
     )
     job.refresh_from_db()
     bulk_job_cancel(job=job, user=supervisor)
+    objects["cancelled"] = cancelled
 
     # Thulium failing, then limiting the rate: what the pages say of it.
     for fault, rates in FAULTS.items():
@@ -593,6 +623,24 @@ def _build(world: dict) -> dict[str, object]:
             for name, path in FAULTY_PAGES.items():
                 world[f"{name}, {fault}"] = sup.get(path.format_map(objects)).content.decode()
     cache.clear()
+
+    # Deleting a record in a call: Thulium refuses, the page says why.
+    in_call = records[120]
+    Record.objects.filter(pk=in_call.pk).update(in_call=True)
+    delete_url = f"/campaigns/{CAMPAIGN}/records/{in_call.identifier}/delete/"
+    world["record, in a call, delete refused"] = sup.post(
+        delete_url, {"token": _token(sup.get(delete_url))}, **htmx("record-delete")
+    ).content.decode()
+    # "Restore this record", on the page of a record deleted through its page: its preview, or
+    # the record's page saying why it cannot be.
+    world["record restore"] = sup.post(
+        f"/campaigns/{CAMPAIGN}/records/{deleted.identifier}/restore/", follow=True
+    ).content.decode()
+    world["login, wrong password"] = (
+        _client()
+        .post("/accounts/login/", {"username": "ewa.supervisor", "password": "wrong"})
+        .content.decode()
+    )
 
     # A form sent without its CSRF token (an expired page, say).
     strict = Client(enforce_csrf_checks=True, **POLISH)
