@@ -22,8 +22,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
+from django.template.loader import render_to_string
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.management.commands.db_worker import Worker as DatabaseWorker
 
 from campaigns.bulk.change_records import CHANGE_RECORDS
@@ -262,6 +263,10 @@ PAGES = [
     Page("403", "/campaigns/", role="outsider", status=403),
     Page("403, auditor on customers", "/customers/", role="auditor", status=403),
     Page("403, no CSRF token", "", status=403),
+    Page("400, a host not served", "", status=400),
+    Page("413, too much sent", "", status=413),
+    Page("429, too many failed logins", "", role="anonymous", status=429),
+    Page("500", "", status=500),
 ]
 
 
@@ -641,6 +646,20 @@ def _build(world: dict) -> dict[str, object]:
         .post("/accounts/login/", {"username": "ewa.supervisor", "password": "wrong"})
         .content.decode()
     )
+
+    # The error pages Django and the middleware render themselves.
+    world["400, a host not served"] = _client().get("/", HTTP_HOST="evil.example").content.decode()
+    with override_settings(REQUEST_BODY_MAX_BYTES=100):
+        world["413, too much sent"] = sup.post(
+            f"/campaigns/{CAMPAIGN}/remove-numbers/", {"text": "600100200\n" * 50}
+        ).content.decode()
+    stranger = _client()
+    for _attempt in range(django_settings.AXES_FAILURE_LIMIT + 1):
+        locked = stranger.post("/accounts/login/", {"username": "aga.auditor", "password": "no"})
+    assert locked.status_code == 429
+    world["429, too many failed logins"] = locked.content.decode()
+    with translation.override("pl"):
+        world["500"] = render_to_string("500.html")
 
     # A form sent without its CSRF token (an expired page, say).
     strict = Client(enforce_csrf_checks=True, **POLISH)
