@@ -7,6 +7,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thuladmin.bulk.details import detail_text, thulium_said
+
+# The key of `CampaignSnapshot.error_params` that holds Thulium's own words, when it sent some.
+THULIUM_MESSAGE = "thulium_message"
+
 # How many recently opened campaigns each user keeps: enough for a supervisor's usual rotation,
 # few enough to read at a glance.
 RECENT_CAMPAIGNS_KEPT = 8
@@ -90,7 +95,11 @@ class CampaignSnapshot(models.Model):
     fetched_count = models.PositiveIntegerField(_("records fetched"), default=0)
     # When the sync last wrote a page: a sync silent for `SNAPSHOT_STALE_SECONDS` died.
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # Why the sync failed, as the worker that failed it worded it (in its own language), and as
+    # a code with its parameters (`thuladmin.bulk.details`), worded when read: `error_text`.
     error = models.TextField(_("error"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error_params = models.JSONField(_("error parameters"), default=dict, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),
@@ -123,6 +132,19 @@ class CampaignSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} ({self.state}, {self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def error_text(self) -> str:
+        """Why the sync failed, in the reader's language: worded from its code, with Thulium's
+        own words (kept as they came) after ours. A failure stored before codes existed keeps
+        its sentence."""
+        if not self.error_code:
+            return self.error
+        params = dict(self.error_params)
+        thulium_message = params.pop(THULIUM_MESSAGE, "")
+        return " ".join(
+            filter(None, (detail_text(self.error_code, params), thulium_said(thulium_message)))
+        )
 
     @property
     def percent(self) -> int:

@@ -200,6 +200,7 @@ PAGES = [
     Page("do not call", "/campaigns/do-not-call/"),
     Page("not a campaign", "/campaigns/0x1/", status=404),
     Page("unknown campaign", "/campaigns/99999/"),
+    Page("campaign, its read failed", ""),
     Page("unknown campaign's records", "/campaigns/99999/records/"),
     Page("customers", "/customers/", role="admin"),
     Page("jobs", "/jobs/"),
@@ -290,8 +291,14 @@ def _client(user=None) -> Client:
 
 def _run_tasks() -> None:
     """Run the queued tasks that are due (a confirmed job, a campaign's read), as a worker
-    would, until none is left; a copy's next refresh, due later, waits."""
-    DatabaseWorker(
+    would (in the default language: a worker has no reader), until none is left; a copy's next
+    refresh, due later, waits."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        _worker().run()
+
+
+def _worker() -> DatabaseWorker:
+    return DatabaseWorker(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -300,7 +307,7 @@ def _run_tasks() -> None:
         max_tasks=None,
         worker_id="polish-pages",
         excluded_queue_names=[],
-    ).run()
+    )
 
 
 def _token(response) -> str:
@@ -620,6 +627,13 @@ def _build(world: dict) -> dict[str, object]:
     job.refresh_from_db()
     bulk_job_cancel(job=job, user=supervisor)
     objects["cancelled"] = cancelled
+
+    # A campaign whose read failed (Thulium failing while a worker read it).
+    assert sup.get("/campaigns/00002/").status_code == 200
+    with override_settings(SANDBOX_ERROR_RATE=1.0):
+        _run_tasks()
+        cache.clear()
+        world["campaign, its read failed"] = sup.get("/campaigns/00002/").content.decode()
 
     # Thulium failing, then limiting the rate: what the pages say of it.
     for fault, rates in FAULTS.items():
