@@ -44,8 +44,10 @@ from thuladmin.thulium import reset_client
 from .leaks import leaks, text_leaks
 from .security.test_fuzz_get import FAKE_THULIUM, _forward_to_sandbox
 
-# The pages are fetched once, by the module's `world`; each test only reads one.
-pytestmark = pytest.mark.django_db
+# The pages are fetched once, by the module's `world`; each test only reads one. One group for
+# pytest-xdist (`--dist loadgroup`): the tests run together in one process, which builds the
+# world once, rather than each process building it for a share of them.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("polish-pages")]
 
 CAMPAIGN = "00001"
 POLISH = {"HTTP_ACCEPT_LANGUAGE": "pl"}
