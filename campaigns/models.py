@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from thuladmin.bulk.details import detail_text, thulium_said
+from thuladmin.bulk.details import detail_text
 
 # The key of `CampaignSnapshot.error_params` that holds Thulium's own words, when it sent some.
 THULIUM_MESSAGE = "thulium_message"
@@ -135,16 +135,18 @@ class CampaignSnapshot(models.Model):
 
     @property
     def error_text(self) -> str:
-        """Why the sync failed, in the reader's language: worded from its code, with Thulium's
-        own words (kept as they came) after ours. A failure stored before codes existed keeps
-        its sentence."""
+        """Why the sync failed, in the reader's language: worded from its code. A failure
+        stored before codes existed keeps its sentence."""
         if not self.error_code:
             return self.error
-        params = dict(self.error_params)
-        thulium_message = params.pop(THULIUM_MESSAGE, "")
-        return " ".join(
-            filter(None, (detail_text(self.error_code, params), thulium_said(thulium_message)))
-        )
+        params = {k: v for k, v in self.error_params.items() if k != THULIUM_MESSAGE}
+        return detail_text(self.error_code, params)
+
+    @property
+    def error_thulium_message(self) -> str:
+        """Thulium's own words about the failure, as they came ("" when it sent none), shown
+        apart from ours and marked as not ours to translate."""
+        return str(self.error_params.get(THULIUM_MESSAGE, "")) if self.error_code else ""
 
     @property
     def percent(self) -> int:

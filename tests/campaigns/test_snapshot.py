@@ -130,9 +130,8 @@ def test_why_a_sync_failed_reads_in_the_readers_language_whatever_the_workers(th
     assert failed.error_code == "thulium.campaign_not_found"
     assert failed.error == "Campaign 00001 does not exist in Thulium."
     with translation.override("pl"):
-        assert failed.error_text == (
-            "Kampania 00001 nie istnieje w Thulium. Thulium odpowiedział: Campaign not found"
-        )
+        assert failed.error_text == "Kampania 00001 nie istnieje w Thulium."
+    assert failed.error_thulium_message == "Campaign not found"
     legacy = CampaignSnapshot(error="Thulium was down")
     assert legacy.error_text == "Thulium was down"
 
