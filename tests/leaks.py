@@ -6,12 +6,15 @@
   Polish differs from it: a string the code shows untranslated, or a translation missing;
 - (b) a raw Thulium or engine code: a system status (`TO_CALL`), an outcome (`REMOVED`), a detail
   code (`phones.short_for_region`), a kind (`phone_numbers`), an audit action (`record.update`),
-  an API path (`outbounds/00001/…`) or raw JSON.
+  an API path (`outbounds/00001/…`) or raw JSON;
+- (c) an English sentence the catalogue does not know (a string never marked for translation),
+  by the words English cannot do without and Polish has not ("the", "and", "of", …).
 
-What is not the reader's text is left out before looking:
+In a `<details>` fold, apart from its `<summary>`, codes are allowed (the fold is where ids,
+codes and raw bodies go for those who need them), English is not; in `<pre>` and `<code>`,
+English is allowed (data laid out as it came: a raw body), codes are not (outside a fold).
+What is not the reader's text at all is left out before looking:
 
-- the content of a `<details>` fold, apart from its `<summary>`: the fold is where ids, codes and
-  raw bodies go for those who need them;
 - `<script>`, `<style>` and `<template>`; attribute values, but for those a reader reads or
   hears (`title`, `aria-label`, `placeholder`, `alt`); form field values (`<textarea>`, an
   input's value);
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -120,79 +124,102 @@ ALLOWED_ENGLISH = {
 MIN_PHRASE_CHARS = 8
 
 
+@dataclass
+class Run:
+    """A run of text a reader reads: inside a fold (where codes may be), inside `<pre>` or
+    `<code>` (data laid out as it is, not prose), or neither."""
+
+    text: str = ""
+    folded: bool = False
+    code: bool = False
+
+
+@dataclass(frozen=True)
+class _Open:
+    tag: str
+    data: bool  # not the reader's words at all: not read
+    folded: bool  # in a fold, outside its summary
+    code: bool  # in <pre> or <code>
+
+
 class _VisibleText(HTMLParser):
-    """The text a reader reads, in runs (one per block), without folds, data and code."""
+    """The text a reader reads, in runs (one per block), without data and code."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        # One entry per open element: (tag, hidden).
-        self.stack: list[tuple[str, bool]] = []
-        self.runs: list[str] = [""]
+        self.stack: list[_Open] = []
+        self.runs: list[Run] = [Run()]
 
-    @property
-    def hidden(self) -> bool:
-        return bool(self.stack) and self.stack[-1][1]
+    def _child(self, tag: str, attributes: dict) -> _Open:
+        parent = self.stack[-1] if self.stack else _Open("", False, False, False)
+        data = (
+            parent.data
+            or tag in NOT_TEXT
+            or attributes.get("translate") == "no"
+            or "data-verbatim" in attributes
+        )
+        folded = parent.folded
+        if parent.tag == "details":
+            # A fold's summary is read as its fold is; the rest of it is folded.
+            folded = parent.folded or tag != "summary"
+        return _Open(tag, data, folded, parent.code or tag in ("pre", "code"))
+
+    def _add(self, text: str, where: _Open) -> None:
+        last = self.runs[-1]
+        if (last.folded, last.code) != (where.folded, where.code):
+            last = Run(folded=where.folded, code=where.code)
+            self.runs.append(last)
+        last.text += text
+
+    def _end_run(self) -> None:
+        self.runs.append(Run())
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        self._read_attributes(tag, attributes)
+        element = self._child(tag, attributes)
         if tag in BLOCKS:
-            self.runs.append("")
-        if tag in VOID:
-            return
-        hidden = self.hidden
-        parent = self.stack[-1][0] if self.stack else ""
-        if tag in NOT_TEXT or attributes.get("translate") == "no" or "data-verbatim" in attributes:
-            hidden = True
-        elif tag == "summary" and parent == "details" and not self._data_above():
-            hidden = False  # a fold's summary is read; the rest of it is not
-        if parent == "details" and tag != "summary":
-            hidden = True
-        self.stack.append((tag, hidden))
-
-    def _read_attributes(self, tag: str, attributes: dict) -> None:
-        """The attributes a reader reads (a tooltip, a screen reader's label, a placeholder),
-        each a run of its own, unless the element is data, code or hidden in a fold."""
-        if self.hidden or tag in NOT_TEXT or attributes.get("translate") == "no":
-            return
-        if "data-verbatim" in attributes or (self.stack and self.stack[-1][0] == "details"):
-            return
-        for name in READ_ATTRIBUTES:
-            if attributes.get(name):
-                self.runs.extend((attributes[name], ""))
-
-    def _data_above(self) -> bool:
-        """Whether an element above the fold is data or code (then its summary is too)."""
-        below_details = self.stack[:-1]
-        return bool(below_details) and below_details[-1][1]
+            self._end_run()
+        if not element.data:
+            # What a reader reads (or hears) of an element's attributes: a run of its own.
+            for name in READ_ATTRIBUTES:
+                if attributes.get(name):
+                    self._end_run()
+                    self._add(attributes[name], element)
+                    self._end_run()
+        if tag not in VOID:
+            self.stack.append(element)
 
     def handle_startendtag(self, tag, attrs):
-        if tag in BLOCKS:
-            self.runs.append("")
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
         if tag in BLOCKS:
-            self.runs.append("")
+            self._end_run()
         for depth in range(len(self.stack) - 1, -1, -1):
-            if self.stack[depth][0] == tag:
+            if self.stack[depth].tag == tag:
                 del self.stack[depth:]
                 return
 
     def handle_data(self, data):
-        if self.stack and self.stack[-1][0] == "details":
-            # Text straight inside a fold, outside its summary.
-            return
-        if not self.hidden:
-            self.runs[-1] += data
+        where = self._child("#text", {})
+        if not where.data:
+            self._add(data, where)
 
 
-def visible_text(html: str) -> list[str]:
+def visible_runs(html: str) -> list[Run]:
     """The runs of text a reader reads on the page, whitespace collapsed."""
     parser = _VisibleText()
     parser.feed(html)
     parser.close()
-    runs = (" ".join(run.split()) for run in parser.runs)
-    return [run for run in runs if run]
+    runs = (Run(" ".join(run.text.split()), run.folded, run.code) for run in parser.runs)
+    return [run for run in runs if run.text]
+
+
+def visible_text(html: str) -> list[str]:
+    """The text of `visible_runs`, folds included."""
+    return [run.text for run in visible_runs(html)]
 
 
 # --- (a) English from the catalogue ----------------------------------------------------------
@@ -294,16 +321,17 @@ ENGLISH_GLUE = re.compile(
 )
 
 
-def text_leaks(text: str) -> list[str]:
-    """Every leak in one run of plain text (a page's, or a CSV cell)."""
+def text_leaks(text: str, *, english: bool = True, codes: bool = True) -> list[str]:
+    """Every leak in one run of plain text (a page's, or a CSV cell): English, unless
+    `english` is false, and codes, unless `codes` is false."""
     phrases, words = english_phrases()
+    checks = []
+    if english:
+        checks += [("English", phrases), ("English", words), ("English", ENGLISH_GLUE)]
+    if codes:
+        checks.append(("code", raw_codes()))
     found = []
-    for label, pattern in (
-        ("English", phrases),
-        ("English", words),
-        ("English", ENGLISH_GLUE),
-        ("code", raw_codes()),
-    ):
+    for label, pattern in checks:
         for match in pattern.finditer(text):
             start = max(0, match.start() - 40)
             found.append(f"{label}: {match.group()!r} in …{text[start : match.end() + 40]}…")
@@ -311,5 +339,10 @@ def text_leaks(text: str) -> list[str]:
 
 
 def leaks(html: str) -> list[str]:
-    """Every leak on the page, as "kind: what (in: the text around it)"."""
-    return [found for run in visible_text(html) for found in text_leaks(run)]
+    """Every leak on the page, as "kind: what (in: the text around it)". In a fold, codes are
+    allowed (not English); in `<pre>` and `<code>`, English is (data laid out as it came)."""
+    return [
+        found
+        for run in visible_runs(html)
+        for found in text_leaks(run.text, english=not run.code, codes=not run.folded)
+    ]

@@ -830,11 +830,13 @@ def test_the_check_sees_english_on_an_english_page(world, path):
         ("<p>Usunięto: 3 removed</p>", ["removed"]),
         ("<p>Zadanie <b>Remove phone</b> numbers from campaign 3</p>", ["from"]),
         ("<p>Szukaj the record</p>", ["the"]),
-        # Folds, data, code and values are not the reader's words.
-        (
-            "<details><summary>Kody Thulium</summary><code>TO_CALL</code> the raw data</details>",
-            [],
-        ),
+        # A fold may hold codes, not English; <pre> and <code> may hold English (data laid out
+        # as it came), not codes; data, scripts and values are not the reader's words at all.
+        ("<details><summary>Kody Thulium</summary><code>TO_CALL</code> REMOVED</details>", []),
+        ("<details><summary>Kody</summary><p>Show the raw data</p></details>", ["the"]),
+        ('<details><summary>Kody</summary><pre>{"message": "the record"}</pre></details>', []),
+        ("<p><code>the message</code></p>", []),
+        ("<p><code>TO_CALL</code></p>", ["TO_CALL"]),
         ('<p>Status <span translate="no">The record is locked</span></p>', []),
         ('<p data-verbatim>REMOVED</p><input value="REMOVED" name="the">', []),
         # A tooltip, a screen reader's label and a placeholder are read.
