@@ -1125,3 +1125,24 @@ def test_an_edit_of_a_record_the_snapshot_does_not_hold_keeps_no_phone(superviso
     post(supervisor_client, form_data(status_id="3"))
 
     assert AuditEntry.objects.get().phone == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("My record", "Status “My record” "), ("Mine", "Status “Mine” (My record) ")],
+)
+def test_a_status_named_after_its_kind_is_not_named_twice(name, said):
+    from campaigns.forms import RecordEditForm
+    from thuladmin.thulium.types import CampaignStatus
+
+    status = CampaignStatus(
+        status_id="5", name=name, system_status="MY_RECORD", dictionary_status_id=None
+    )
+    form = RecordEditForm({"status_id": "5"}, statuses=[status])
+
+    assert form.fields["agent_login"].error_messages["required"] == (
+        f"{said}reserves the record for one agent: enter the agent's login."
+    )
+    assert form.fields["next_call_date"].error_messages["required"] == (
+        f"{said}needs the next call date."
+    )
