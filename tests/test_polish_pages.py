@@ -30,14 +30,14 @@ from django_tasks_db.management.commands.db_worker import Worker as DatabaseWork
 from campaigns.bulk.change_records import CHANGE_RECORDS
 from campaigns.bulk.do_not_call import DO_NOT_CALL
 from campaigns.bulk.remove_numbers import PHONE_NUMBERS
-from campaigns.bulk.restore_records import RESTORE_RECORDS
+from campaigns.bulk.restore_records import RESTORE_RECORDS, restore_parsed
 from customers.bulk import CUSTOMERS
 from thuladmin.accounts.roles import Role
 from thuladmin.audit.models import AuditEntry
 from thuladmin.bulk import details
 from thuladmin.bulk.kinds import kind_for
 from thuladmin.bulk.models import BulkChunk, BulkItem, BulkJob, Outcome
-from thuladmin.bulk.services import bulk_job_draft_create
+from thuladmin.bulk.services import bulk_job_cancel, bulk_job_draft_create
 from thuladmin.sandbox.models import Record
 from thuladmin.thulium import reset_client
 
@@ -455,12 +455,12 @@ def _build(world: dict) -> dict[str, object]:
     objects["phone_draft"] = _job_id(
         sup.post(
             f"/campaigns/{CAMPAIGN}/remove-numbers/",
-            {"text": "\n".join([*numbers[:2], "abc", "+49 30 1234567", "60010", "999888777"])},
+            {"text": "\n".join([*numbers, "abc", "+49 30 1234567", "60010", "999888777"])},
         )
     )
-    world["removal preview, wrong confirmation"] = sup.post(
-        f"/jobs/{objects['phone_draft']}/start/", {"confirmation": "00002"}
-    ).content.decode()
+    wrong = sup.post(f"/jobs/{objects['phone_draft']}/start/", {"confirmation": "00002"})
+    assert BulkJob.objects.get(pk=objects["phone_draft"]).state == BulkJob.State.DRAFT
+    world["removal preview, wrong confirmation"] = wrong.content.decode()
     rows = records[60:64]
     rows_form = {
         "number": [r.phone_number for r in rows],
@@ -512,17 +512,22 @@ def _build(world: dict) -> dict[str, object]:
     first = BulkItem.objects.filter(job_id=objects["running"]).order_by("pk").first()
     BulkItem.objects.filter(pk=first.pk).update(outcome="REMOVED", finished_at=timezone.now())
 
-    # A restore of the removal, previewed, then another run.
-    objects["restore_draft"] = _job_id(sup.post(f"/campaigns/restore-removal/{removal}/"))
-    BulkJob.objects.filter(pk=objects["restore_draft"]).update(state=BulkJob.State.DRAFT)
-    restore = objects["restore_draft"]
-    objects["restore_draft"] = _job_id(sup.post(f"/campaigns/restore-removal/{removal}/"))
+    # A restore of the removal, run; another removal's restore, previewed.
+    restore = _job_id(sup.post(f"/campaigns/restore-removal/{removal}/"))
     _start(sup, restore)
     objects["restore_job"] = restore
+    second_removal = _job_id(
+        sup.post(
+            f"/campaigns/{CAMPAIGN}/remove-numbers/",
+            {"text": "\n".join(r.phone_number for r in records[12:16])},
+        )
+    )
+    _start(sup, second_removal)
+    objects["restore_draft"] = _job_id(sup.post(f"/campaigns/restore-removal/{second_removal}/"))
     objects["restore_outcomes"] = _every_outcome(
         supervisor,
         RESTORE_RECORDS,
-        RESTORE_RECORDS.parse("", options={}) if False else _restore_parsed(records[70:110]),
+        _restore_parsed(records[70:110]),
         campaign_id=CAMPAIGN,
     )
 
@@ -533,10 +538,7 @@ def _build(world: dict) -> dict[str, object]:
     objects["dnc_draft"] = _job_id(
         sup.post(
             "/campaigns/do-not-call/",
-            {
-                "dictionary_status": status,
-                "text": numbers[6:][0] if numbers[6:] else records[9].phone_number,
-            },
+            {"dictionary_status": status, "text": records[9].phone_number},
         )
     )
     dnc = _job_id(
@@ -620,14 +622,10 @@ def _build(world: dict) -> dict[str, object]:
     cancelled = _job_id(
         sup.post(f"/campaigns/{CAMPAIGN}/remove-numbers/", {"text": records[40].phone_number})
     )
-    job = BulkJob.objects.get(pk=cancelled)
-    from thuladmin.bulk.services import bulk_job_cancel
-
     BulkJob.objects.filter(pk=cancelled).update(
         state=BulkJob.State.QUEUED, confirmed_at=timezone.now()
     )
-    job.refresh_from_db()
-    bulk_job_cancel(job=job, user=supervisor)
+    bulk_job_cancel(job=BulkJob.objects.get(pk=cancelled), user=supervisor)
     objects["cancelled"] = cancelled
 
     # A campaign whose read failed (Thulium failing while a worker read it).
@@ -698,8 +696,6 @@ def _body(response) -> str:
 
 
 def _restore_parsed(records):
-    from campaigns.bulk.restore_records import restore_parsed
-
     return restore_parsed(
         [
             {"record_id": str(r.pk), "phone_number": r.phone_number, "identifier": r.identifier}
