@@ -308,23 +308,34 @@ class RecordEditForm(forms.Form):
 
         status = self.selected_status
         if status is not None:
-            quoted = {"status": status.name or status.status_id, "system": status.system_status}
+            # The kind of status in words (its code means nothing to a supervisor), unless the
+            # status is named after its kind ("My record (My record)" says it twice).
+            name = status.name or status.status_id
+            kind = status.system_status_name
+            quoted = {"status": name, "system": kind}
+            named_after_kind = name.casefold() == kind.casefold()
             if status.requires_agent:
                 field = self.fields["agent_login"]
                 field.required = True
                 field.error_messages["required"] = (
                     _(
+                        "Status “%(status)s” reserves the record for one agent: enter the "
+                        "agent's login."
+                    )
+                    if named_after_kind
+                    else _(
                         "Status “%(status)s” (%(system)s) reserves the record for one agent: "
                         "enter the agent's login."
                     )
-                    % quoted
-                )
+                ) % quoted
             if status.requires_next_call_date:
                 field = self.fields["next_call_date"]
                 field.required = True
                 field.error_messages["required"] = (
-                    _("Status “%(status)s” (%(system)s) needs the next call date.") % quoted
-                )
+                    _("Status “%(status)s” needs the next call date.")
+                    if named_after_kind
+                    else _("Status “%(status)s” (%(system)s) needs the next call date.")
+                ) % quoted
 
     def _chosen_status_id(self) -> str:
         if self.is_bound:

@@ -8,6 +8,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thuladmin.bulk.details import detail_text
+
+# The key of `CampaignSnapshot.error_params` that holds Thulium's own words, when it sent some.
+THULIUM_MESSAGE = "thulium_message"
+
 # How many recently opened campaigns each user keeps: enough for a supervisor's usual rotation,
 # few enough to read at a glance.
 RECENT_CAMPAIGNS_KEPT = 8
@@ -137,7 +142,11 @@ class CampaignSnapshot(models.Model):
     fetched_count = models.PositiveIntegerField(_("records fetched"), default=0)
     # When the sync last wrote a page: a sync silent for `SNAPSHOT_STALE_SECONDS` died.
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # Why the sync failed, as the worker that failed it worded it (in its own language), and as
+    # a code with its parameters (`thuladmin.bulk.details`), worded when read: `error_text`.
     error = models.TextField(_("error"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error_params = models.JSONField(_("error parameters"), default=dict, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),
@@ -170,6 +179,21 @@ class CampaignSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} ({self.state}, {self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def error_text(self) -> str:
+        """Why the sync failed, in the reader's language: worded from its code. A failure
+        stored before codes existed keeps its sentence."""
+        if not self.error_code:
+            return self.error
+        params = {k: v for k, v in self.error_params.items() if k != THULIUM_MESSAGE}
+        return detail_text(self.error_code, params)
+
+    @property
+    def error_thulium_message(self) -> str:
+        """Thulium's own words about the failure, as they came ("" when it sent none), shown
+        apart from ours and marked as not ours to translate."""
+        return str(self.error_params.get(THULIUM_MESSAGE, "")) if self.error_code else ""
 
     @property
     def percent(self) -> int:

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.leases import (
     campaign_read_lease_hand_over,
@@ -32,7 +32,8 @@ from campaigns.leases import (
     campaign_read_lease_renew,
     campaign_read_lease_take,
 )
-from campaigns.models import CampaignCopy, CampaignSnapshot, SnapshotRecord
+from campaigns.models import THULIUM_MESSAGE, CampaignCopy, CampaignSnapshot, SnapshotRecord
+from thuladmin.bulk.details import detail_text, register_detail
 from thuladmin.phones import (
     InvalidPhoneNumber,
     is_plain_national_number,
@@ -40,11 +41,26 @@ from thuladmin.phones import (
 )
 from thuladmin.thulium import errors, get_client
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE, ThuliumClient
-from thuladmin.thulium.messages import thulium_error_message
+from thuladmin.thulium.messages import thulium_error_detail
 from thuladmin.thulium.throttle import ConcurrencyLimiter, RateLimiter, thulium_limits
 from thuladmin.thulium.types import CampaignRecord, CampaignStatus, RecordsPage
 
 logger = logging.getLogger(__name__)
+
+# Why a read failed, as codes worded when the page is read (the worker that fails a read has
+# no reader, so no language of theirs): `CampaignSnapshot.error_text`. A failed call to Thulium
+# has the codes of `thuladmin.thulium.messages`.
+READ_TAKEN_OVER = register_detail(
+    "campaigns.read_taken_over",
+    gettext_lazy("Another read of this campaign took over from this one."),
+)
+READ_WORKER_STOPPED = register_detail(
+    "campaigns.read_worker_stopped",
+    gettext_lazy("The sync stopped without finishing (the worker stopped)."),
+)
+READ_FAILED = register_detail(
+    "campaigns.read_failed", gettext_lazy("The read failed; the error is in the worker's log.")
+)
 
 # Rows written (and old rows deleted) per statement: short transactions, so SQLite's write lock
 # is never held long while a search or another page waits.
@@ -215,10 +231,7 @@ class SnapshotSync:
             user=snapshot.started_by,
             seconds=settings.SNAPSHOT_STALE_SECONDS,
         ):
-            snapshot_fail(
-                snapshot=snapshot,
-                message=_("Another read of this campaign took over from this one."),
-            )
+            snapshot_fail(snapshot=snapshot, code=READ_TAKEN_OVER)
             snapshot.refresh_from_db()
             return snapshot
         try:
@@ -259,24 +272,21 @@ class SnapshotSync:
                 snapshot.pk,
                 self.campaign_id,
             )
-            snapshot_fail(
-                snapshot=snapshot,
-                message=_("Another read of this campaign took over from this one."),
-            )
+            snapshot_fail(snapshot=snapshot, code=READ_TAKEN_OVER)
             snapshot.refresh_from_db()
             return snapshot
         except errors.ThuliumError as error:
-            snapshot_fail(
-                snapshot=snapshot,
-                message=thulium_error_message(error, campaign_id=self.campaign_id),
-            )
+            logger.warning("Thulium call failed: %r", error)
+            failure = thulium_error_detail(error, campaign_id=self.campaign_id)
+            params = dict(failure.params)
+            if failure.thulium_message:
+                params[THULIUM_MESSAGE] = failure.thulium_message
+            snapshot_fail(snapshot=snapshot, code=failure.code, params=params)
             snapshot.refresh_from_db()
             return snapshot
         except Exception:
             logger.exception("Snapshot %s of campaign %s failed", snapshot.pk, self.campaign_id)
-            snapshot_fail(
-                snapshot=snapshot, message=_("The read failed; the error is in the worker's log.")
-            )
+            snapshot_fail(snapshot=snapshot, code=READ_FAILED)
             raise
 
     def _hold_lease(self) -> None:
@@ -466,7 +476,8 @@ def snapshot_syncs_taken_over(campaign_id: str) -> list[int]:
     )
     CampaignSnapshot.objects.filter(pk__in=stale).update(
         state=CampaignSnapshot.State.FAILED,
-        error=_("The sync stopped without finishing (the worker stopped)."),
+        error=detail_text(READ_WORKER_STOPPED),
+        error_code=READ_WORKER_STOPPED,
         finished_at=timezone.now(),
     )
     return stale
@@ -491,11 +502,21 @@ def snapshot_full_read_begin(*, campaign_id: str) -> CampaignSnapshot | None:
     return snapshot
 
 
-def snapshot_fail(*, snapshot: CampaignSnapshot, message: str) -> None:
-    """Mark a sync failed, saying why, and delete the rows it wrote. A snapshot no longer
-    syncing (failed already by whoever took its lease over, or swapped in) is left alone."""
+def snapshot_fail(
+    *, snapshot: CampaignSnapshot, code: str, params: Mapping[str, Any] | None = None
+) -> None:
+    """Mark a sync failed, saying why (a code of `thuladmin.bulk.details` with its parameters,
+    worded for each reader; and in the worker's words, for the admin), and delete the rows it
+    wrote. A snapshot no longer syncing (failed already by whoever took its lease over, or
+    swapped in) is left alone."""
+    params = dict(params or {})
+    worded = {key: value for key, value in params.items() if key != THULIUM_MESSAGE}
     if CampaignSnapshot.objects.filter(pk=snapshot.pk, state=CampaignSnapshot.State.SYNCING).update(
-        state=CampaignSnapshot.State.FAILED, error=message, finished_at=timezone.now()
+        state=CampaignSnapshot.State.FAILED,
+        error=detail_text(code, worded),
+        error_code=code,
+        error_params=params,
+        finished_at=timezone.now(),
     ):
         snapshot_records_purge([snapshot.pk])
 

@@ -132,7 +132,7 @@ def _status_choice_label(status: DictionaryStatus) -> str:
 
 
 # Words that name a "do not call" status, in the languages supervisors name their statuses in.
-DO_NOT_CALL_NAMES = ("do not call", "don't call", "nie dzwoń")
+DO_NOT_CALL_NAMES = ("do not call", "don't call", "nie dzwoń", "nie dzwonić")
 
 
 def statuses_that_stop_calls(statuses: Sequence[DictionaryStatus]) -> list[DictionaryStatus]:

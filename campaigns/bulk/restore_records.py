@@ -85,12 +85,25 @@ class RestoreOutcome(models.TextChoices):
     ALREADY_BACK = "ALREADY_BACK", gettext_lazy("already back")
 
 
+# Why a removed record is not sent (a refused "token" of the draft), worded in each reader's
+# language on the job page: detail codes too, registered with the others below.
+ANOTHER_OF_NUMBER = "restore_records.another_of_number"
+NOT_IN_COPY = "restore_records.not_in_copy"
+ANOTHER_OF_NUMBER_REASON = gettext_lazy(
+    "Not restorable: another record of %(phone_number)s is restored, and Thulium takes a "
+    "number only once."
+)
+# Said of each such record; why, and what it means, is said once above the list.
+NOT_IN_COPY_REASON = gettext_lazy("Not restorable: not in the campaign copy.")
+
 # The kind's detail codes (see thuladmin.bulk.details), registered with the kind.
 RESTORED_AS = "restore_records.restored_as"
 RESTORED_NO_ID = "restore_records.restored_no_id"
 ALREADY_BACK = "restore_records.already_back"
 ALREADY_BACK_EARLIER = "restore_records.already_back_earlier"
 DETAIL_CODES = {
+    ANOTHER_OF_NUMBER: ANOTHER_OF_NUMBER_REASON,
+    NOT_IN_COPY: NOT_IN_COPY_REASON,
     RESTORED_AS: gettext_lazy("Added back as record %(record_id)s."),
     RESTORED_NO_ID: gettext_lazy("Added back; Thulium's answer did not say its new record id."),
     ALREADY_BACK: gettext_lazy(
@@ -102,19 +115,6 @@ DETAIL_CODES = {
         "earlier attempt, which got no answer. Its new record id is not known."
     ),
 }
-# Why a removed record is not sent (a refused "token" of the draft), worded in each reader's
-# language on the job page.
-ANOTHER_OF_NUMBER = "restore_records.another_of_number"
-NOT_IN_COPY = "restore_records.not_in_copy"
-ANOTHER_OF_NUMBER_REASON = gettext_lazy(
-    "Not restorable: another record of %(phone_number)s is restored, and Thulium takes a "
-    "number only once."
-)
-# Said of each such record; why, and what it means, is said once above the list.
-NOT_IN_COPY_REASON = gettext_lazy("Not restorable: not in the campaign copy.")
-# Registered with the kind's other detail codes, so the refused list words them in the reader's
-# language (unregistered, the page showed the bare code).
-DETAIL_CODES.update({ANOTHER_OF_NUMBER: ANOTHER_OF_NUMBER_REASON, NOT_IN_COPY: NOT_IN_COPY_REASON})
 
 # How Thulium refuses a number already in the campaign. The contract says only that
 # "duplicated phone numbers cannot be added through the API" (its POST records row; the Polish

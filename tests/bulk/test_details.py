@@ -195,10 +195,11 @@ def test_thuliums_message_is_shown_as_it_came_labelled_as_thuliums(supervisor_cl
     html = _html(supervisor_client.get(f"/jobs/{job.pk}/"))
 
     assert "Thulium ograniczył liczbę żądań (HTTP 429)" in html
-    # Labelled in the reader's language, the message itself untouched (and escaped).
+    # Labelled in the reader's language, the message itself untouched (and escaped), marked
+    # as not ours to translate.
     assert (
-        '<span class="thulium-said">Thulium odpowiedział: '
-        "Limit &lt;100&gt; requests per hour reached.</span>"
+        '<span class="thulium-said">Thulium odpowiedział: <span translate="no">'
+        "Limit &lt;100&gt; requests per hour reached.</span></span>"
     ) in html
 
 

@@ -369,7 +369,7 @@ def test_preview_shows_counts_the_list_as_sent_and_the_refused_tokens(
     )
     assert stats == [
         ("2", "numbers to send"),
-        ("1", "duplicates merged"),
+        ("1", "duplicate merged"),
         ("1", "invalid, not sent"),
     ]
     assert "<code>+48 600 100 200</code>" in html

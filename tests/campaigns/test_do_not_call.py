@@ -324,3 +324,26 @@ def test_the_results_name_each_campaign_a_number_reached(supervisor_client, supe
     html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
 
     assert "in 00001 · Odnowienia umów — listopad, 00002" in html
+
+
+@pytest.mark.parametrize(
+    ("names", "chosen"),
+    [
+        (("Nie dzwonić — sprzeciw klienta",), 13),
+        (("Nie dzwoń",), 13),
+        (("Do not call",), 13),
+        (("Umowa przedłużona",), None),
+    ],
+)
+def test_a_status_named_do_not_call_is_preselected_in_polish_too(names, chosen):
+    from campaigns.bulk.do_not_call import status_named_do_not_call
+    from campaigns.services import DictionaryStatus
+
+    statuses = [
+        DictionaryStatus(9, ("Błędny numer",), ("NO_CALL",), ("00001",)),
+        DictionaryStatus(13, names, ("NO_CALL",), ("00001",)),
+    ]
+
+    found = status_named_do_not_call(statuses)
+
+    assert (found.dictionary_status_id if found else None) == chosen

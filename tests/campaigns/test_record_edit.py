@@ -280,17 +280,17 @@ def test_a_time_just_gone_in_warsaw_is_in_the_past(supervisor_client, lookups):
         (
             {"status_id": "5", "next_call_date": FUTURE},
             "agent_login",
-            "Status “Mine” (MY_RECORD) reserves the record for one agent",
+            "Status “Mine” (My record) reserves the record for one agent",
         ),
         (
             {"status_id": "5", "agent_login": "j.doe"},
             "next_call_date",
-            "Status “Mine” (MY_RECORD) needs the next call date.",
+            "Status “Mine” (My record) needs the next call date.",
         ),
         (
             {"status_id": "7"},
             "next_call_date",
-            "Status “Later” (CALL_NO_SOONER_THAN) needs the next call date.",
+            "Status “Later” (Contact no sooner than) needs the next call date.",
         ),
         ({"next_call_date": "2001-01-01T10:00"}, "next_call_date", "This date is in the past."),
         ({"next_call_date": "2099-13-45T10:00"}, "next_call_date", "Enter a date and a time"),
@@ -1133,3 +1133,24 @@ def test_an_edit_of_a_record_the_snapshot_does_not_hold_keeps_no_phone(superviso
     post(supervisor_client, form_data(status_id="3"))
 
     assert AuditEntry.objects.get().phone == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("My record", "Status “My record” "), ("Mine", "Status “Mine” (My record) ")],
+)
+def test_a_status_named_after_its_kind_is_not_named_twice(name, said):
+    from campaigns.forms import RecordEditForm
+    from thuladmin.thulium.types import CampaignStatus
+
+    status = CampaignStatus(
+        status_id="5", name=name, system_status="MY_RECORD", dictionary_status_id=None
+    )
+    form = RecordEditForm({"status_id": "5"}, statuses=[status])
+
+    assert form.fields["agent_login"].error_messages["required"] == (
+        f"{said}reserves the record for one agent: enter the agent's login."
+    )
+    assert form.fields["next_call_date"].error_messages["required"] == (
+        f"{said}needs the next call date."
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from responses import matchers
 
 from campaigns.models import CampaignCopy, CampaignSnapshot, SnapshotRecord
@@ -117,6 +118,22 @@ def test_a_failed_sync_keeps_the_current_snapshot_and_says_why(thulium):
     assert failed.error
     assert CampaignSnapshot.objects.current_for("00001") == old
     assert not SnapshotRecord.objects.filter(snapshot=failed).exists()
+
+
+def test_why_a_sync_failed_reads_in_the_readers_language_whatever_the_workers(thulium):
+    """The worker that fails a read has no reader: it stores a code, worded when read, with
+    Thulium's own words kept as they came."""
+    thulium.get(RECORDS_URL, json={"message": "Campaign not found"}, status=404)
+    with translation.override("en"):
+        failed = sync()
+
+    assert failed.error_code == "thulium.campaign_not_found"
+    assert failed.error == "Campaign 00001 does not exist in Thulium."
+    with translation.override("pl"):
+        assert failed.error_text == "Kampania 00001 nie istnieje w Thulium."
+    assert failed.error_thulium_message == "Campaign not found"
+    legacy = CampaignSnapshot(error="Thulium was down")
+    assert legacy.error_text == "Thulium was down"
 
 
 def test_a_second_start_joins_the_sync_already_running(
