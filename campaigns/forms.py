@@ -201,7 +201,7 @@ def posted_field_rows(data: Mapping[str, str]) -> list[dict[str, str]]:
     ]
 
 
-def _status_label(status: CampaignStatus) -> str:
+def status_label(status: CampaignStatus) -> str:
     """ "Call back · Contact no sooner than": the status's name, then its kind in words (once,
     when the name already says it)."""
     name = status.name.strip() or str(_("(no name)"))
@@ -292,7 +292,7 @@ class RecordEditForm(forms.Form):
         ) % {"zone": timezone.get_current_timezone_name()}
 
         choices = [("", _("— keep the current status —"))]
-        choices += [(status.status_id, _status_label(status)) for status in self.statuses or ()]
+        choices += [(status.status_id, status_label(status)) for status in self.statuses or ()]
         chosen = self._chosen_status_id()
         if self.statuses is None and chosen:
             # Keep what was posted selectable, so the input survives until statuses load again.

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.forms import status_label
 from thuladmin.thulium.client import MAX_RECORDS_PAGE_SIZE
 from thuladmin.thulium.types import SYSTEM_STATUS_NAMES, CampaignStatus, SystemStatus
 
@@ -72,10 +73,9 @@ class RecordsFilterForm(forms.Form):
 
     def __init__(self, data=None, *, statuses: Sequence[CampaignStatus] | None, **kwargs) -> None:
         super().__init__(data, **kwargs)
-        choices = [
-            (status.status_id, f"{status.name or status.status_id} · {status.system_status_name}")
-            for status in statuses or ()
-        ]
+        # "Call back · Contact no sooner than", as the record form names them (the kind once
+        # when the name says it already: not "To call · To call").
+        choices = [(status.status_id, status_label(status)) for status in statuses or ()]
         if statuses is None and data is not None:
             # Statuses could not be loaded: keep the ids asked for, so the filter still works.
             asked = data.getlist("status") if hasattr(data, "getlist") else data.get("status", [])

@@ -41,6 +41,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
+PHONE = {"width": 390, "height": 844}
 LANGUAGES = ("en", "pl")
 # The browser's own language, which shapes its date inputs: a Polish supervisor's is Polish.
 BROWSER_LOCALES = {"en": "en-GB", "pl": "pl-PL"}
