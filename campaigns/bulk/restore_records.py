@@ -100,7 +100,7 @@ DETAIL_CODES = {
     ),
     ALREADY_BACK_EARLIER: gettext_lazy(
         "Not added now: the campaign already has this number, most likely added by this job's "
-        "earlier attempt, which got no answer. Its new record id is not known."
+        "earlier attempt, which got no answer."
     ),
 }
 # Why a removed record is not sent (a refused "token" of the draft), worded in each reader's
