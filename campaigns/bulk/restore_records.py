@@ -178,6 +178,7 @@ class RestoreRecordsKind(OneByOneKind):
     item_label = gettext_lazy("record")
     item_label_plural = gettext_lazy("records")
     title = gettext_lazy("Restore removed records")
+    value_label = gettext_lazy("Phone number")
     template_name = "campaigns/restore_records/job.html"
     outcome_tones = {RestoreOutcome.RESTORED: "success", RestoreOutcome.ALREADY_BACK: "info"}
     outcomes = (

@@ -452,6 +452,10 @@ def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor, 
     }
     assert 'title="Record id in Thulium: 501"' in rows["600100200"]
     assert (
+        '<td class="item-value" data-label="Phone number"><code>600100200</code>'
+        in (rows["600100200"])
+    )
+    assert (
         f'<a href="/campaigns/{CAMPAIGN}/records/7000000001/"><bdi>7000000001</bdi></a>'
         in (rows["600100201"])
     )

@@ -122,6 +122,9 @@ class BulkKind:
     # Under the job page's search box: what can be typed to find an item, and how.
     search_hint: ClassVar[Promise] = _("An item as it was pasted or as it was sent.")
     search_example: ClassVar[str] = ""
+    # The results' column of each item's value as sent: "As sent" beside a pasted line; a kind
+    # whose items are records names what the value is (a restore's, the record's phone number).
+    value_label: ClassVar[Promise] = _("As sent")
     # The outcomes this kind's items can end with, in the order the results page lists them:
     # members of a TextChoices (the engine's `Outcome` or the kind's own), for their labels.
     outcomes: ClassVar[tuple[Choices, ...]]
