@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -789,14 +789,57 @@ def snapshot_numbers_removed(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RestoredRecord:
+    """One record the dashboard added back: the id it had before its removal, the id Thulium
+    gave it now (None when its answer did not say), and the values sent."""
+
+    old_record_id: str
+    new_record_id: str | None
+    values: Mapping[str, Any]
+
+
 def snapshot_record_restored(
     *, campaign_id: str, old_record_id: str, new_record_id: str | None, values: Mapping[str, Any]
 ) -> int:
-    """Put a record the dashboard added back (a restore) into the copy: its removed row, if the
-    copy still holds it, comes back under its new id with the values sent; otherwise a row is
-    added. Thulium's answer may not say the new id: the row then keeps the old one until the
-    next read replaces it. One or two statements per generation (current and syncing)."""
-    record_id = new_record_id or old_record_id
+    """Put one record the dashboard added back into the copy (see `snapshot_records_restored`)."""
+    return snapshot_records_restored(
+        campaign_id=campaign_id,
+        records=[RestoredRecord(old_record_id, new_record_id, values)],
+    )
+
+
+def snapshot_records_restored(*, campaign_id: str, records: Sequence[RestoredRecord]) -> int:
+    """Put records the dashboard added back (a restore) into the copy: each one's removed row,
+    if the copy still holds it, comes back under its new id with the values sent; otherwise a
+    row is added. Thulium's answer may not say the new id: the row then keeps the old one until
+    the next read replaces it. The generations (current and syncing) are read once for all the
+    records, then one or two statements per record and generation."""
+    if not records:
+        return 0
+    now = timezone.now()
+    written = 0
+    generations = list(
+        CampaignSnapshot.objects.filter(
+            campaign_id=campaign_id,
+            state__in=(CampaignSnapshot.State.READY, CampaignSnapshot.State.SYNCING),
+        ).values_list("pk", flat=True)
+    )
+    for snapshot_id in generations:
+        with transaction.atomic():
+            rows = SnapshotRecord.objects.filter(snapshot_id=snapshot_id)
+            for record in records:
+                written += _restored_row(rows, snapshot_id, record, now)
+    return written
+
+
+def _restored_row(
+    rows: QuerySet[SnapshotRecord], snapshot_id: int, record: RestoredRecord, now: datetime
+) -> int:
+    """One restored record's row in one generation: updated, taken back from its removed row,
+    or added."""
+    values = record.values
+    record_id = record.new_record_id or record.old_record_id
     columns = {
         "identifier": values.get("identifier") or "",
         "phone_number": values.get("phone_number") or "",
@@ -808,25 +851,14 @@ def snapshot_record_restored(
         "agent_name": values.get("agent_name") or "",
         "next_call_date": values.get("next_call_date") or "",
         "deleted": False,
-        "changed_at": timezone.now(),
+        "changed_at": now,
     }
-    written = 0
-    generations = CampaignSnapshot.objects.filter(
-        campaign_id=campaign_id,
-        state__in=(CampaignSnapshot.State.READY, CampaignSnapshot.State.SYNCING),
-    ).values_list("pk", flat=True)
-    for snapshot_id in generations:
-        with transaction.atomic():
-            rows = SnapshotRecord.objects.filter(snapshot_id=snapshot_id)
-            updated = rows.filter(record_id=record_id).update(**columns)
-            if not updated:
-                updated = rows.filter(record_id=old_record_id, deleted=True).update(
-                    record_id=record_id, **columns
-                )
-            if not updated:
-                SnapshotRecord.objects.create(
-                    snapshot_id=snapshot_id, record_id=record_id, **columns
-                )
-                updated = 1
-        written += updated
-    return written
+    updated = rows.filter(record_id=record_id).update(**columns)
+    if not updated:
+        updated = rows.filter(record_id=record.old_record_id, deleted=True).update(
+            record_id=record_id, **columns
+        )
+    if not updated:
+        SnapshotRecord.objects.create(snapshot_id=snapshot_id, record_id=record_id, **columns)
+        updated = 1
+    return updated

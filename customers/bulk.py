@@ -167,7 +167,13 @@ class CustomersKind(UrlBatchedKind):
         )
 
     def send(
-        self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
+        self,
+        client: ThuliumClient,
+        job: BulkJob,
+        values: Sequence[str],
+        *,
+        uncertain: bool,
+        previews: Mapping[str, Any] | None = None,
     ) -> dict[str, ItemResult]:
         report = client.customers_delete(values)
         uncertain = uncertain or report.maybe_applied_earlier

@@ -33,6 +33,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -73,7 +75,7 @@ from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import ThuliumClient, validate_identifier
 from thuladmin.thulium.messages import thulium_error_message
-from thuladmin.thulium.types import CampaignStatus
+from thuladmin.thulium.types import CampaignStatus, system_status_name
 
 NAME = "change_records"
 
@@ -132,6 +134,33 @@ def _status_words(
     return status_in_words(name, system_status, status_id)
 
 
+def dictionary_status_words(
+    dictionary_status_id: Any, statuses: Mapping[str, CampaignStatus]
+) -> SafeString:
+    """A dictionary status in words, its id only in the title: the names the campaign's
+    statuses built on it give it (as the job was drafted with them; "Do not call / Nie dzwoń"
+    when several do, as the "do not call" picker names it), else their kind of status, else
+    "unnamed dictionary status" when none of them is built on it."""
+    wanted = str(dictionary_status_id)
+    built_on = [
+        status
+        for status in statuses.values()
+        if status.dictionary_status_id is not None and str(status.dictionary_status_id) == wanted
+    ]
+    names = list(dict.fromkeys(status.name.strip() for status in built_on if status.name.strip()))
+    if not names:
+        names = list(
+            dict.fromkeys(
+                system_status_name(status.system_status)
+                for status in built_on
+                if status.system_status
+            )
+        )
+    title = _("Dictionary status id %(dictionary_status_id)s") % {"dictionary_status_id": wanted}
+    words = " / ".join(names) or _("unnamed dictionary status")
+    return format_html('<span class="status" title="{}">{}</span>', title, words)
+
+
 def date_words(text: Any) -> str:
     """A Thulium date in the reader's format (as it came if it is not one)."""
     text = str(text or "").strip()
@@ -150,7 +179,12 @@ def changes_in_words(
     if changes.get("status_id"):
         words.append((_("Status"), _status_words(changes["status_id"], statuses)))
     if changes.get("dictionary_status_id") is not None:
-        words.append((_("Dictionary status"), str(changes["dictionary_status_id"])))
+        words.append(
+            (
+                _("Dictionary status"),
+                dictionary_status_words(changes["dictionary_status_id"], statuses),
+            )
+        )
     if changes.get("agent_login"):
         words.append((_("Agent"), str(changes["agent_login"])))
     if changes.get("next_call_date"):
@@ -195,7 +229,11 @@ def change_rows(
             _status_words(changes["status_id"], statuses),
         )
     if changes.get("dictionary_status_id") is not None:
-        row(_("Dictionary status"), None, str(changes["dictionary_status_id"]))
+        row(
+            _("Dictionary status"),
+            None,
+            dictionary_status_words(changes["dictionary_status_id"], statuses),
+        )
     if changes.get("agent_login"):
         row(_("Agent"), values.get("agent_login", ""), str(changes["agent_login"]))
     if changes.get("next_call_date"):
@@ -322,7 +360,13 @@ class ChangeRecordsKind(OneByOneKind):
             return []
 
     def send(
-        self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
+        self,
+        client: ThuliumClient,
+        job: BulkJob,
+        values: Sequence[str],
+        *,
+        uncertain: bool,
+        previews: Mapping[str, Any] | None = None,
     ) -> dict[str, ItemResult]:
         (identifier,) = values
         try:
@@ -338,7 +382,13 @@ class ChangeRecordsKind(OneByOneKind):
             }
         return {identifier: ItemResult(outcome=ChangeOutcome.UPDATED)}
 
-    def recorded(self, job: BulkJob, results: Mapping[str, ItemResult]) -> None:
+    def recorded(
+        self,
+        job: BulkJob,
+        results: Mapping[str, ItemResult],
+        *,
+        previews: Mapping[str, Any] | None = None,
+    ) -> None:
         """The copy shows what was just sent to the records updated, written with their
         outcomes (see `BulkKind.recorded`)."""
         updated = [

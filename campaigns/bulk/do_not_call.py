@@ -11,7 +11,7 @@ calling its items "uncertain" (`resend_is_safe`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -105,7 +105,13 @@ class DoNotCallKind(PhoneListKind, OneByOneKind):
         )
 
     def send(
-        self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
+        self,
+        client: ThuliumClient,
+        job: BulkJob,
+        values: Sequence[str],
+        *,
+        uncertain: bool,
+        previews: Mapping[str, Any] | None = None,
     ) -> dict[str, ItemResult]:
         (phone_number,) = values
         result = client.phone_status_set(

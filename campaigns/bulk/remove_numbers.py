@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -232,7 +232,13 @@ class PhoneNumbersKind(PhoneListKind, UrlBatchedKind):
         return len(url.encode()) - len(query_item(self.query_name, sample))
 
     def send(
-        self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
+        self,
+        client: ThuliumClient,
+        job: BulkJob,
+        values: Sequence[str],
+        *,
+        uncertain: bool,
+        previews: Mapping[str, Any] | None = None,
     ) -> dict[str, ItemResult]:
         report = client.records_delete_by_phone(
             job.campaign_id,

@@ -24,13 +24,12 @@ this kind is not `resend_is_safe`: after an attempt that got no answer, a duplic
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, models
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
@@ -47,7 +46,7 @@ from campaigns.removals import (
     removed_rows,
 )
 from campaigns.services import RECORD_DELETE_ACTION, record_field_names_used
-from campaigns.snapshots import snapshot_record_restored
+from campaigns.snapshots import RestoredRecord, snapshot_records_restored
 from thuladmin.accounts import roles
 from thuladmin.accounts.roles import permission_required
 from thuladmin.audit.models import AuditEntry
@@ -69,8 +68,6 @@ from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.coded import CodedText
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import ThuliumClient
-
-logger = logging.getLogger(__name__)
 
 KIND_NAME = "restore_records"
 # The removal kind's name and outcomes (campaigns.bulk.remove_numbers imports this module).
@@ -101,18 +98,22 @@ RESTORED_AS = "restore_records.restored_as"
 RESTORED_NO_ID = "restore_records.restored_no_id"
 ALREADY_BACK = "restore_records.already_back"
 ALREADY_BACK_EARLIER = "restore_records.already_back_earlier"
+# A supervisor knows a record by its identifier and number, shown beside the detail: the id
+# Thulium gave the record back (`record_id`, kept in the parameters) appears only in the
+# identifier's title. Items written before said "Added back as record 306".
+RESTORED = gettext_lazy("Added back as it was before the removal.")
 DETAIL_CODES = {
     ANOTHER_OF_NUMBER: ANOTHER_OF_NUMBER_REASON,
     NOT_IN_COPY: NOT_IN_COPY_REASON,
-    RESTORED_AS: gettext_lazy("Added back as record %(record_id)s."),
-    RESTORED_NO_ID: gettext_lazy("Added back; Thulium's answer did not say its new record id."),
+    RESTORED_AS: RESTORED,
+    RESTORED_NO_ID: RESTORED,
     ALREADY_BACK: gettext_lazy(
         "Not added: the campaign already has a record with this number (Thulium refuses a "
         "number twice). It is back, added by someone else or by an earlier restore."
     ),
     ALREADY_BACK_EARLIER: gettext_lazy(
         "Not added now: the campaign already has this number, most likely added by this job's "
-        "earlier attempt, which got no answer. Its new record id is not known."
+        "earlier attempt, which got no answer."
     ),
 }
 
@@ -177,6 +178,7 @@ class RestoreRecordsKind(OneByOneKind):
     item_label = gettext_lazy("record")
     item_label_plural = gettext_lazy("records")
     title = gettext_lazy("Restore removed records")
+    value_label = gettext_lazy("Phone number")
     template_name = "campaigns/restore_records/job.html"
     outcome_tones = {RestoreOutcome.RESTORED: "success", RestoreOutcome.ALREADY_BACK: "info"}
     outcomes = (
@@ -194,6 +196,8 @@ class RestoreRecordsKind(OneByOneKind):
     }
     detail_codes = DETAIL_CODES
     resend_is_safe = False
+    # Each record goes as the draft captured it (its preview).
+    sends_previews = True
 
     def may_run(self, user) -> bool:
         return roles.can_work_on_campaigns(user)
@@ -229,17 +233,24 @@ class RestoreRecordsKind(OneByOneKind):
         return False  # its items are records a removal took away, never pasted lines
 
     def items_on_page(self, job: BulkJob, items: Sequence) -> None:
-        """Whether each record is in the campaign now (`item.record_back`), as the copy says:
-        the results link its page only then, since a record not restored (an error, a
-        cancelled item) still has a page that says "removed"."""
+        """Each record's identifier (`item.record_identifier`: as captured, or the one Thulium
+        answered for a record restored without one) and whether the record is in the campaign
+        now (`item.record_back`), as the copy says: the results link its page only then, since
+        a record not restored (an error, a cancelled item) still has a page that says
+        "removed"."""
         if job.state == BulkJob.State.DRAFT:
             return
+        for item in items:
+            item.record_identifier = (
+                (item.preview or {}).get("identifier")
+                or (item.detail_params or {}).get("identifier")
+                or ""
+            )
         back = identifiers_live(
-            campaign_id=job.campaign_id,
-            identifiers=[(item.preview or {}).get("identifier") or "" for item in items],
+            campaign_id=job.campaign_id, identifiers=[item.record_identifier for item in items]
         )
         for item in items:
-            item.record_back = ((item.preview or {}).get("identifier") or "") in back
+            item.record_back = bool(item.record_identifier) and item.record_identifier in back
 
     def parse(self, text: str, *, options: Mapping) -> ParseResult:
         # Nothing is pasted: a restore is drafted from a removal (see the views below).
@@ -249,14 +260,16 @@ class RestoreRecordsKind(OneByOneKind):
         return phone_search_values(text)
 
     def send(
-        self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
+        self,
+        client: ThuliumClient,
+        job: BulkJob,
+        values: Sequence[str],
+        *,
+        uncertain: bool,
+        previews: Mapping[str, Any] | None = None,
     ) -> dict[str, ItemResult]:
         (phone_number,) = values
-        record = (
-            BulkItem.objects.filter(job=job, value=phone_number)
-            .values_list("preview", flat=True)
-            .first()
-        ) or {"phone_number": phone_number}
+        record = (previews or {}).get(phone_number) or _captured(job, phone_number)
         try:
             created = client.record_create(job.campaign_id, **restore_body(record))
         except errors.Rejected as error:
@@ -272,31 +285,75 @@ class RestoreRecordsKind(OneByOneKind):
                     ),
                 )
             }
-        _copy_restored(job, record, created.record_id, created.identifier)
+        # What the copy needs beyond the record sent, kept with the item: Thulium's new id
+        # (shown only in a title: a supervisor knows a record by its identifier) and the
+        # identifier it answered with (a record restored without one gets a new one).
+        params = {
+            key: value
+            for key, value in (
+                ("record_id", created.record_id),
+                ("identifier", created.identifier),
+            )
+            if value
+        }
         if created.record_id:
             result = ItemResult(
                 outcome=RestoreOutcome.RESTORED,
-                detail=Detail(RESTORED_AS, {"record_id": created.record_id}),
+                detail=Detail(RESTORED_AS, params),
                 record_ids=(created.record_id,),
             )
         else:
-            result = ItemResult(outcome=RestoreOutcome.RESTORED, detail=Detail(RESTORED_NO_ID))
+            result = ItemResult(
+                outcome=RestoreOutcome.RESTORED, detail=Detail(RESTORED_NO_ID, params)
+            )
         return {phone_number: result}
 
+    def recorded(
+        self,
+        job: BulkJob,
+        results: Mapping[str, ItemResult],
+        *,
+        previews: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The copy gets the records just added back, written with their outcomes, after the
+        request (see `BulkKind.recorded`): their values as sent, as the runner read them for
+        `send` (else read in one query)."""
+        restored = {
+            value: result
+            for value, result in results.items()
+            if result.outcome == RestoreOutcome.RESTORED
+        }
+        if not restored:
+            return
+        sent = previews
+        if sent is None:
+            sent = dict(
+                BulkItem.objects.filter(job=job, value__in=list(restored)).values_list(
+                    "value", "preview"
+                )
+            )
+        records = []
+        for phone_number, result in restored.items():
+            record = sent.get(phone_number) or {"phone_number": phone_number}
+            answered = result.detail.params.get("identifier")
+            records.append(
+                RestoredRecord(
+                    old_record_id=str(record.get("record_id") or ""),
+                    new_record_id=result.record_ids[0] if result.record_ids else None,
+                    values={**record, "identifier": answered or record.get("identifier") or ""},
+                )
+            )
+        snapshot_records_restored(campaign_id=job.campaign_id, records=records)
 
-def _copy_restored(
-    job: BulkJob, record: Mapping[str, Any], record_id: str | None, identifier: str | None
-) -> None:
-    """The copy gets the record back. A convenience: its failure costs the item nothing."""
-    try:
-        snapshot_record_restored(
-            campaign_id=job.campaign_id,
-            old_record_id=str(record.get("record_id") or ""),
-            new_record_id=record_id,
-            values={**record, "identifier": identifier or record.get("identifier") or ""},
-        )
-    except DatabaseError:
-        logger.exception("job %s: could not update campaign %s's copy", job.pk, job.campaign_id)
+
+def _captured(job: BulkJob, phone_number: str) -> dict[str, Any]:
+    """One item's record as the draft captured it, when the runner did not pass it."""
+    preview = (
+        BulkItem.objects.filter(job=job, value=phone_number)
+        .values_list("preview", flat=True)
+        .first()
+    )
+    return preview or {"phone_number": phone_number}
 
 
 RESTORE_RECORDS = register(RestoreRecordsKind())

@@ -22,6 +22,7 @@ LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 STATUS_ID = "5"  # MY_RECORD "Mój rekord": needs an agent and a next call date
 STATUS_NAME = "Mój rekord"
+DICTIONARY_STATUS_ID = "5"  # the sandbox's "Mój rekord" is built on it
 AGENT = "j.kowalski"
 # The sandbox's fixture records in a call: left alone.
 IN_A_CALL = {"600100211", "600100201"}
@@ -35,6 +36,7 @@ TEXT = {
         "updated": "updated",
         "see": "see the record",
         "agent_needed": "reserves the record for one agent",
+        "dictionary_title": f"Dictionary status id {DICTIONARY_STATUS_ID}",
     },
     "pl": {
         "change": "Zmień te rekordy…",
@@ -44,6 +46,7 @@ TEXT = {
         "updated": "zaktualizowano",
         "see": "zobacz rekord",
         "agent_needed": "rezerwuje rekord dla jednego agenta",
+        "dictionary_title": f"ID statusu słownikowego {DICTIONARY_STATUS_ID}",
     },
 }
 
@@ -74,6 +77,8 @@ def test_change_three_chosen_records(browse, supervisor, worker, lang):
     page.locator("input[name=agent_login]").fill(AGENT)
     when = (timezone.localtime() + timedelta(days=2)).replace(hour=10, minute=30)
     page.locator("input[name=next_call_date]").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    # The status's own dictionary status (the form suggests it): named in the summary.
+    page.locator("input[name=dictionary_status_id]").fill(DICTIONARY_STATUS_ID)
     browse.shot("form")
     page.get_by_role("button", name=text["preview"]).click()
 
@@ -90,6 +95,10 @@ def test_change_three_chosen_records(browse, supervisor, worker, lang):
         expect(rows.nth(index)).not_to_have_class(re.compile("row-not-found"))
     expect(page.locator("#preview-items .item-line, #preview-items .item-raw")).to_have_count(0)
     expect(page.locator("#preview-items")).not_to_contain_text("(status ")
+    # The dictionary status in words, its id only in a title.
+    summary = page.locator(".change-records-summary")
+    expect(summary.get_by_title(text["dictionary_title"], exact=True)).to_have_text(STATUS_NAME)
+    expect(summary).not_to_contain_text(f": {DICTIONARY_STATUS_ID}")
     browse.assert_no_horizontal_overflow()
     browse.shot("preview")
     page.set_viewport_size(PHONE)
@@ -108,7 +117,13 @@ def test_change_three_chosen_records(browse, supervisor, worker, lang):
         expect(page.locator("#job-results .item-outcome .badge").nth(index)).to_have_text(
             text["updated"], timeout=15_000
         )
+    expect(page.locator(".change-records-summary")).to_contain_text(STATUS_NAME)
+    browse.assert_no_horizontal_overflow()
     browse.shot("results")
+    page.set_viewport_size(PHONE)
+    browse.assert_no_horizontal_overflow()
+    browse.shot("results-phone")
+    page.set_viewport_size(LAPTOP)
     for number in chosen:
         record = Record.objects.get(campaign_id=CAMPAIGN, phone_number=number)
         assert record.status.status_id == STATUS_ID

@@ -28,6 +28,7 @@ TEXT = {
         "finished": "finished",
         "restored": "restored",
         "removed_by": "restored by job",
+        "added_back": "Added back as it was before the removal.",
     },
     "pl": {
         "in_records": "4 numery, rekordów: 4",
@@ -36,6 +37,7 @@ TEXT = {
         "finished": "zakończone",
         "restored": "przywrócony",
         "removed_by": "przywrócone przez zadanie",
+        "added_back": "Dodany z powrotem w stanie sprzed usunięcia.",
     },
 }
 
@@ -107,7 +109,21 @@ def test_remove_four_numbers_and_restore_them(browse, supervisor, worker, lang):
     _finished(restore)
     expect(page.locator(".job-state .badge")).to_contain_text(text["finished"], timeout=20_000)
     expect(page.locator(".outcome-filters .outcome-restored .count")).to_have_text("4")
+    # Each record by its identifier, linked to its page, and its number; never Thulium's
+    # internal record id in the words.
+    results = page.locator("#job-results")
+    expect(results.locator(".record-identifier a")).to_have_count(4)
+    for number, (identifier, _status, _agent) in before.items():
+        row = results.locator("tbody tr", has_text=number)
+        expect(row.locator(".record-identifier a")).to_have_text(identifier)
+        expect(row.locator(".item-value")).to_have_text(number)
+        expect(row.locator(".detail")).to_have_text(text["added_back"])
+    browse.assert_no_horizontal_overflow()
     browse.shot("restore-results")
+    page.set_viewport_size(PHONE)
+    browse.assert_no_horizontal_overflow()
+    browse.shot("restore-results-phone")
+    page.set_viewport_size(LAPTOP)
 
     # Back in Thulium as they were, with their statuses and agents.
     back = Record.objects.filter(campaign__campaign_id=CAMPAIGN, phone_number__in=before)

@@ -347,6 +347,42 @@ def test_the_preview_shows_each_record_before_and_after(supervisor_client, looku
     assert "Change 1 record in campaign 00001" in html
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("dictionary_status_id", "words"),
+    [
+        # Named by the campaign's status built on it, as the "do not call" picker names it.
+        ("8", "Mine"),
+        # No status of the campaign is built on it: no name to give, the id in the title only.
+        ("42", "unnamed dictionary status"),
+    ],
+)
+def test_a_dictionary_status_is_shown_in_words_its_id_in_a_title(
+    supervisor_client, lookups, dictionary_status_id, words
+):
+    copy_with({})
+    supervisor_client.post(
+        FORM_URL,
+        chosen(("id-1", "600100201"), status_id="3", dictionary_status_id=dictionary_status_id),
+    )
+    job = BulkJob.objects.get()
+    assert job.options["changes"] == {
+        "status_id": "3",
+        "dictionary_status_id": int(dictionary_status_id),
+    }
+
+    html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+
+    shown = (
+        f'<span class="status" title="Dictionary status id {dictionary_status_id}">{words}</span>'
+    )
+    summary = html.split("change-records-summary", 1)[1].split("</ul>", 1)[0]
+    assert f"Dictionary status: <strong>{shown}</strong>" in summary
+    (row,) = _preview_rows(html)
+    assert f'<strong class="change-after">{shown}</strong>' in row
+    assert f">{dictionary_status_id}<" not in html
+
+
 def _preview_rows(html: str) -> list[str]:
     body = html.split('id="preview-items"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     return [row for row in body.split("</tr>") if "<td" in row]

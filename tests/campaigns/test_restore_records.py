@@ -412,7 +412,10 @@ def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor, 
     }
     restored = restore.items.with_record_ids().get(value="600100200")
     assert restored.record_ids == ["501"]
-    assert restored.detail_text == "Added back as record 501."
+    # Said without Thulium's record id, which a supervisor never sees elsewhere: it is kept
+    # for the identifier's title.
+    assert restored.detail_text == "Added back as it was before the removal."
+    assert restored.detail_params == {"record_id": "501", "identifier": "ID-A"}
     back = restore.items.get(value="600100202")
     assert back.detail_code == "restore_records.already_back"
     assert "already exists" in back.thulium_message
@@ -440,9 +443,166 @@ def test_the_restore_posts_each_record_and_puts_it_back_in_the_copy(supervisor, 
     assert f"{record_a}><bdi>ID-A</bdi></a>" in restore_page
     assert f'href="/campaigns/{CAMPAIGN}/records/ID-D/"' not in restore_page
     assert "<bdi>ID-D</bdi>" in restore_page
+    # Each restored record by its identifier (the one Thulium gave a record restored without
+    # one too), linked, and its number; Thulium's record id only in the identifier's title.
+    rows = {
+        row.split("<code>", 1)[1].split("</code>", 1)[0]: row
+        for row in restore_page.split('id="job-results"', 1)[1].split("</tr>")
+        if "<code>" in row
+    }
+    assert 'title="Record id in Thulium: 501"' in rows["600100200"]
+    assert (
+        '<td class="item-value" data-label="Phone number"><code>600100200</code>'
+        in (rows["600100200"])
+    )
+    assert (
+        f'<a href="/campaigns/{CAMPAIGN}/records/7000000001/"><bdi>7000000001</bdi></a>'
+        in (rows["600100201"])
+    )
+    assert "Added back as it was before the removal." in rows["600100201"]
+    assert "as record" not in restore_page
+    assert ">501<" not in restore_page
+    assert ">502<" not in restore_page
 
 
 # --- the kind's parts --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_record_goes_as_the_runner_read_it_without_a_query(supervisor, django_assert_num_queries):
+    """The runner reads each record with its chunk, before it waits for a request slot: the
+    kind's `send` holds the slot only for the POST."""
+    record = {"record_id": "1", "phone_number": "600100200", "identifier": "X", "status_id": "3"}
+    restore = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=RESTORE_RECORDS.name,
+        parsed=restore_parsed([record]),
+        campaign_id=CAMPAIGN,
+    )
+    from thuladmin.thulium import get_client
+
+    client = get_client()
+    previews = {"600100200": {"found": True, **record}}
+    with responses.RequestsMock() as thulium:
+        thulium.post(
+            RECORDS_URL,
+            match=[
+                matchers.json_params_matcher(
+                    {"phone_number": "600100200", "identifier": "X", "status_id": "3"}
+                )
+            ],
+            status=201,
+            json={"record_id": 9, "identifier": "X"},
+        )
+        with django_assert_num_queries(0):
+            results = RESTORE_RECORDS.send(
+                client, restore, ["600100200"], uncertain=False, previews=previews
+            )
+
+    result = results["600100200"]
+    assert result.outcome == RestoreOutcome.RESTORED
+    assert result.record_ids == ("9",)
+    assert result.detail.params == {"record_id": "9", "identifier": "X"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_runner_passes_the_records_and_the_copy_gets_them_with_their_outcomes(
+    supervisor, monkeypatch
+):
+    """Nothing read or written per item inside `send`: the runner passes each record (the
+    kind's fallback query is never used), and the copy gets the records back in `recorded`,
+    in the transaction that writes their outcomes: every item ends with one outcome."""
+    from campaigns.bulk import restore_records
+
+    def no_query(job, phone_number):
+        raise AssertionError("the runner passes the records")
+
+    monkeypatch.setattr(restore_records, "_captured", no_query)
+    written = []
+    restored = restore_records.snapshot_records_restored
+
+    def counted(**kwargs):
+        written.append([record.values["phone_number"] for record in kwargs["records"]])
+        return restored(**kwargs)
+
+    monkeypatch.setattr(restore_records, "snapshot_records_restored", counted)
+    _copy(
+        {"record_id": "11", "identifier": "ID-A", "phone_number": "600100200", "deleted": True},
+        {"record_id": "12", "identifier": "ID-B", "phone_number": "600100201", "deleted": True},
+    )
+    restore = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=RESTORE_RECORDS.name,
+        parsed=restore_parsed(
+            [
+                {"record_id": "11", "identifier": "ID-A", "phone_number": "600100200"},
+                {"record_id": "12", "identifier": "ID-B", "phone_number": "600100201"},
+            ]
+        ),
+        campaign_id=CAMPAIGN,
+    )
+    bulk_job_start(job=restore, user=supervisor)
+    with responses.RequestsMock() as thulium:
+        thulium.post(
+            RECORDS_URL,
+            match=[
+                matchers.json_params_matcher({"phone_number": "600100200", "identifier": "ID-A"})
+            ],
+            status=201,
+            json={"record_id": 601, "identifier": "ID-A"},
+        )
+        thulium.post(
+            RECORDS_URL,
+            match=[
+                matchers.json_params_matcher({"phone_number": "600100201", "identifier": "ID-B"})
+            ],
+            status=400,
+            json={"errors": [{"message": "Agent not found."}]},
+        )
+        restore = _run(restore)
+
+    outcomes = dict(restore.items.to_send().values_list("value", "outcome"))
+    assert outcomes == {"600100200": RestoreOutcome.RESTORED, "600100201": Outcome.ERROR}
+    # Once, for the record restored; never for the one that failed.
+    assert written == [["600100200"]]
+    live = dict(SnapshotRecord.objects.live().values_list("record_id", "identifier"))
+    assert live == {"601": "ID-A"}
+
+
+@pytest.mark.django_db
+def test_the_copy_gets_a_chunk_s_restored_records_in_one_read(
+    supervisor, django_assert_num_queries
+):
+    """`recorded` reads the records of every result at once, whatever their number, or none
+    when the runner passes them."""
+    from thuladmin.bulk.details import Detail
+    from thuladmin.bulk.kinds import ItemResult
+
+    records = [
+        {"record_id": str(index), "identifier": f"ID-{index}", "phone_number": f"60010020{index}"}
+        for index in range(3)
+    ]
+    restore = bulk_job_draft_create(
+        user=supervisor,
+        kind_name=RESTORE_RECORDS.name,
+        parsed=restore_parsed(records),
+        campaign_id=CAMPAIGN,
+    )
+    results = {
+        record["phone_number"]: ItemResult(
+            outcome=RestoreOutcome.RESTORED,
+            detail=Detail("restore_records.restored_as", {"record_id": f"9{index}"}),
+            record_ids=(f"9{index}",),
+        )
+        for index, record in enumerate(records)
+    }
+    # The records' previews (1) and the copy's generations (1): none, nothing written.
+    with django_assert_num_queries(2):
+        RESTORE_RECORDS.recorded(restore, results)
+    # As the runner calls it, with the records it read for `send`: the generations only.
+    previews = {record["phone_number"]: record for record in records}
+    with django_assert_num_queries(1):
+        RESTORE_RECORDS.recorded(restore, results, previews=previews)
 
 
 def test_the_body_holds_only_what_the_copy_held():

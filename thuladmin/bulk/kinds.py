@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.utils.formats import number_format
@@ -122,6 +122,9 @@ class BulkKind:
     # Under the job page's search box: what can be typed to find an item, and how.
     search_hint: ClassVar[Promise] = _("An item as it was pasted or as it was sent.")
     search_example: ClassVar[str] = ""
+    # The results' column of each item's value as sent: "As sent" beside a pasted line; a kind
+    # whose items are records names what the value is (a restore's, the record's phone number).
+    value_label: ClassVar[Promise] = _("As sent")
     # The outcomes this kind's items can end with, in the order the results page lists them:
     # members of a TextChoices (the engine's `Outcome` or the kind's own), for their labels.
     outcomes: ClassVar[tuple[Choices, ...]]
@@ -163,6 +166,11 @@ class BulkKind:
     )
     # Whether the preview looks each item up in Thulium (`preview_item`) to show what it is.
     looks_up_items: ClassVar[bool] = False
+    # Whether `send` builds its request from the items' previews (a restore sends each record
+    # as the draft captured it): the runner then reads them with the chunk's items, in the same
+    # query and before it waits for a request slot, and passes them as `previews`. A query in
+    # `send` would hold the slot while the database answers.
+    sends_previews: ClassVar[bool] = False
 
     # --- who, where, how to confirm ------------------------------------------------------------
 
@@ -270,21 +278,35 @@ class BulkKind:
         raise NotImplementedError
 
     def send(
-        self, client: ThuliumClient, job: BulkJob, values: Sequence[str], *, uncertain: bool
+        self,
+        client: ThuliumClient,
+        job: BulkJob,
+        values: Sequence[str],
+        *,
+        uncertain: bool,
+        previews: Mapping[str, Any] | None = None,
     ) -> dict[str, ItemResult]:
         """Send one request and map Thulium's answer to one result per value it mentions.
 
         `uncertain` means an earlier attempt of this request may have been applied, so "did not
         exist" may really mean "removed by that attempt" and must be reported as UNCERTAIN
-        (always False for kinds whose `resend_is_safe`). Thulium errors propagate: the engine
+        (always False for kinds whose `resend_is_safe`). `previews` is each value's preview, for
+        kinds that `sends_previews` (None otherwise). Thulium errors propagate: the engine
         decides whether to try again.
         """
         raise NotImplementedError
 
-    def recorded(self, job: BulkJob, results: Mapping[str, ItemResult]) -> None:
+    def recorded(
+        self,
+        job: BulkJob,
+        results: Mapping[str, ItemResult],
+        *,
+        previews: Mapping[str, Any] | None = None,
+    ) -> None:
         """What the kind does with one request's results once they are known (the campaign's
         copy gets what was changed), called in the transaction that writes them down, inside a
-        savepoint: a database error here is logged and costs no outcome. Nothing by default."""
+        savepoint: a database error here is logged and costs no outcome. `previews` as for
+        `send`, when the results are Thulium's answer. Nothing by default."""
 
     def __str__(self) -> str:
         return self.name

@@ -287,7 +287,11 @@ class JobRunner:
     # --- sending ----------------------------------------------------------------------------
 
     def _send(self, job: BulkJob, kind: BulkKind, chunk: ClaimedChunk) -> None:
-        items = _chunk_items(chunk)
+        previews: dict[str, dict] | None = None
+        if kind.sends_previews:
+            items, previews = _chunk_items_and_previews(chunk)
+        else:
+            items = _chunk_items(chunk)
         values = list(items)
         if chunk.attempts > settings.BULK_CHUNK_MAX_ATTEMPTS:
             # Claimed again after runners died on it too often: stop trying.
@@ -322,7 +326,9 @@ class JobRunner:
                         # when it arrives, and the write's time varies (see `RateLimiter`).
                         self.rate_limiter.acquire()
                         sent_at = time.monotonic()
-                        results = kind.send(self.client, job, values, uncertain=chunk.uncertain)
+                        results = kind.send(
+                            self.client, job, values, uncertain=chunk.uncertain, previews=previews
+                        )
                         self._pacer.observe(time.monotonic() - sent_at)
                 except errors.ThuliumError as error:
                     failure = error
@@ -332,7 +338,7 @@ class JobRunner:
         if failure is not None:
             self._failed(job, chunk, items, failure)
             return
-        self._record(chunk, items, results)
+        self._record(chunk, items, results, previews=previews)
 
     def _request_starts(self, chunk: ClaimedChunk) -> bool:
         """Record that the chunk's request starts now, if the chunk is still this runner's.
@@ -440,6 +446,7 @@ class JobRunner:
         results: Mapping[str, ItemResult],
         *,
         state: str = BulkChunk.State.DONE,
+        previews: Mapping[str, dict] | None = None,
     ) -> bool:
         """Write every item's outcome and close the chunk, in one transaction, once."""
         now = timezone.now()
@@ -501,10 +508,15 @@ class JobRunner:
                     removed_count=removed_count,
                     finished_at=now,
                 )
-            self._kind_recorded(items, results)
+            self._kind_recorded(items, results, previews)
         return True
 
-    def _kind_recorded(self, items: Mapping[str, int], results: Mapping[str, ItemResult]) -> None:
+    def _kind_recorded(
+        self,
+        items: Mapping[str, int],
+        results: Mapping[str, ItemResult],
+        previews: Mapping[str, dict] | None,
+    ) -> None:
         """Let the kind write down what its items' results mean to it (`BulkKind.recorded`), in
         the transaction that records them: on SQLite one write where two would queue for the
         database's one lock. In a savepoint of its own, so its failure costs no outcome."""
@@ -513,7 +525,7 @@ class JobRunner:
         landed = {value: results[value] for value in items if value in results}
         try:
             with transaction.atomic():
-                self._kind.recorded(self._job, landed)
+                self._kind.recorded(self._job, landed, previews=previews)
         except DatabaseError:
             logger.exception("bulk job %s: the kind could not record its results", self._job.pk)
 
@@ -523,3 +535,15 @@ def _chunk_items(chunk: ClaimedChunk) -> dict[str, int]:
     return dict(
         BulkItem.objects.filter(chunk_id=chunk.pk).order_by("position").values_list("value", "pk")
     )
+
+
+def _chunk_items_and_previews(chunk: ClaimedChunk) -> tuple[dict[str, int], dict[str, dict]]:
+    """The chunk's items as `_chunk_items` gives them, and each one's preview, in one query (for
+    kinds that `sends_previews`)."""
+    items: dict[str, int] = {}
+    previews: dict[str, dict] = {}
+    rows = BulkItem.objects.filter(chunk_id=chunk.pk).order_by("position")
+    for value, pk, preview in rows.values_list("value", "pk", "preview"):
+        items[value] = pk
+        previews[value] = preview or {}
+    return items, previews
