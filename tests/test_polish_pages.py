@@ -113,14 +113,14 @@ CSV_DATA_COLUMNS = {
     "liczba usuniętych",
     "ID rekordów",
     "kod szczegółów",
-    "Komunikat Thulium",
+    "komunikat Thulium",
     "ID",
     "czas (Europe/Warsaw)",
     "nazwa użytkownika",
     "kod akcji",
     "kampania",
     "numer telefonu",
-    "Kod HTTP",
+    "kod HTTP",
     "czas trwania (ms)",
 }
 

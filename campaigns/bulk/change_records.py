@@ -387,12 +387,18 @@ class RecordChangesForm(RecordEditForm):
     token (a draft sends nothing: its preview is confirmed first)."""
 
     token = None
+    # No status change re-renders this form, so nothing follows the status: the dictionary
+    # status is sent only when one is chosen.
+    from_status_label = gettext_lazy("— keep each record's dictionary status —")
 
     def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(data, rows=[{"key": "", "value": ""}] * FIELD_ROWS, **kwargs)
         self.fields["status_id"].help_text = _("Leave it as it is to keep each record's status.")
         field = self.fields["status_id"]
         field.choices = [("", _("— keep each record's status —")), *list(field.choices)[1:]]
+        self.fields["dictionary_status_id"].help_text = _(
+            "Leave it as it is to keep each record's dictionary status."
+        )
 
 
 class RecordListForm(BulkItemsForm):

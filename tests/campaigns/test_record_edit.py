@@ -298,7 +298,11 @@ def test_a_time_just_gone_in_warsaw_is_in_the_past(supervisor_client, lookups):
         ({"next_call_date": "tomorrow"}, "next_call_date", "Enter a date and a time"),
         ({"next_call_date": "2099-03-29T02:30"}, "next_call_date", "the clocks skip it"),
         ({"status_id": "99"}, "status_id", "“99” is not one of this campaign's statuses."),
-        ({"dictionary_status_id": "abc"}, "dictionary_status_id", "Enter a whole number."),
+        (
+            {"dictionary_status_id": "abc"},
+            "dictionary_status_id",
+            "Choose a dictionary status from the list.",
+        ),
         ({"agent_login": "j doe"}, "agent_login", "no spaces or control characters"),
     ],
     ids=[
@@ -480,7 +484,10 @@ def test_statuses_unavailable_means_nothing_is_sent(supervisor_client, thulium):
     assert "The campaign's statuses could not be loaded:" in page
     html = response.content.decode()
     assert "could not be loaded from Thulium, so the form cannot be checked" in html
-    assert '<option value="3" selected>Status 3 (not checked)</option>' in html
+    assert (
+        '<option value="3" selected title="Status id 3">'
+        "A status that could not be checked (id 3)</option>"
+    ) in html
     assert 'value="Kraków"' in html
     assert put_calls(thulium) == []
 
@@ -662,7 +669,9 @@ def test_status_change_moves_the_required_markers(
     assert marked == required
     for field in required:
         assert re.search(rf'name="{field}"[^>]*\srequired[\s>]', html)
-    assert response.context["form"].initial["dictionary_status_id"] == dictionary
+    # The select stays on "from the chosen status", which now gives the status's own.
+    assert response.context["form"].initial["dictionary_status_id"] == ""
+    assert response.context["form"].initial["dictionary_prefill"] == dictionary
     assert "field-error" not in html
     assert put_calls(lookups) == []
 
@@ -686,8 +695,10 @@ def test_status_change_replaces_its_own_suggestion(supervisor_client, lookups):
         htmx=True,
     )
 
-    assert response.context["form"].initial["dictionary_status_id"] == "7"
-    assert 'name="dictionary_prefill" value="7"' in response.content.decode()
+    assert response.context["form"].initial["dictionary_status_id"] == ""
+    html = response.content.decode()
+    assert 'name="dictionary_prefill" value="7"' in html
+    assert '<option value="" selected>— from the chosen status: Later —</option>' in html
 
 
 def test_status_select_re_renders_the_form_on_change(supervisor_client, lookups):
