@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.dictionary_statuses import dictionary_status_title, dictionary_statuses_of
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import (
     MAX_IDENTIFIER_LENGTH,
@@ -225,20 +226,6 @@ class TitledSelect(forms.Select):
         return option
 
 
-def dictionary_statuses_of(statuses: Sequence[CampaignStatus]) -> dict[int, str]:
-    """The dictionary statuses a campaign's statuses carry, by id, each named by the statuses
-    built on it ("Contact needed / Call back"), or by their kinds when they have no name."""
-    names: dict[int, list[str]] = {}
-    for status in statuses:
-        if status.dictionary_status_id is None:
-            continue
-        said = names.setdefault(status.dictionary_status_id, [])
-        name = status.name.strip() or status.system_status_name
-        if name not in said:
-            said.append(name)
-    return {dictionary_id: " / ".join(said) for dictionary_id, said in names.items()}
-
-
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(str(value).strip())
@@ -410,7 +397,7 @@ class RecordEditForm(forms.Form):
         )
         choices: list[tuple[str, str]] = [("", first)]
         choices += [(str(key), name) for key, name in sorted(known.items(), key=lambda i: i[1])]
-        titles = {str(key): str(_("Dictionary status id %(id)s") % {"id": key}) for key in known}
+        titles = {str(key): dictionary_status_title(key) for key in known}
         chosen = _int_or_none(self._value_of("dictionary_status_id"))
         if chosen is not None and chosen not in known and 0 <= chosen <= 2**31 - 1:
             choices.append(
@@ -420,7 +407,7 @@ class RecordEditForm(forms.Form):
                     % {"id": chosen},
                 )
             )
-            titles[str(chosen)] = str(_("Dictionary status id %(id)s") % {"id": chosen})
+            titles[str(chosen)] = dictionary_status_title(chosen)
         widget = self.fields["dictionary_status_id"].widget
         widget.choices = choices
         widget.titles = titles

@@ -45,6 +45,7 @@ from campaigns.bulk.chosen_records import (
     put_back_parsed,
 )
 from campaigns.copies import campaign_copy_touch
+from campaigns.dictionary_statuses import dictionary_status_in_words, dictionary_status_name
 from campaigns.fetching import fetched_or_error
 from campaigns.forms import RECORD_FIELDS_MAX_ROWS, RecordEditForm
 from campaigns.records.filters import RecordsFilterForm
@@ -150,7 +151,15 @@ def changes_in_words(
     if changes.get("status_id"):
         words.append((_("Status"), _status_words(changes["status_id"], statuses)))
     if changes.get("dictionary_status_id") is not None:
-        words.append((_("Dictionary status"), str(changes["dictionary_status_id"])))
+        words.append(
+            (
+                _("Dictionary status"),
+                dictionary_status_in_words(
+                    changes["dictionary_status_id"],
+                    dictionary_status_name(changes["dictionary_status_id"], statuses),
+                ),
+            )
+        )
     if changes.get("agent_login"):
         words.append((_("Agent"), str(changes["agent_login"])))
     if changes.get("next_call_date"):
@@ -195,7 +204,14 @@ def change_rows(
             _status_words(changes["status_id"], statuses),
         )
     if changes.get("dictionary_status_id") is not None:
-        row(_("Dictionary status"), None, str(changes["dictionary_status_id"]))
+        row(
+            _("Dictionary status"),
+            None,
+            dictionary_status_in_words(
+                changes["dictionary_status_id"],
+                dictionary_status_name(changes["dictionary_status_id"], statuses),
+            ),
+        )
     if changes.get("agent_login"):
         row(_("Agent"), values.get("agent_login", ""), str(changes["agent_login"]))
     if changes.get("next_call_date"):

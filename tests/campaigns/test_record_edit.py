@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from responses import matchers
@@ -1165,3 +1166,42 @@ def test_a_status_named_after_its_kind_is_not_named_twice(name, said):
     assert form.fields["next_call_date"].error_messages["required"] == (
         f"{said}needs the next call date."
     )
+
+
+def test_the_entry_page_names_the_dictionary_status_sent(supervisor_client, lookups):
+    """ "Dictionary status: 2" made an auditor look up Thulium's numbering: the name the
+    campaign's statuses give it, its id in the title."""
+    body = {"status_id": "3", "dictionary_status_id": 2}
+    expect_put(lookups, body)
+    post(supervisor_client, form_data(status_id="3", dictionary_prefill="2"))
+    entry = AuditEntry.objects.get()
+    assert entry.request == body
+    assert entry.before["sent_dictionary_status_name"] == "Contact needed"
+
+    html = supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+
+    table = html.split('<table class="striped compact audit-change-table">', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert '<span class="status" title="Dictionary status id 2">Contact needed</span>' in table
+    assert not re.search(r"<td>\s*2\s*</td>", table)
+
+
+def test_an_older_entry_names_the_dictionary_status_from_the_cached_statuses(
+    supervisor_client, lookups
+):
+    expect_put(lookups, {"dictionary_status_id": 5})
+    post(supervisor_client, form_data(dictionary_status_id="5"))
+    entry = AuditEntry.objects.get()
+    entry.before.pop("sent_dictionary_status_name")
+    entry.save()
+    supervisor_client.get(edit_url())  # the statuses are in the cache
+
+    html = supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+    assert '<span class="status" title="Dictionary status id 5">Mine</span>' in html
+
+    cache.clear()
+    html = supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+    assert (
+        '<span class="status" title="Dictionary status id 5">'
+        "a dictionary status the campaign&#x27;s statuses do not name</span>"
+    ) in html

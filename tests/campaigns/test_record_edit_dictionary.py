@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from campaigns.bulk.change_records import RecordChangesForm
-from campaigns.forms import RecordEditForm, dictionary_statuses_of, record_edit_form_redisplay
+from campaigns.bulk.change_records import RecordChangesForm, change_rows, changes_in_words
+from campaigns.dictionary_statuses import dictionary_statuses_of
+from campaigns.forms import RecordEditForm, record_edit_form_redisplay
 from thuladmin.thulium.types import CampaignStatus
 
 STATUSES = [
@@ -120,3 +121,18 @@ def test_the_change_records_form_keeps_each_records_dictionary_status_by_default
     html = str(form["dictionary_status_id"])
     assert "— keep each record&#x27;s dictionary status —" in html
     assert "Contact needed / Call back</option>" in html
+
+
+def test_a_change_records_job_names_the_dictionary_status_it_sets():
+    statuses = {status.status_id: status for status in STATUSES}
+
+    words = dict(changes_in_words({"dictionary_status_id": 2}, statuses))
+    rows = change_rows({"before": {}}, {"dictionary_status_id": 42}, statuses)
+
+    assert words["Dictionary status"] == (
+        '<span class="status" title="Dictionary status id 2">Contact needed / Call back</span>'
+    )
+    assert rows[0].after == (
+        '<span class="status" title="Dictionary status id 42">'
+        "a dictionary status the campaign&#x27;s statuses do not name</span>"
+    )
