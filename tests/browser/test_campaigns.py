@@ -201,3 +201,28 @@ def test_delete_a_record(browse, supervisor, lang):
     expect(page.locator(".flash-messages .notice-success")).to_have_text(text["deleted"])
     assert not Record.objects.filter(campaign_id="00001", identifier="1234567800").exists()
     browse.shot()
+
+
+def test_the_record_form_names_dictionary_statuses(browse, supervisor, lang):
+    """The dictionary status is a choice of names, "from the chosen status" by default, the
+    ids only in the options' titles; the form fits a laptop and a phone."""
+    page = browse.page
+    browse.login(supervisor)
+    browse.goto("/campaigns/00001/records/1234567890/edit/")
+
+    dictionary = page.locator("select[name=dictionary_status_id]")
+    expect(dictionary).to_have_value("")
+    expect(page.locator("input[name=dictionary_status_id]")).to_have_count(0)
+    options = dictionary.locator("option")
+    assert options.count() > 1
+    for index in range(1, options.count()):
+        option = options.nth(index)
+        assert not re.fullmatch(r"\s*\d+\s*", option.inner_text()), option.inner_text()
+        assert re.search(r"\d", option.get_attribute("title") or "")
+    for size, name in (
+        ({"width": 1280, "height": 800}, "laptop"),
+        ({"width": 390, "height": 844}, "phone"),
+    ):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(name)
