@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.dictionary_statuses import dictionary_status_title, dictionary_statuses_of
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import (
     MAX_IDENTIFIER_LENGTH,
@@ -209,6 +210,29 @@ def status_label(status: CampaignStatus) -> str:
     return name if name.casefold() == kind.casefold() else f"{name} · {kind}"
 
 
+class TitledSelect(forms.Select):
+    """A select whose options may carry a title (`titles`, by value): where an id goes, for
+    those who hover, while the option itself says a name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.titles: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        title = self.titles.get(str(value))
+        if title:
+            option["attrs"] = {**option["attrs"], "title": title}
+        return option
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
 class RecordEditForm(forms.Form):
     """What a supervisor may change on one record, checked against Thulium's rules.
 
@@ -233,17 +257,27 @@ class RecordEditForm(forms.Form):
         required=False,
         help_text=_("Leave it as it is to keep the record's current status."),
         error_messages={"invalid_choice": _("“%(value)s” is not one of this campaign's statuses.")},
+        widget=TitledSelect,
     )
+    # A choice among the dictionary statuses the campaign's statuses carry, by name; its value
+    # is still the id Thulium takes (the record page and this form share the field names).
     dictionary_status_id = forms.IntegerField(
-        label=_("Dictionary status id"),
+        label=_("Dictionary status"),
         required=False,
         min_value=0,
         max_value=2**31 - 1,
-        help_text=_("Filled in from the chosen status; you can change it."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Follows the status you choose; choose one to set it yourself."),
+        error_messages={
+            "invalid": _("Choose a dictionary status from the list."),
+            "min_value": _("Choose a dictionary status from the list."),
+            "max_value": _("Choose a dictionary status from the list."),
+        },
+        widget=TitledSelect,
     )
-    # Remembers what the form last filled in for the dictionary status, so a status change
-    # replaces that suggestion but never a value the supervisor typed. Never sent to Thulium.
+    # The dictionary status the last status change brought ('' before any): while the select
+    # stays on "from the chosen status", the chosen status's dictionary status is sent, as the
+    # form filled it in before; a status change never replaces one the supervisor chose.
+    # Never sent to Thulium.
     dictionary_prefill = forms.CharField(required=False, widget=forms.HiddenInput)
     # The record's values the form was opened with, as the campaign's copy had them then
     # (`seen_as_of`, '' when the copy did not hold the record). Before sending, the edit
@@ -281,6 +315,7 @@ class RecordEditForm(forms.Form):
         statuses: Sequence[CampaignStatus] | None,
         rows: Sequence[Mapping[str, str]] = ({},),
         now: datetime | None = None,
+        named_statuses: Sequence[CampaignStatus] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(data, **kwargs)
@@ -294,12 +329,22 @@ class RecordEditForm(forms.Form):
         choices = [("", _("— keep the current status —"))]
         choices += [(status.status_id, status_label(status)) for status in self.statuses or ()]
         chosen = self._chosen_status_id()
+        status_titles: dict[str, str] = {}
         if self.statuses is None and chosen:
-            # Keep what was posted selectable, so the input survives until statuses load again.
-            choices.append(
-                (chosen, _("Status %(status_id)s (not checked)") % {"status_id": chosen})
+            # Keep what was posted selectable, so the input survives until statuses load again:
+            # named as the campaign's copy names it (`named_statuses`), else said to be unknown.
+            named = {status.status_id: status for status in named_statuses}.get(chosen)
+            label = (
+                _("%(status)s (not checked)") % {"status": status_label(named)}
+                if named is not None and (named.name.strip() or named.system_status)
+                else _("A status that could not be checked (id %(status_id)s)")
+                % {"status_id": chosen}
             )
+            choices.append((chosen, label))
+            status_titles[chosen] = str(_("Status id %(status_id)s") % {"status_id": chosen})
         self.fields["status_id"].choices = choices
+        self.fields["status_id"].widget.titles = status_titles
+        self._dictionary_choices()
 
         if self.is_bound:
             self.record_fields = RecordFieldFormSet(data, prefix=FIELDS_PREFIX)
@@ -337,12 +382,54 @@ class RecordEditForm(forms.Form):
                     else _("Status “%(status)s” (%(system)s) needs the next call date.")
                 ) % quoted
 
-    def _chosen_status_id(self) -> str:
+    from_status_label = _("— from the chosen status —")
+
+    def _dictionary_choices(self) -> None:
+        """The dictionary status select: "from the chosen status" (naming what it gives, once a
+        status change brought one), the campaign's dictionary statuses by name, and a chosen
+        id the campaign's statuses do not carry, said to be one (the honest unknown case)."""
+        known = dictionary_statuses_of(self.statuses or ())
+        coming = self.dictionary_from_status
+        first = (
+            _("— from the chosen status: %(name)s —") % {"name": known[coming]}
+            if coming is not None and coming in known
+            else self.from_status_label
+        )
+        choices: list[tuple[str, str]] = [("", first)]
+        choices += [(str(key), name) for key, name in sorted(known.items(), key=lambda i: i[1])]
+        titles = {str(key): dictionary_status_title(key) for key in known}
+        chosen = _int_or_none(self._value_of("dictionary_status_id"))
+        if chosen is not None and chosen not in known and 0 <= chosen <= 2**31 - 1:
+            choices.append(
+                (
+                    str(chosen),
+                    _("Dictionary status %(id)s (not in this campaign's statuses)")
+                    % {"id": chosen},
+                )
+            )
+            titles[str(chosen)] = dictionary_status_title(chosen)
+        widget = self.fields["dictionary_status_id"].widget
+        widget.choices = choices
+        widget.titles = titles
+
+    def _value_of(self, name: str) -> str:
         if self.is_bound:
-            value = self.data.get(self.add_prefix("status_id"), "")
+            value = self.data.get(self.add_prefix(name), "")
         else:
-            value = self.initial.get("status_id", "")
+            value = self.initial.get(name, "")
         return str(value or "").strip()
+
+    @property
+    def dictionary_from_status(self) -> int | None:
+        """The dictionary status "from the chosen status" sends: the chosen status's, once a
+        status change brought one (`dictionary_prefill`); None before, or when it has none."""
+        if not self._value_of("dictionary_prefill"):
+            return None
+        status = self.selected_status
+        return None if status is None else status.dictionary_status_id
+
+    def _chosen_status_id(self) -> str:
+        return self._value_of("status_id")
 
     @property
     def selected_status(self) -> CampaignStatus | None:
@@ -398,6 +485,10 @@ class RecordEditForm(forms.Form):
         if not self.record_fields.is_valid():
             return cleaned
         cleaned["record_fields"] = self.record_fields.fields_filled()
+        if cleaned.get("dictionary_status_id") is None and "dictionary_status_id" not in (
+            self._errors or {}
+        ):
+            cleaned["dictionary_status_id"] = self.dictionary_from_status
         if not self._errors and not self._changes_from(cleaned):
             raise ValidationError(
                 _("Nothing to send: fill in at least one field."), code="nothing_filled"
@@ -453,6 +544,7 @@ def record_edit_form_redisplay(
     remove_row: int | None = None,
     status_changed: bool = False,
     replace: Mapping[str, str] | None = None,
+    named_statuses: Sequence[CampaignStatus] = (),
 ) -> RecordEditForm:
     """The form showing what was posted, without validating it (so no error messages yet),
     with a field row added or removed, or with the dictionary status suggested for the status
@@ -471,17 +563,19 @@ def record_edit_form_redisplay(
         del rows[remove_row]
     if status_changed:
         status = {s.status_id: s for s in statuses or ()}.get(values["status_id"].strip())
-        typed = values["dictionary_status_id"].strip()
-        if not typed or typed == values["dictionary_prefill"].strip():
-            # Still the form's own suggestion (or empty): follow the new status.
-            suggestion = (
+        chosen = values["dictionary_status_id"].strip()
+        if not chosen or chosen == values["dictionary_prefill"].strip():
+            # Still "from the chosen status" (or the suggestion itself, as an older form put
+            # it in the field): follow the new status.
+            values["dictionary_status_id"] = ""
+            values["dictionary_prefill"] = (
                 ""
                 if status is None or status.dictionary_status_id is None
                 else str(status.dictionary_status_id)
             )
-            values["dictionary_status_id"] = suggestion
-            values["dictionary_prefill"] = suggestion
-    return RecordEditForm(initial=values, statuses=statuses, rows=rows)
+    return RecordEditForm(
+        initial=values, statuses=statuses, rows=rows, named_statuses=named_statuses
+    )
 
 
 def record_edit_form_blank(
@@ -489,6 +583,7 @@ def record_edit_form_blank(
     statuses: Sequence[CampaignStatus] | None,
     current: Mapping[str, str] | None = None,
     seen: Mapping[str, str] | None = None,
+    named_statuses: Sequence[CampaignStatus] = (),
 ) -> RecordEditForm:
     """A fresh form with a new one-time token and one empty field row, prefilled with the
     record's `current` values (status_id, agent_login, next_call_date) when they are known,
@@ -497,6 +592,7 @@ def record_edit_form_blank(
         initial={"token": str(uuid.uuid4()), **(current or {}), **(seen or {})},
         statuses=statuses,
         rows=[{"key": "", "value": ""}],
+        named_statuses=named_statuses,
     )
 
 

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 
+from campaigns.dictionary_statuses import dictionary_status_name
 from campaigns.models import RECENT_CAMPAIGNS_KEPT, RecentCampaign
 from campaigns.snapshots import (
     SnapshotLookup,
@@ -66,6 +67,18 @@ def campaign_statuses_snapshot_get(*, campaign_id: str, refresh: bool = False) -
     )
     cache.set(key, snapshot, timeout=settings.THULIUM_STATUSES_CACHE_SECONDS)
     return snapshot
+
+
+def campaign_statuses_cached(*, campaign_id: str) -> list[CampaignStatus]:
+    """A campaign's statuses if the cache holds them, else none: for pages that name a status
+    from an old entry, where asking Thulium is not worth the wait (or its failure)."""
+    try:
+        validate_campaign_id(campaign_id)
+    except errors.ThuliumError:
+        return []
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    cached = cache.get(_statuses_cache_key(campaign_id, language))
+    return list(cached.statuses) if isinstance(cached, StatusesSnapshot) else []
 
 
 def campaign_statuses_get(*, campaign_id: str) -> list[CampaignStatus]:
@@ -299,8 +312,8 @@ def record_update(
     filled); the same dict goes into the audit entry, so the log shows what Thulium received.
     Beside it the entry keeps the record's values before the change (`record_values_before`,
     read before sending, so an answer that comes late cannot mix them up), and the name of the
-    status sent, so the log can say both in words. Returns the body. Errors are audited, then
-    raised again for the view to explain.
+    status (and dictionary status) sent, so the log can say them in words. Returns the body.
+    Errors are audited, then raised again for the view to explain.
     """
     body = dict(changes)
     try:
@@ -314,6 +327,10 @@ def record_update(
     if body.get("status_id"):
         before["sent_status_name"] = _status_name(statuses, body["status_id"])
         before["sent_system_status"] = _system_status(statuses, body["status_id"])
+    if body.get("dictionary_status_id") is not None:
+        before["sent_dictionary_status_name"] = dictionary_status_name(
+            body["dictionary_status_id"], statuses
+        )
     _record_call_audited(
         lambda: get_client().record_update(campaign_id, identifier, changes=body),
         user=user,

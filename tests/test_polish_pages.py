@@ -113,14 +113,14 @@ CSV_DATA_COLUMNS = {
     "liczba usuniętych",
     "ID rekordów",
     "kod szczegółów",
-    "Komunikat Thulium",
+    "komunikat Thulium",
     "ID",
     "czas (Europe/Warsaw)",
     "nazwa użytkownika",
     "kod akcji",
     "kampania",
     "numer telefonu",
-    "Kod HTTP",
+    "kod HTTP",
     "czas trwania (ms)",
 }
 
@@ -405,8 +405,10 @@ def _build(world: dict) -> dict[str, object]:
     edit = sup.get(f"/campaigns/{CAMPAIGN}/records/{record.identifier}/")
     edit_data = {
         "status_id": "3",
+        # "From the chosen status" after a status change: its dictionary status is sent too,
+        # so the audit entry's change table names one.
         "dictionary_status_id": "",
-        "dictionary_prefill": "",
+        "dictionary_prefill": "2",
         "agent_login": "",
         "next_call_date": "",
         "fields-TOTAL_FORMS": "1",

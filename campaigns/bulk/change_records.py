@@ -33,8 +33,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -47,6 +45,7 @@ from campaigns.bulk.chosen_records import (
     put_back_parsed,
 )
 from campaigns.copies import campaign_copy_touch
+from campaigns.dictionary_statuses import dictionary_status_in_words, dictionary_status_name
 from campaigns.fetching import fetched_or_error
 from campaigns.forms import RECORD_FIELDS_MAX_ROWS, RecordEditForm
 from campaigns.records.filters import RecordsFilterForm
@@ -75,7 +74,7 @@ from thuladmin.bulk.services import bulk_job_draft_create
 from thuladmin.thulium import errors
 from thuladmin.thulium.client import ThuliumClient, validate_identifier
 from thuladmin.thulium.messages import thulium_error_message
-from thuladmin.thulium.types import CampaignStatus, system_status_name
+from thuladmin.thulium.types import CampaignStatus
 
 NAME = "change_records"
 
@@ -134,33 +133,6 @@ def _status_words(
     return status_in_words(name, system_status, status_id)
 
 
-def dictionary_status_words(
-    dictionary_status_id: Any, statuses: Mapping[str, CampaignStatus]
-) -> SafeString:
-    """A dictionary status in words, its id only in the title: the names the campaign's
-    statuses built on it give it (as the job was drafted with them; "Do not call / Nie dzwoń"
-    when several do, as the "do not call" picker names it), else their kind of status, else
-    "unnamed dictionary status" when none of them is built on it."""
-    wanted = str(dictionary_status_id)
-    built_on = [
-        status
-        for status in statuses.values()
-        if status.dictionary_status_id is not None and str(status.dictionary_status_id) == wanted
-    ]
-    names = list(dict.fromkeys(status.name.strip() for status in built_on if status.name.strip()))
-    if not names:
-        names = list(
-            dict.fromkeys(
-                system_status_name(status.system_status)
-                for status in built_on
-                if status.system_status
-            )
-        )
-    title = _("Dictionary status id %(dictionary_status_id)s") % {"dictionary_status_id": wanted}
-    words = " / ".join(names) or _("unnamed dictionary status")
-    return format_html('<span class="status" title="{}">{}</span>', title, words)
-
-
 def date_words(text: Any) -> str:
     """A Thulium date in the reader's format (as it came if it is not one)."""
     text = str(text or "").strip()
@@ -182,7 +154,10 @@ def changes_in_words(
         words.append(
             (
                 _("Dictionary status"),
-                dictionary_status_words(changes["dictionary_status_id"], statuses),
+                dictionary_status_in_words(
+                    changes["dictionary_status_id"],
+                    dictionary_status_name(changes["dictionary_status_id"], statuses),
+                ),
             )
         )
     if changes.get("agent_login"):
@@ -232,7 +207,10 @@ def change_rows(
         row(
             _("Dictionary status"),
             None,
-            dictionary_status_words(changes["dictionary_status_id"], statuses),
+            dictionary_status_in_words(
+                changes["dictionary_status_id"],
+                dictionary_status_name(changes["dictionary_status_id"], statuses),
+            ),
         )
     if changes.get("agent_login"):
         row(_("Agent"), values.get("agent_login", ""), str(changes["agent_login"]))
@@ -437,12 +415,18 @@ class RecordChangesForm(RecordEditForm):
     token (a draft sends nothing: its preview is confirmed first)."""
 
     token = None
+    # No status change re-renders this form, so nothing follows the status: the dictionary
+    # status is sent only when one is chosen.
+    from_status_label = gettext_lazy("— keep each record's dictionary status —")
 
     def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(data, rows=[{"key": "", "value": ""}] * FIELD_ROWS, **kwargs)
         self.fields["status_id"].help_text = _("Leave it as it is to keep each record's status.")
         field = self.fields["status_id"]
         field.choices = [("", _("— keep each record's status —")), *list(field.choices)[1:]]
+        self.fields["dictionary_status_id"].help_text = _(
+            "Leave it as it is to keep each record's dictionary status."
+        )
 
 
 class RecordListForm(BulkItemsForm):

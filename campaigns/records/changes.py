@@ -11,6 +11,8 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from campaigns.dictionary_statuses import dictionary_status_in_words, dictionary_status_name
+from campaigns.services import campaign_statuses_cached
 from campaigns.templatetags.statuses import status_in_words
 from thuladmin.audit.registry import ChangeRow, ChangeTable
 
@@ -105,7 +107,21 @@ def record_update_in_words(entry: Any) -> ChangeTable | None:
             )
         )
     if sent.get("dictionary_status_id") is not None:
-        rows.append(row(_("Dictionary status"), None, str(sent["dictionary_status_id"])))
+        rows.append(
+            row(
+                _("Dictionary status"),
+                None,
+                dictionary_status_in_words(
+                    sent["dictionary_status_id"],
+                    before.get("sent_dictionary_status_name")
+                    # An entry older than the stored name: the campaign's statuses, if cached.
+                    or dictionary_status_name(
+                        sent["dictionary_status_id"],
+                        campaign_statuses_cached(campaign_id=str(entry.campaign_id or "")),
+                    ),
+                ),
+            )
+        )
     if sent.get("agent_login"):
         rows.append(
             row(

@@ -121,12 +121,13 @@ def _form_redisplayed(request: HttpRequest, page: RecordPage, action: str) -> Re
         add_row=action == "add_field",
         remove_row=int(remove[1]) if remove else None,
         status_changed=action == "status",
+        named_statuses=page.named_statuses,
     )
 
 
 def _send(request: HttpRequest, page: RecordPage) -> HttpResponse:
     """The form checked, then (only what changed, once a token) sent to Thulium."""
-    form = RecordEditForm(request.POST, statuses=page.statuses)
+    form = RecordEditForm(request.POST, statuses=page.statuses, named_statuses=page.named_statuses)
     if not form.is_valid():
         return record_page_render(request, page, form)
     check = record_seen_check(

@@ -101,7 +101,26 @@ class RecordPage:
         """A new form, prefilled with the record's current values, and carrying them as the
         values it was opened with (`seen`, for the check before sending)."""
         return record_edit_form_blank(
-            statuses=self.statuses, current=self.current, seen=self.seen()
+            statuses=self.statuses,
+            current=self.current,
+            seen=self.seen(),
+            named_statuses=self.named_statuses,
+        )
+
+    @property
+    def named_statuses(self) -> tuple[CampaignStatus, ...]:
+        """The record's status as the campaign's copy names it: what names the form's status
+        when Thulium could not list the campaign's statuses."""
+        record = self.lookup.record
+        if record is None or not record.status_id:
+            return ()
+        return (
+            CampaignStatus(
+                status_id=str(record.status_id),
+                name=record.status_name or "",
+                system_status=record.system_status or "",
+                dictionary_status_id=None,
+            ),
         )
 
     def seen(self) -> dict[str, str]:

@@ -144,7 +144,12 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
         campaign_id="00001",
         target="1234567890",
         phone="516 659 233",
-        request={"status_id": "7", "agent_login": "j.doe", "next_call_date": "2099-05-24 12:24"},
+        request={
+            "status_id": "7",
+            "dictionary_status_id": 7,
+            "agent_login": "j.doe",
+            "next_call_date": "2099-05-24 12:24",
+        },
         before={
             "source": "snapshot",
             "as_of": "2026-11-30T10:00:00+00:00",
@@ -158,6 +163,7 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
             },
             "sent_status_name": "Later",
             "sent_system_status": "CALL_NO_SOONER_THAN",
+            "sent_dictionary_status_name": "Later",
         },
     )
     browse.login(supervisor)
@@ -175,7 +181,7 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
     expect(page.locator("dl.audit-facts")).to_contain_text("516659233")
     rows = page.locator("table.audit-change-table tbody tr")
 
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     # Statuses in words: the name, then the kind; the id only in the title.
     expect(rows.nth(0)).to_contain_text("Contact needed")
     expect(rows.nth(0)).to_contain_text("Later")
@@ -184,8 +190,13 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
     expect(rows.nth(0).locator(".status").first).to_have_attribute(
         "title", re.compile(r"(Status id|ID statusu) 3$")
     )
-    expect(rows.nth(1)).to_contain_text("Anna Nowak (a.nowak)")
-    expect(rows.nth(2)).to_contain_text(BEFORE_TEXT[lang]["date"])
+    # The dictionary status by its name too, its id in the title.
+    expect(rows.nth(1).locator(".status")).to_have_text("Later")
+    expect(rows.nth(1).locator(".status")).to_have_attribute(
+        "title", re.compile(r"(Dictionary status id|ID statusu słownikowego) 7$")
+    )
+    expect(rows.nth(2)).to_contain_text("Anna Nowak (a.nowak)")
+    expect(rows.nth(3)).to_contain_text(BEFORE_TEXT[lang]["date"])
     # No JSON until it is asked for.
     expect(page.locator("details.audit-raw pre").first).not_to_be_visible()
     for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):

@@ -20,6 +20,7 @@ TEXT = {
         "active": "Active campaigns",
         "statuses": "Statuses",
         "my_record_meaning": "My record: reserved for one agent until a date",
+        "from_status": "— from the chosen status: ",
         "my_record": "My record",
         "fetched": "Fetched from Thulium at",
         "required": "required",
@@ -36,6 +37,7 @@ TEXT = {
         "active": "Aktywne kampanie",
         "statuses": "Statusy",
         "my_record_meaning": "Mój rekord",
+        "from_status": "— z wybranego statusu: ",
         "my_record": "Mój rekord",
         "fetched": "Pobrano z Thulium o",
         "required": "wymagane",
@@ -143,7 +145,11 @@ def test_edit_a_record_with_my_records_rules(browse, supervisor, lang):
     expect(markers).to_have_count(2)
     expect(markers.first).to_have_text(text["required"])
     expect(page.locator("select[name=status_id]")).to_have_value("5")
-    expect(page.locator("input[name=dictionary_status_id]")).to_have_value("5")
+    # The dictionary status stays "from the chosen status", which now names the status's own.
+    dictionary = page.locator("select[name=dictionary_status_id]")
+    expect(dictionary).to_have_value("")
+    expect(dictionary.locator("option:checked")).to_contain_text(text["from_status"])
+    expect(page.locator("input[name=dictionary_prefill]")).to_have_value("5")
     expect(page.locator(".status-rule")).to_contain_text(text["my_record_meaning"])
 
     # Sending without them is refused before anything reaches Thulium.
@@ -158,6 +164,7 @@ def test_edit_a_record_with_my_records_rules(browse, supervisor, lang):
 
     expect(page.locator(".sent-confirmation")).to_contain_text(text["accepted"])
     expect(page.locator(".sent-json")).to_contain_text('"agent_login": "a.nowak"')
+    expect(page.locator(".sent-json")).to_contain_text('"dictionary_status_id": 5')
     changed = Record.objects.select_related("status").get(
         campaign_id="00001", identifier="1234567890"
     )
@@ -194,3 +201,28 @@ def test_delete_a_record(browse, supervisor, lang):
     expect(page.locator(".flash-messages .notice-success")).to_have_text(text["deleted"])
     assert not Record.objects.filter(campaign_id="00001", identifier="1234567800").exists()
     browse.shot()
+
+
+def test_the_record_form_names_dictionary_statuses(browse, supervisor, lang):
+    """The dictionary status is a choice of names, "from the chosen status" by default, the
+    ids only in the options' titles; the form fits a laptop and a phone."""
+    page = browse.page
+    browse.login(supervisor)
+    browse.goto("/campaigns/00001/records/1234567890/edit/")
+
+    dictionary = page.locator("select[name=dictionary_status_id]")
+    expect(dictionary).to_have_value("")
+    expect(page.locator("input[name=dictionary_status_id]")).to_have_count(0)
+    options = dictionary.locator("option")
+    assert options.count() > 1
+    for index in range(1, options.count()):
+        option = options.nth(index)
+        assert not re.fullmatch(r"\s*\d+\s*", option.inner_text()), option.inner_text()
+        assert re.search(r"\d", option.get_attribute("title") or "")
+    for size, name in (
+        ({"width": 1280, "height": 800}, "laptop"),
+        ({"width": 390, "height": 844}, "phone"),
+    ):
+        page.set_viewport_size(size)
+        browse.assert_no_horizontal_overflow()
+        browse.shot(name)

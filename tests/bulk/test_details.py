@@ -264,7 +264,7 @@ def test_the_export_has_the_code_the_detail_in_the_readers_language_and_thuliums
         *rows[0][6:8],
         "kod szczegółów",
         "szczegóły",
-        "Komunikat Thulium",
+        "komunikat Thulium",
     ]
     assert rows[1][4:6] == ["ERROR", "błąd"]
     assert rows[1][8:] == [

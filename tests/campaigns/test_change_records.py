@@ -354,7 +354,7 @@ def test_the_preview_shows_each_record_before_and_after(supervisor_client, looku
         # Named by the campaign's status built on it, as the "do not call" picker names it.
         ("8", "Mine"),
         # No status of the campaign is built on it: no name to give, the id in the title only.
-        ("42", "unnamed dictionary status"),
+        ("42", "a dictionary status the campaign&#x27;s statuses do not name"),
     ],
 )
 def test_a_dictionary_status_is_shown_in_words_its_id_in_a_title(

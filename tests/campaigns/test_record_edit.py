@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from responses import matchers
@@ -298,7 +299,11 @@ def test_a_time_just_gone_in_warsaw_is_in_the_past(supervisor_client, lookups):
         ({"next_call_date": "tomorrow"}, "next_call_date", "Enter a date and a time"),
         ({"next_call_date": "2099-03-29T02:30"}, "next_call_date", "the clocks skip it"),
         ({"status_id": "99"}, "status_id", "“99” is not one of this campaign's statuses."),
-        ({"dictionary_status_id": "abc"}, "dictionary_status_id", "Enter a whole number."),
+        (
+            {"dictionary_status_id": "abc"},
+            "dictionary_status_id",
+            "Choose a dictionary status from the list.",
+        ),
         ({"agent_login": "j doe"}, "agent_login", "no spaces or control characters"),
     ],
     ids=[
@@ -480,7 +485,10 @@ def test_statuses_unavailable_means_nothing_is_sent(supervisor_client, thulium):
     assert "The campaign's statuses could not be loaded:" in page
     html = response.content.decode()
     assert "could not be loaded from Thulium, so the form cannot be checked" in html
-    assert '<option value="3" selected>Status 3 (not checked)</option>' in html
+    assert (
+        '<option value="3" selected title="Status id 3">'
+        "A status that could not be checked (id 3)</option>"
+    ) in html
     assert 'value="Kraków"' in html
     assert put_calls(thulium) == []
 
@@ -662,7 +670,9 @@ def test_status_change_moves_the_required_markers(
     assert marked == required
     for field in required:
         assert re.search(rf'name="{field}"[^>]*\srequired[\s>]', html)
-    assert response.context["form"].initial["dictionary_status_id"] == dictionary
+    # The select stays on "from the chosen status", which now gives the status's own.
+    assert response.context["form"].initial["dictionary_status_id"] == ""
+    assert response.context["form"].initial["dictionary_prefill"] == dictionary
     assert "field-error" not in html
     assert put_calls(lookups) == []
 
@@ -686,8 +696,10 @@ def test_status_change_replaces_its_own_suggestion(supervisor_client, lookups):
         htmx=True,
     )
 
-    assert response.context["form"].initial["dictionary_status_id"] == "7"
-    assert 'name="dictionary_prefill" value="7"' in response.content.decode()
+    assert response.context["form"].initial["dictionary_status_id"] == ""
+    html = response.content.decode()
+    assert 'name="dictionary_prefill" value="7"' in html
+    assert '<option value="" selected>— from the chosen status: Later —</option>' in html
 
 
 def test_status_select_re_renders_the_form_on_change(supervisor_client, lookups):
@@ -1154,3 +1166,42 @@ def test_a_status_named_after_its_kind_is_not_named_twice(name, said):
     assert form.fields["next_call_date"].error_messages["required"] == (
         f"{said}needs the next call date."
     )
+
+
+def test_the_entry_page_names_the_dictionary_status_sent(supervisor_client, lookups):
+    """ "Dictionary status: 2" made an auditor look up Thulium's numbering: the name the
+    campaign's statuses give it, its id in the title."""
+    body = {"status_id": "3", "dictionary_status_id": 2}
+    expect_put(lookups, body)
+    post(supervisor_client, form_data(status_id="3", dictionary_prefill="2"))
+    entry = AuditEntry.objects.get()
+    assert entry.request == body
+    assert entry.before["sent_dictionary_status_name"] == "Contact needed"
+
+    html = supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+
+    table = html.split('<table class="striped compact audit-change-table">', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert '<span class="status" title="Dictionary status id 2">Contact needed</span>' in table
+    assert not re.search(r"<td>\s*2\s*</td>", table)
+
+
+def test_an_older_entry_names_the_dictionary_status_from_the_cached_statuses(
+    supervisor_client, lookups
+):
+    expect_put(lookups, {"dictionary_status_id": 5})
+    post(supervisor_client, form_data(dictionary_status_id="5"))
+    entry = AuditEntry.objects.get()
+    entry.before.pop("sent_dictionary_status_name")
+    entry.save()
+    supervisor_client.get(edit_url())  # the statuses are in the cache
+
+    html = supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+    assert '<span class="status" title="Dictionary status id 5">Mine</span>' in html
+
+    cache.clear()
+    html = supervisor_client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
+    assert (
+        '<span class="status" title="Dictionary status id 5">'
+        "a dictionary status the campaign&#x27;s statuses do not name</span>"
+    ) in html

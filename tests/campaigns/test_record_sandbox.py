@@ -85,7 +85,8 @@ def test_edit_a_record_in_the_sandbox(sandbox, client, supervisor):
         form_data(token, status_id="5", action="status"),
         headers={"hx-request": "true"},
     )
-    assert fragment.context["form"].initial["dictionary_status_id"] == "5"
+    assert fragment.context["form"].initial["dictionary_prefill"] == "5"
+    assert fragment.context["form"].dictionary_from_status == 5
     assert fragment.content.decode().count('class="required-marker"') == 2
 
     # Thulium's own check (an agent outside the campaign) comes back with its message.
@@ -101,7 +102,7 @@ def test_edit_a_record_in_the_sandbox(sandbox, client, supervisor):
         form_data(
             token,
             status_id="5",
-            dictionary_status_id="5",
+            dictionary_status_id="",
             dictionary_prefill="5",
             agent_login="a.nowak",
             next_call_date="2099-05-24T12:24",

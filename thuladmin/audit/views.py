@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
@@ -431,8 +431,9 @@ def _export_header() -> list[str]:
         gettext("phone number"),
         gettext("outcome"),
         gettext("outcome code"),
-        gettext("HTTP status"),
-        gettext("Thulium's message"),
+        # Lowercase like the other column names (the pages' labels start a line).
+        pgettext("CSV column", "HTTP status"),
+        pgettext("CSV column", "Thulium's message"),
         gettext("duration (ms)"),
         gettext("data (JSON): before, request, response"),
     ]

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -587,7 +587,8 @@ def export(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
         _("record ids"),
         _("detail code"),
         _("detail"),
-        _("Thulium's message"),
+        # A column name, lowercase like the others (the page's label starts a line).
+        pgettext("CSV column", "Thulium's message"),
     ]
     items = job.items.with_record_ids().iterator(chunk_size=EXPORT_BATCH)
     return csv_response(
