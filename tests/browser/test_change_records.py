@@ -77,8 +77,8 @@ def test_change_three_chosen_records(browse, supervisor, worker, lang):
     page.locator("input[name=agent_login]").fill(AGENT)
     when = (timezone.localtime() + timedelta(days=2)).replace(hour=10, minute=30)
     page.locator("input[name=next_call_date]").fill(when.strftime("%Y-%m-%dT%H:%M"))
-    # The status's own dictionary status (the form suggests it): named in the summary.
-    page.locator("input[name=dictionary_status_id]").fill(DICTIONARY_STATUS_ID)
+    # The status's own dictionary status, chosen by its name: named in the summary.
+    page.locator("select[name=dictionary_status_id]").select_option(DICTIONARY_STATUS_ID)
     browse.shot("form")
     page.get_by_role("button", name=text["preview"]).click()
 
