@@ -262,6 +262,10 @@ class ChangeRecordsKind(OneByOneKind):
     }
     detail_codes = DETAIL_CODES
     resend_is_safe = True
+    # Putting values back sends each record's own values, held in its item's preview: read with
+    # the chunk, not in `send` while a request slot waits (the previews of a job that sends one
+    # set of changes to all are small: the values before, for the page).
+    sends_previews = True
     # A 404 is about one record (its identifier), not the whole job.
     fatal_errors = (errors.AuthenticationFailed,)
 
@@ -347,10 +351,9 @@ class ChangeRecordsKind(OneByOneKind):
         previews: Mapping[str, Any] | None = None,
     ) -> dict[str, ItemResult]:
         (identifier,) = values
+        changes = self._changes(job, [identifier], previews=previews)[identifier]
         try:
-            client.record_update(
-                job.campaign_id, identifier, changes=self._changes(job, [identifier])[identifier]
-            )
+            client.record_update(job.campaign_id, identifier, changes=changes)
         except errors.NotFound as error:
             return {
                 identifier: ItemResult(
@@ -375,7 +378,7 @@ class ChangeRecordsKind(OneByOneKind):
         if not updated:
             return
         statuses = list(job_statuses(job).values())
-        for identifier, changes in self._changes(job, updated).items():
+        for identifier, changes in self._changes(job, updated, previews=previews).items():
             snapshot_record_changed(
                 campaign_id=job.campaign_id,
                 identifier=identifier,
@@ -384,17 +387,21 @@ class ChangeRecordsKind(OneByOneKind):
             )
 
     @staticmethod
-    def _changes(job: BulkJob, identifiers: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _changes(
+        job: BulkJob, identifiers: Sequence[str], *, previews: Mapping[str, Any] | None = None
+    ) -> dict[str, dict[str, Any]]:
         """What is sent to each record: the job's changes, or (putting values back) each
-        record's own, read from the items' previews in one query."""
+        record's own, from the items' previews: as the runner read them with the chunk
+        (`sends_previews`), else in one query."""
         if not job.options.get("per_record"):
             changes = job.options.get("changes") or {}
             return dict.fromkeys(identifiers, changes)
-        previews = dict(
-            BulkItem.objects.filter(job=job, value__in=list(identifiers)).values_list(
-                "value", "preview"
+        if previews is None:
+            previews = dict(
+                BulkItem.objects.filter(job=job, value__in=list(identifiers)).values_list(
+                    "value", "preview"
+                )
             )
-        )
         return {
             identifier: item_changes(previews.get(identifier) or {}, job)
             for identifier in identifiers

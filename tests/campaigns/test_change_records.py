@@ -647,3 +647,33 @@ def test_auditors_read_the_job_and_its_entries_but_put_nothing_back(
     assert f"job {job.pk}" in entries.content.decode()
     assert put_back.status_code == 403
     assert BulkJob.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_putting_back_sends_from_the_previews_the_runner_read_without_a_query(
+    supervisor_client, supervisor, lookups, django_assert_num_queries
+):
+    """A put-back's values come with the chunk (`sends_previews`): `send` asks the database
+    nothing while it holds a request slot."""
+    copy_with({"status_id": "1", "status_name": "New", "system_status": "TO_CALL"})
+    job = _draft(supervisor_client, ("id-1", "600100201"), status_id="3")
+    bulk_job_start(job=job, user=supervisor)
+    with responses.RequestsMock() as thulium:
+        thulium.put(put_url("id-1"), body="")
+        job = run(job)
+    supervisor_client.post(reverse("campaigns:change_records_put_back", args=[CAMPAIGN, job.pk]))
+    put_back = BulkJob.objects.get(options__reverts=job.pk)
+    previews = dict(put_back.items.values_list("value", "preview"))
+    from thuladmin.thulium import get_client
+
+    client = get_client()
+    with responses.RequestsMock() as thulium:
+        thulium.put(
+            put_url("id-1"), match=[matchers.json_params_matcher({"status_id": "1"})], body=""
+        )
+        with django_assert_num_queries(0):
+            results = CHANGE_RECORDS.send(
+                client, put_back, ["id-1"], uncertain=False, previews=previews
+            )
+
+    assert results["id-1"].outcome == ChangeOutcome.UPDATED
