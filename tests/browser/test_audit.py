@@ -202,4 +202,7 @@ def test_a_record_edit_reads_before_and_sent(browse, supervisor, lang):
     for size, name in (({"width": 1280, "height": 800}, "laptop"), (PHONE, "phone")):
         page.set_viewport_size(size)
         browse.assert_no_horizontal_overflow()
+        # The table itself fits too: its "Sent" column is not cut off at the screen's edge.
+        table = page.locator(".audit-changes .overflow-auto")
+        assert table.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), name
         browse.shot(name)
