@@ -245,6 +245,9 @@ class ChangeRecordsKind(OneByOneKind):
     title = gettext_lazy("Change records in a campaign")
     template_name = "campaigns/change_records/job.html"
     has_results_summary = True
+    # Each item is a record's identifier (the value sent); "as pasted" means nothing for chosen
+    # rows.
+    search_hint = gettext_lazy("A record's identifier.")
     outcome_tones = {ChangeOutcome.UPDATED: "success", ChangeOutcome.NOT_FOUND: "warning"}
     outcomes = (
         ChangeOutcome.UPDATED,

@@ -179,6 +179,7 @@ class RestoreRecordsKind(OneByOneKind):
     item_label_plural = gettext_lazy("records")
     title = gettext_lazy("Restore removed records")
     value_label = gettext_lazy("Phone number")
+    search_hint = gettext_lazy("A record's phone number, as it was sent.")
     template_name = "campaigns/restore_records/job.html"
     outcome_tones = {RestoreOutcome.RESTORED: "success", RestoreOutcome.ALREADY_BACK: "info"}
     outcomes = (

@@ -677,3 +677,17 @@ def test_putting_back_sends_from_the_previews_the_runner_read_without_a_query(
             )
 
     assert results["id-1"].outcome == ChangeOutcome.UPDATED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_jobs_search_asks_for_an_identifier(supervisor_client, supervisor, lookups):
+    copy_with({})
+    job = _draft(supervisor_client, ("id-1", "600100201"), status_id="3")
+    bulk_job_start(job=job, user=supervisor)
+    with responses.RequestsMock() as thulium:
+        thulium.put(put_url("id-1"), body="")
+        job = run(job)
+
+    html = supervisor_client.get(reverse("bulk:detail", args=[job.pk])).content.decode()
+
+    assert '<small id="job-search-help" class="muted">A record&#x27;s identifier.</small>' in html
